@@ -1,0 +1,336 @@
+"""Layout → Record: every cell of tables 2–4 under its canonical key, plus sections and metadata.
+
+Spec §4, §5, §7. Rows are found by their labels (both formats, old and new wording), values are read
+in logical column order after the label, and where a row has too few or too many values the tables'
+own identities decide the only placement they admit — otherwise the cells are marked unreadable
+rather than stored wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import combinations
+
+from . import forms
+from .forms import T3_COLUMNS, T4_COLUMNS, T4_GROUPS, Row as FormRow
+from .locate import Layout
+from .metadata import extract_meta
+from .model import Cell, Extra, Finding, Line, NotAReport, Origin, Record, Section, Severity, State, Token, Where
+from .tokens import Row, rows_of
+from .values import parse_value
+
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\(?[一二三四五六七八九十]+\)|\d{1,2}[.、．)](?!\d))+")
+_LABEL_NOISE = re.compile(r"[\s\"“”‘’'·:,、。;]")
+_PAREN = re.compile(r"\([^()]*\)")
+
+_T3_CANDIDATES: tuple[FormRow, ...] = forms.T3_ROWS["2021"][:-2] + (forms.ROW_OTHER_2019,) + forms.T3_ROWS["2021"][-2:]
+
+
+def label_key(text: str) -> str:
+    """A row label without numbering, remarks in brackets, quotes and spaces."""
+    text = _LABEL_NOISE.sub("", text)
+    text = _NUMBERING.sub("", text)
+    return _PAREN.sub("", text) or text
+
+
+def match_row(text: str, candidates: tuple[FormRow, ...]) -> FormRow | None:
+    """The row a label names: exact wording first, then a distinctive core inside a short label."""
+    if not text or len(text) > 80:
+        return None
+    key = label_key(text)
+    if not key:
+        return None
+    for row in candidates:
+        if key == label_key(row.label):
+            return row
+    for row in candidates:
+        limit = len(label_key(row.label)) + 12
+        for core in row.cores:
+            if core in key and (len(key) <= limit) and (len(core) > 2 or key == core):
+                return row
+    return None
+
+
+def extract(layout: Layout) -> Record:
+    document = layout.document
+    record = Record()
+    record.sections = _sections(layout)
+    record.meta = extract_meta(document, layout.template)
+    template = layout.template or ("2021" if (record.meta.year or 0) >= 2021 else "2019")
+    record.meta.template = layout.template
+    problems: list[Finding] = []
+    cells: dict[str, Cell] = {}
+    extras: list[Extra] = []
+    blocks = document.blocks
+    for table, reader in ((2, _table2), (3, _table3), (4, _table4)):
+        start, end = layout.table_span(table)
+        reader(rows_of(blocks[start:end]), template, cells, extras, problems)
+    if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:
+        raise NotAReport(document.source, "未找到年度报告的章节或统计表格 (no report sections or tables found)")
+    for key in forms.keys(template):
+        cells.setdefault(key, Cell(key=key, state=State.missing))
+    ordered = {k: cells[k] for k in forms.keys(template)}
+    ordered.update({k: c for k, c in cells.items() if k not in ordered})
+    record.cells = ordered
+    record.extras = extras
+    record.problems = problems
+    return record
+
+
+def _sections(layout: Layout) -> list[Section]:
+    sections = []
+    blocks = layout.document.blocks
+    for h in layout.headings:
+        start, end = layout.section_span(h.number) or (h.block + 1, h.block + 1)
+        text = "\n".join(b.text.strip() for b in blocks[start:end] if isinstance(b, Line) and b.text.strip())
+        sections.append(Section(number=h.number, heading=h.text, text=text, line=h.line, standard=h.standard))
+    return sections
+
+
+def _is_value(token: Token) -> bool:
+    return parse_value(token.text)[1] is not State.unreadable
+
+
+def _labelled_rows(rows: list[Row]):
+    """Yield (label token, following value tokens) for every non-value token in the region."""
+    for r, row in enumerate(rows):
+        for p, token in enumerate(row):
+            if not token.text or _is_value(token):
+                continue
+            values: list[Token] = []
+            rest = row[p + 1:]
+            if any(not _is_value(t) for t in rest):
+                continue  # another label follows on this row: this one is a group label
+            values.extend(rest)
+            for following in rows[r + 1:]:
+                if not following:
+                    if values:
+                        break
+                    continue
+                if any(not _is_value(t) for t in following):
+                    break
+                values.extend(following)
+            yield token, values
+
+
+def _cell(key: str, token: Token | None, origin: Origin = Origin.source) -> Cell:
+    if token is None:
+        return Cell(key=key, state=State.missing)
+    value, state, unit = parse_value(token.text)
+    if state is State.number and isinstance(value, int) is False and not forms.column_of(key).money:
+        state = State.number  # a decimal count is kept as read; CELL-TYPE reports it
+    return Cell(key=key, value=value, state=state, unit=unit, raw=token.text, where=token.where, origin=origin)
+
+
+def _table2(rows, template, cells, extras, problems) -> None:
+    blocks = forms.t2_blocks(template)
+    candidates = tuple(r for b in blocks for r in b.rows)
+    columns = {r.key: b.columns for b in blocks for r in b.rows}
+    for label, values in _labelled_rows(rows):
+        row = match_row(label.text, candidates)
+        if row is None:
+            if values and any(v.text for v in values) and len(label.text) <= 30 and not _is_header(label.text):
+                extras.append(Extra(table=2, label=label.text, values=[v.text for v in values], where=label.where))
+            continue
+        if not values or f"t2.{row.key}.{columns[row.key][0].key}" in cells:
+            continue
+        keys = [f"t2.{row.key}.{c.key}" for c in columns[row.key]]
+        _assign_plain(keys, values, label, cells, problems)
+
+
+_HEADER_WORDS = ("信息内容", "第二十条", "本年", "数量", "件数", "金额", "项目", "申请人", "结果", "总计")
+
+
+def _is_header(text: str) -> bool:
+    return any(w in text for w in _HEADER_WORDS)
+
+
+def _assign_plain(keys, values: list[Token], label: Token, cells, problems) -> None:
+    """Assign values to keys in order; trailing blanks beyond the keys are colspan leftovers."""
+    n = len(keys)
+    if len(values) > n and all(not v.text for v in values[n:]):
+        values = values[:n]
+    if len(values) == n:
+        for key, token in zip(keys, values):
+            cells[key] = _cell(key, token)
+        return
+    _unreadable(keys, values, label, cells, problems)
+
+
+def _unreadable(keys, values: list[Token], label: Token, cells, problems) -> None:
+    raw = " | ".join(v.text for v in values)
+    for key in keys:
+        cells[key] = Cell(key=key, state=State.unreadable, raw=raw, where=label.where)
+    problems.append(
+        Finding(
+            rule="CELL-TYPE",
+            severity=Severity.error,
+            keys=list(keys),
+            expected=f"{len(keys)} 个数值",
+            found=f"{len(values)} 个: {raw}",
+            message=f"“{label.text}”一行有 {len(values)} 个数值，应为 {len(keys)} 个，无法确定对应关系，未采用",
+            message_en=f"row '{label.text}' has {len(values)} values for {len(keys)} columns; not used",
+        )
+    )
+
+
+def _table3(rows, template, cells, extras, problems) -> None:
+    first = next((i for i, row in enumerate(rows) if any(match_row(t.text, _T3_CANDIDATES[:1]) for t in row)), None)
+    header = rows[:first] if first is not None else []
+    order = t3_column_order(" ".join(t.text for row in header for t in row))
+    body = rows[first:] if first is not None else rows
+    pending: dict[str, tuple[Token, list[Token]]] = {}
+    for label, values in _labelled_rows(body):
+        row = match_row(label.text, _T3_CANDIDATES)
+        if row is None:
+            if values and any(v.text for v in values) and len(label.text) <= 40 and not _is_header(label.text):
+                extras.append(Extra(table=3, label=label.text, values=[v.text for v in values], where=label.where))
+            continue
+        if values and row.key not in pending:
+            pending[row.key] = (label, values)
+    if not pending:
+        return
+    _place_t3(pending, order, template, cells, extras, problems)
+
+
+def t3_column_order(header: str) -> list[str]:
+    """Column keys in source order; "" marks a column the format lacks (a 法人小计 subtotal).
+
+    The header is two-level (自然人 | 法人或其他组织 | 总计 over the five kinds), so the order in which
+    words appear is not the column order; only an added subtotal changes it, and organs put that
+    after 其他, at the end of the 法人或其他组织 group.
+    """
+    official = [c.key for c in T3_COLUMNS]
+    if "小计" in header.replace(" ", ""):
+        return official[:-1] + ["", "total"]
+    return official
+
+
+def _place_t3(pending, order, template, cells, extras, problems) -> None:
+    n = len(order)
+    short: list[str] = []
+    for row_key, (label, values) in pending.items():
+        if len(values) > n and all(not v.text for v in values[n:]):
+            values = values[:n]
+        if len(values) == n:
+            for column, token in zip(order, values):
+                if column:
+                    key = f"t3.{row_key}.{column}"
+                    cells[key] = _cell(key, token)
+                else:
+                    extras.append(Extra(table=3, label=f"{label.text}·小计", values=[token.text], where=token.where))
+        else:
+            short.append(row_key)
+    for row_key in short:
+        label, values = pending[row_key]
+        keys = [f"t3.{row_key}.{c}" for c in order if c]
+        if not _place_by_identities(row_key, values, order, template, cells):
+            _unreadable(keys, values, label, cells, problems)
+
+
+def _place_by_identities(row_key, values: list[Token], order, template, cells) -> bool:
+    """Try every order-keeping placement of a short row's values; keep it if exactly one satisfies
+    the row identity (T3-COLUMNS) and the column identities (T3-TOTAL, T3-BALANCE)."""
+    n = len(order)
+    k = len(values)
+    if k == 0 or k > n or n - k > 3:
+        return False
+    numbers = [parse_value(v.text)[0] for v in values]
+    if any(x is None for x in numbers):
+        return False
+    fits = []
+    for positions in combinations(range(n), k):
+        trial = {order[p]: numbers[i] for i, p in enumerate(positions) if order[p]}
+        if _t3_consistent(row_key, trial, template, cells):
+            fits.append(positions)
+            if len(fits) > 1:
+                return False
+    if len(fits) != 1:
+        return False
+    placed = dict(zip(fits[0], values))
+    for p, column in enumerate(order):
+        if not column:
+            continue
+        key = f"t3.{row_key}.{column}"
+        token = placed.get(p)
+        cell = _cell(key, token, Origin.inferred) if token else Cell(key=key, state=State.blank, origin=Origin.inferred)
+        cells[key] = cell
+    return True
+
+
+def _t3_consistent(row_key, trial: dict[str, int], template, cells) -> bool:
+    def val(row: str, column: str) -> int:
+        if row == row_key:
+            return trial.get(column, 0) or 0
+        cell = cells.get(f"t3.{row}.{column}")
+        return int(cell.value or 0) if cell is not None and cell.value is not None else 0
+
+    applicants = forms.T3_APPLICANTS
+    if sum(val(row_key, c) for c in applicants) != val(row_key, "total"):
+        return False
+    results = forms.T3_RESULT_ROWS[template]
+    for column in [c.key for c in T3_COLUMNS]:
+        if sum(val(r, column) for r in results) != val("total", column):
+            return False
+        if val("new", column) + val("carried_in", column) != val("total", column) + val("carried_out", column):
+            return False
+    return True
+
+
+def _table4(rows, template, cells, extras, problems) -> None:
+    keys = list(forms.T4_KEYS)
+    data: list[Token] = []
+    for row in rows:
+        if not row:
+            continue
+        if all(_is_value(t) for t in row):
+            data.extend(row)
+        elif data and any(t.text and not _is_value(t) for t in row):
+            if sum(1 for t in data if t.text) >= 5:
+                break  # a note or the next part after the data row
+            data = []
+    data = _trim_blanks(data, len(keys))
+    if not any(t.text for t in data):
+        return
+    if len(data) == len(keys):
+        for key, token in zip(keys, data):
+            cells[key] = _cell(key, token)
+        return
+    if not _place_t4(keys, data, cells):
+        label = Token("行政复议、行政诉讼", data[0].where if data else Where())
+        _unreadable(keys, data, label, cells, problems)
+
+
+def _trim_blanks(data: list[Token], n: int) -> list[Token]:
+    while len(data) > n and not data[-1].text:
+        data = data[:-1]
+    while len(data) > n and not data[0].text:
+        data = data[1:]
+    return data
+
+
+def _place_t4(keys: list[str], data: list[Token], cells) -> bool:
+    n, k = len(keys), len(data)
+    if k > n or n - k > 2:
+        return False
+    numbers = [parse_value(t.text)[0] for t in data]
+    if any(x is None for x in numbers):
+        return False
+    fits = []
+    for positions in combinations(range(n), k):
+        trial = {keys[p]: numbers[i] for i, p in enumerate(positions)}
+        ok = all(
+            sum(trial.get(f"t4.{g.key}.{c.key}", 0) for c in T4_COLUMNS[:-1]) == trial.get(f"t4.{g.key}.total", 0)
+            for g in T4_GROUPS
+        )
+        if ok:
+            fits.append(positions)
+            if len(fits) > 1:
+                return False
+    if len(fits) != 1:
+        return False
+    placed = dict(zip(fits[0], data))
+    for p, key in enumerate(keys):
+        token = placed.get(p)
+        cells[key] = _cell(key, token, Origin.inferred) if token else Cell(key=key, state=State.blank, origin=Origin.inferred)
+    return True

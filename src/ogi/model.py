@@ -1,0 +1,257 @@
+"""The data model every stage of ogi shares (spec §4, §5, §8).
+
+Reader output (internal, cheap): ``Document`` made of ``Line`` and ``Table`` blocks; a ``Table`` is rows of
+``Token`` (one source cell each). Everything that crosses a boundary (CLI JSON, store, API, exports) is
+pydantic: ``Record`` = ``Meta`` + section texts + ``Cell`` per canonical key + ``Finding`` list.
+
+The error tree (batch code catches ``OgiError``, never ``Exception``)::
+
+    OgiError
+    ├── ReadError            the bytes cannot be turned into a Document
+    │   ├── EmptyFile
+    │   ├── UnsupportedFormat   binary junk, unknown container, missing converter
+    │   ├── CorruptFile         broken zip/xref, encrypted, password-protected
+    │   ├── TooLarge
+    │   └── UndecodableText
+    ├── NotAReport           readable, but none of the statutory tables or sections is there
+    └── StoreError           the corpus could not record something
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Template = Literal["2019", "2021"]
+
+
+class State(str, Enum):
+    """What the source shows in a cell's place (spec §5)."""
+
+    number = "number"  # a number was read
+    blank = "blank"  # empty, &nbsp;, "—", "-", "/" : the organ wrote nothing
+    not_applicable = "not_applicable"  # "无", "不适用", "/" in a column that does not apply
+    missing = "missing"  # the row or column is not in the source at all
+    unreadable = "unreadable"  # something is there, but not a number we can trust (e.g. "3件多")
+
+
+class Origin(str, Enum):
+    """How a cell's value was obtained; anything other than ``source`` deserves a reviewer's look."""
+
+    source = "source"  # read directly from a cell of the source
+    inferred = "inferred"  # recovered with the tables' identities (damaged text, spec §7)
+    ocr = "ocr"  # read by OCR from an image
+    corrected = "corrected"  # changed by a reviewer
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+SEVERITY_ZH = {Severity.error: "错误", Severity.warning: "警告", Severity.info: "提示"}
+STATE_ZH = {
+    State.number: "数字",
+    State.blank: "空白",
+    State.not_applicable: "不适用",
+    State.missing: "缺失",
+    State.unreadable: "无法识别",
+}
+
+
+class Where(BaseModel):
+    """Where a value came from: lines for text, page and box for PDF, table row/column for grids."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int | None = None  # 1-based line of the original input
+    page: int | None = None  # 1-based page (PDF)
+    table: int | None = None  # 0-based index of the source table (HTML/DOCX/PDF grid)
+    row: int | None = None  # 0-based row in that table, or in the pipe row
+    col: int | None = None  # 0-based column (logical, after expanding spans)
+    box: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom on the page
+
+
+class Cell(BaseModel):
+    """One statutory cell under its canonical key (spec §4)."""
+
+    key: str
+    value: int | Decimal | None = None
+    state: State = State.missing
+    unit: str | None = None  # as written in the cell ("元", "万元"); never converted silently
+    raw: str = ""  # the text of the source cell, after normalisation
+    where: Where | None = None
+    origin: Origin = Origin.source
+
+
+class Meta(BaseModel):
+    organ: str | None = None  # 发布机构 / the organ whose report this is
+    year: int | None = None  # the year reported on
+    template: Template | None = None  # format detected from the content, never from the year
+    published: dt.date | None = None  # 发文日期 / signature date
+    index_no: str | None = None  # 索引号
+    title: str | None = None
+    is_government: bool = False  # a 人民政府's own report: deadline 3月31日 instead of 1月31日
+    source: str = ""  # path or name of the input
+    sha256: str = ""
+    kind: str = "text"  # what the reader read: text, html, docx, pdf, xlsx, ocr
+    traditional: bool = False  # the source was written in traditional characters
+    pinyin_removed: int = 0  # injected pinyin annotations removed by normalisation
+
+
+class Section(BaseModel):
+    """One of the six sections: the heading as written and the text under it."""
+
+    number: int  # 1..6
+    heading: str = ""
+    text: str = ""
+    line: int | None = None
+    standard: bool = True  # heading wording is the official one or an accepted variant
+
+
+class Finding(BaseModel):
+    rule: str
+    severity: Severity
+    keys: list[str] = Field(default_factory=list)
+    expected: str | None = None
+    found: str | None = None
+    message: str  # Chinese, for reviewers
+    message_en: str = ""
+
+
+class Extra(BaseModel):
+    """A row or column in the source that the official format does not have (FORMAT-COMPLETE)."""
+
+    table: int
+    label: str
+    values: list[str] = Field(default_factory=list)
+    where: Where | None = None
+
+
+class Record(BaseModel):
+    """The canonical record of one report: what every later stage (audit, store, serve) reads."""
+
+    meta: Meta = Field(default_factory=Meta)
+    sections: list[Section] = Field(default_factory=list)
+    cells: dict[str, Cell] = Field(default_factory=dict)
+    extras: list[Extra] = Field(default_factory=list)
+    problems: list[Finding] = Field(default_factory=list)  # what extraction could not read; audit repeats them
+    findings: list[Finding] = Field(default_factory=list)  # the audit's result (problems included)
+    parser_version: str = ""
+
+    def value(self, key: str) -> int | Decimal | None:
+        cell = self.cells.get(key)
+        return cell.value if cell is not None else None
+
+    def section(self, number: int) -> Section | None:
+        return next((s for s in self.sections if s.number == number), None)
+
+    def contract(self) -> dict:
+        """The command line's JSON output contract (spec §8), with per-cell detail beside it."""
+        data = self.model_dump(mode="json", exclude={"cells", "problems"})
+        values = {}
+        for key, cell in self.cells.items():
+            v = cell.value
+            values[key] = None if v is None else (int(v) if isinstance(v, int) else float(v))
+        return {
+            "source": self.meta.source,
+            "meta": data["meta"] | {"agency": self.meta.organ},
+            "cells": values,
+            "findings": data["findings"],
+            "detail": {k: c.model_dump(mode="json", exclude={"key"}) for k, c in self.cells.items()},
+            "sections": data["sections"],
+            "extras": data["extras"],
+            "parser_version": self.parser_version,
+        }
+
+
+# Reader output: frozen slotted dataclasses, because a batch builds millions of them.
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One source cell (or, in text, one piece between separators) with its place."""
+
+    text: str
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of running text; ``number`` is the line in the original input (1-based)."""
+
+    text: str
+    number: int
+    page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A grid read from a structured source (HTML/DOCX/PDF/XLSX): rows of tokens, spans expanded once."""
+
+    rows: tuple[tuple[Token, ...], ...]
+    index: int = 0
+    page: int | None = None
+
+
+Block = Line | Table
+
+
+@dataclass(slots=True)
+class Document:
+    """What a reader produces: the blocks in reading order plus what it learnt about the file."""
+
+    blocks: list[Block]
+    source: str = ""
+    sha256: str = ""
+    kind: str = "text"
+    hints: dict[str, str] = field(default_factory=dict)  # e.g. <title>, <meta> publication date
+    traditional: bool = False
+    pinyin_removed: int = 0
+
+
+class OgiError(Exception):
+    """Base of every error ogi raises on purpose; the message names the file and the problem."""
+
+    def __init__(self, source: str, problem: str):
+        self.source = source
+        self.problem = problem
+        super().__init__(f"{source}: {problem}")
+
+
+class ReadError(OgiError):
+    pass
+
+
+class EmptyFile(ReadError):
+    pass
+
+
+class UnsupportedFormat(ReadError):
+    pass
+
+
+class CorruptFile(ReadError):
+    pass
+
+
+class TooLarge(ReadError):
+    pass
+
+
+class UndecodableText(ReadError):
+    pass
+
+
+class NotAReport(OgiError):
+    pass
+
+
+class StoreError(OgiError):
+    pass

@@ -1,0 +1,53 @@
+"""Plain text (and scraped text) → Document of lines. Spec §7; issue #2 item 3 (encoding)."""
+
+from __future__ import annotations
+
+import codecs
+
+from ..model import Document, Line, UndecodableText
+
+# GB2312 and GBK are subsets of GB18030; decoding a GB page as GB2312 loses characters (issue #2).
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "euc_cn", "big5", "big5hkscs", "cp950"}
+
+
+def decode(data: bytes, name: str, declared: str | None = None) -> str:
+    """Bytes → str: BOM, declared charset, UTF-8, then charset-normalizer; GB family as GB18030."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    if declared:
+        codec = _canonical(declared)
+        try:
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("utf-8")  # most reports; also the fast path
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")  # strict: succeeds only on well-formed GB text
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # imported late: slow to load, rarely needed
+
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding is None:
+        raise UndecodableText(name, "无法识别文本编码 (unknown text encoding)")
+    return data.decode(_canonical(best.encoding), errors="replace")
+
+
+def _canonical(encoding: str) -> str:
+    enc = encoding.lower().replace("-", "").replace("_", "")
+    if enc in {e.replace("_", "") for e in _GB_FAMILY if not e.startswith("big5") and e != "cp950"}:
+        return "gb18030"
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return "utf-8"
+
+
+def read(data: bytes, name: str) -> Document:
+    text = decode(data, name)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return Document([Line(t, i) for i, t in enumerate(lines, 1)], source=name, kind="text")

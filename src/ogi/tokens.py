@@ -1,0 +1,66 @@
+"""Blocks → rows of tokens: one tokeniser for every text layout the spec lists (§7) and for grids.
+
+Text layouts: pipe rows ("规章 | 0 | 0 | 0 | |"), one cell per line with "|" lines between rows,
+one cell per line with blank lines, tab-separated rows, and runs of spaces. A row of ``()`` is an
+explicit row break. Grids (HTML/DOCX/PDF/XLSX tables) already are rows of tokens.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import Block, Line, Table, Token, Where
+from .values import is_value_text
+
+Row = tuple[Token, ...]
+_SPACES = re.compile(r"\s{2,}|\t")
+_NUMBER_RUN = re.compile(r"^[+\-增减]?\d[\d,.]*(?:\s+[+\-增减]?\d[\d,.]*)+$")
+
+
+def rows_of(blocks: list[Block]) -> list[Row]:
+    rows: list[Row] = []
+    for block in blocks:
+        if isinstance(block, Table):
+            rows.append(())
+            rows.extend(block.rows)
+            rows.append(())
+        else:
+            row = _line_row(block)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _line_row(line: Line) -> Row | None:
+    text = line.text
+    if "|" in text:
+        pieces = text.rstrip().split("|")
+        if len(pieces) > 1 and pieces[-1].strip() == "":
+            pieces.pop()  # the separator after the last cell is not a cell
+        if all(not p.strip() for p in pieces):
+            return ()
+        return tuple(Token(p.strip(), Where(line=line.number, page=line.page, col=i)) for i, p in enumerate(pieces))
+    stripped = text.strip()
+    if not stripped:
+        # An empty line separates cells; a line of only spaces (an &nbsp; cell) is a blank cell.
+        return (Token("", Where(line=line.number, page=line.page)),) if text else None
+    if "\t" in stripped or "  " in stripped:
+        pieces = _split_spaced(text.rstrip() if "\t" in stripped else stripped)
+        if pieces is not None:
+            return tuple(Token(p, Where(line=line.number, page=line.page, col=i)) for i, p in enumerate(pieces))
+    if _NUMBER_RUN.match(stripped):
+        return tuple(Token(p, Where(line=line.number, page=line.page, col=i)) for i, p in enumerate(stripped.split()))
+    return (Token(stripped, Where(line=line.number, page=line.page)),)
+
+
+def _split_spaced(text: str) -> list[str] | None:
+    """Split a tab/space-aligned row, but only when it looks like a table row: mostly values."""
+    # Tabs delimit cells one by one (so an empty cell stays a blank); spaces only align them.
+    pieces = [p.strip() for p in (text.split("\t") if "\t" in text else _SPACES.split(text))]
+    expanded: list[str] = []
+    for p in pieces:
+        expanded.extend(p.split() if _NUMBER_RUN.match(p) else [p])
+    values = sum(1 for p in expanded if p and is_value_text(p))
+    if len(expanded) < 2 or values == 0:
+        return None
+    return expanded
