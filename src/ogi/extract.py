@@ -229,10 +229,11 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
 
 
 def _place_by_identities(row_key, values: list[Token], order, template, cells) -> bool:
-    """Try every order-keeping placement of a short row's values; keep it if exactly one satisfies
-    the row identity (T3-COLUMNS) and the column identities (T3-TOTAL, T3-BALANCE)."""
-    n = len(order)
-    k = len(values)
+    """Try every order-keeping placement of a short row's values and keep the ones that satisfy the row
+    identity (T3-COLUMNS) and the column identities (T3-TOTAL, T3-BALANCE), an unplaced cell counting as
+    unknown. Accept when the fitting placements agree on every number (an unplaced cell and a 0 agree:
+    both read as nothing applied for); otherwise the row stays unreadable."""
+    n, k = len(order), len(values)
     if k == 0 or k > n or n - k > 3:
         return False
     numbers = [parse_value(v.text)[0] for v in values]
@@ -242,37 +243,54 @@ def _place_by_identities(row_key, values: list[Token], order, template, cells) -
     for positions in combinations(range(n), k):
         trial = {order[p]: numbers[i] for i, p in enumerate(positions) if order[p]}
         if _t3_consistent(row_key, trial, template, cells):
-            fits.append(positions)
-            if len(fits) > 1:
-                return False
-    if len(fits) != 1:
+            fits.append(dict(zip(positions, values)))
+    merged = _merge_fits(fits, n)
+    if merged is None:
         return False
-    placed = dict(zip(fits[0], values))
     for p, column in enumerate(order):
-        if not column:
-            continue
-        key = f"t3.{row_key}.{column}"
-        token = placed.get(p)
-        cell = _cell(key, token, Origin.inferred) if token else Cell(key=key, state=State.blank, origin=Origin.inferred)
-        cells[key] = cell
+        if column:
+            key = f"t3.{row_key}.{column}"
+            token = merged[p]
+            cells[key] = _cell(key, token, Origin.inferred) if token else Cell(key=key, state=State.blank, origin=Origin.inferred)
     return True
 
 
-def _t3_consistent(row_key, trial: dict[str, int], template, cells) -> bool:
-    def val(row: str, column: str) -> int:
-        if row == row_key:
-            return trial.get(column, 0) or 0
-        cell = cells.get(f"t3.{row}.{column}")
-        return int(cell.value or 0) if cell is not None and cell.value is not None else 0
+def _merge_fits(fits: list[dict[int, Token]], n: int) -> list[Token | None] | None:
+    """One token (or None = blank) per position if all fits agree on the numbers, else None."""
+    if not fits:
+        return None
+    merged: list[Token | None] = []
+    for p in range(n):
+        options = [fit.get(p) for fit in fits]
+        numbers = {parse_value(t.text)[0] if t else None for t in options}
+        if len(numbers) == 1:
+            merged.append(options[0])
+        elif numbers == {None, 0}:
+            merged.append(next(t for t in options if t))
+        else:
+            return None
+    return merged
 
-    applicants = forms.T3_APPLICANTS
-    if sum(val(row_key, c) for c in applicants) != val(row_key, "total"):
+
+def _t3_consistent(row_key, trial: dict[str, int], template, cells) -> bool:
+    def val(row: str, column: str):
+        if row == row_key:
+            return trial.get(column)
+        cell = cells.get(f"t3.{row}.{column}")
+        return cell.value if cell is not None else None
+
+    def holds(left, right) -> bool:
+        if any(x is None for x in left + right):
+            return True  # not judged: an operand is unknown
+        return sum(left) == sum(right)
+
+    if not holds([val(row_key, "total")], [val(row_key, c) for c in forms.T3_APPLICANTS]):
         return False
     results = forms.T3_RESULT_ROWS[template]
     for column in [c.key for c in T3_COLUMNS]:
-        if sum(val(r, column) for r in results) != val("total", column):
+        if not holds([val("total", column)], [val(r, column) for r in results]):
             return False
-        if val("new", column) + val("carried_in", column) != val("total", column) + val("carried_out", column):
+        if not holds([val("new", column), val("carried_in", column)], [val("total", column), val("carried_out", column)]):
             return False
     return True
 

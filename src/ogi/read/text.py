@@ -25,16 +25,33 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
         return data.decode("utf-8")  # most reports; also the fast path
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("gb18030")  # strict: succeeds only on well-formed GB text
-    except UnicodeDecodeError:
-        pass
+    decoded = _best_cjk(data)
+    if decoded is not None:
+        return decoded
     from charset_normalizer import from_bytes  # imported late: slow to load, rarely needed
 
     best = from_bytes(data[:200_000]).best()
     if best is None or best.encoding is None:
         raise UndecodableText(name, "无法识别文本编码 (unknown text encoding)")
     return data.decode(_canonical(best.encoding), errors="replace")
+
+
+# Characters every report uses, in both scripts: the decoding that yields most of them is the right one.
+_COMMON = frozenset("政府信息公开開年度报報告情况況申请請的工作一二三四五六处處理行复復议議诉訴讼訟局县縣市区區")
+
+
+def _best_cjk(data: bytes) -> str | None:
+    """GB18030 or Big5, whichever decodes strictly and reads more like a report; both accept much."""
+    best, best_score = None, -1
+    for codec in ("gb18030", "big5hkscs"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        score = sum(1 for ch in text[:20000] if ch in _COMMON)
+        if score > best_score:
+            best, best_score = text, score
+    return best if best_score > 0 else None
 
 
 def _canonical(encoding: str) -> str:
