@@ -9,6 +9,7 @@ rather than stored wrong.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import combinations
 
 from . import forms
@@ -24,6 +25,13 @@ _LABEL_NOISE = re.compile(r"[\s\"“”‘’'·:,、。;]")
 _PAREN = re.compile(r"\([^()]*\)")
 
 _T3_CANDIDATES: tuple[FormRow, ...] = forms.T3_ROWS["2021"][:-2] + (forms.ROW_OTHER_2019,) + forms.T3_ROWS["2021"][-2:]
+# Candidate row sets by name: match_row is cached on (text, name), and a name hashes cheaply.
+CANDIDATES: dict[str, tuple[FormRow, ...]] = {
+    "t3": _T3_CANDIDATES,
+    "t3.new": _T3_CANDIDATES[:1],
+    "t2.2019": tuple(r for b in forms.T2_2019 for r in b.rows),
+    "t2.2021": tuple(r for b in forms.T2_2021 for r in b.rows),
+}
 
 
 def label_key(text: str) -> str:
@@ -33,20 +41,32 @@ def label_key(text: str) -> str:
     return _PAREN.sub("", text) or text
 
 
-def match_row(text: str, candidates: tuple[FormRow, ...]) -> FormRow | None:
-    """The row a label names: exact wording first, then a distinctive core inside a short label."""
+@lru_cache(maxsize=64)
+def _candidate_keys(name: str) -> tuple[dict[str, FormRow], tuple[tuple[FormRow, int], ...]]:
+    candidates = CANDIDATES[name]
+    exact = {}
+    for row in candidates:
+        exact.setdefault(label_key(row.label), row)
+    return exact, tuple((row, len(label_key(row.label)) + 12) for row in candidates)
+
+
+@lru_cache(maxsize=8192)
+def match_row(text: str, candidates: str) -> FormRow | None:
+    """The row a label names (among the named candidate set): exact wording first, then a distinctive
+    core inside a short label."""
     if not text or len(text) > 80:
         return None
     key = label_key(text)
     if not key:
         return None
-    for row in candidates:
-        if key == label_key(row.label):
-            return row
-    for row in candidates:
-        limit = len(label_key(row.label)) + 12
+    exact, limits = _candidate_keys(candidates)
+    if key in exact:
+        return exact[key]
+    for row, limit in limits:
+        if len(key) > limit:
+            continue
         for core in row.cores:
-            if core in key and (len(key) <= limit) and (len(core) > 2 or key == core):
+            if core in key and (len(core) > 2 or key == core):
                 return row
     return None
 
@@ -114,17 +134,16 @@ def _labelled_rows(rows: list[Row]):
 
 
 def _cell(key: str, token: Token | None, origin: Origin = Origin.source) -> Cell:
+    """A cell from its source token."""
     if token is None:
         return Cell(key=key, state=State.missing)
     value, state, unit = parse_value(token.text)
-    if state is State.number and isinstance(value, int) is False and not forms.column_of(key).money:
-        state = State.number  # a decimal count is kept as read; CELL-TYPE reports it
     return Cell(key=key, value=value, state=state, unit=unit, raw=token.text, where=token.where, origin=origin)
 
 
 def _table2(rows, template, cells, extras, problems) -> None:
     blocks = forms.t2_blocks(template)
-    candidates = tuple(r for b in blocks for r in b.rows)
+    candidates = f"t2.{template}"
     columns = {r.key: b.columns for b in blocks for r in b.rows}
     for label, values in _labelled_rows(rows):
         row = match_row(label.text, candidates)
@@ -175,13 +194,13 @@ def _unreadable(keys, values: list[Token], label: Token, cells, problems) -> Non
 
 
 def _table3(rows, template, cells, extras, problems) -> None:
-    first = next((i for i, row in enumerate(rows) if any(match_row(t.text, _T3_CANDIDATES[:1]) for t in row)), None)
+    first = next((i for i, row in enumerate(rows) if any(match_row(t.text, "t3.new") for t in row)), None)
     header = rows[:first] if first is not None else []
     order = t3_column_order(" ".join(t.text for row in header for t in row))
     body = rows[first:] if first is not None else rows
     pending: dict[str, tuple[Token, list[Token]]] = {}
     for label, values in _labelled_rows(body):
-        row = match_row(label.text, _T3_CANDIDATES)
+        row = match_row(label.text, "t3")
         if row is None:
             if values and any(v.text for v in values) and len(label.text) <= 40 and not _is_header(label.text):
                 extras.append(Extra(table=3, label=label.text, values=[v.text for v in values], where=label.where))

@@ -65,10 +65,12 @@ STATE_ZH = {
 }
 
 
-class Where(BaseModel):
-    """Where a value came from: lines for text, page and box for PDF, table row/column for grids."""
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a value came from: lines for text, page and box for PDF, table row/column for grids.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass rather than a pydantic model: readers make one per source cell, tens of
+    thousands per second in a batch; pydantic still validates and serialises it inside ``Cell``."""
 
     line: int | None = None  # 1-based line of the original input
     page: int | None = None  # 1-based page (PDF)

@@ -13,6 +13,10 @@ from .model import Block, Line, Table, Token, Where
 from .values import is_value_text
 
 Row = tuple[Token, ...]
+
+
+def _where(line: Line, col: int | None = None) -> Where:
+    return Where(line=line.number, page=line.page, col=col)
 _SPACES = re.compile(r"\s{2,}|\t")
 _NUMBER_RUN = re.compile(r"^[+\-增减]?\d[\d,.]*(?:\s+[+\-增减]?\d[\d,.]*)+$")
 
@@ -39,18 +43,18 @@ def _line_row(line: Line) -> Row | None:
             pieces.pop()  # the separator after the last cell is not a cell
         if all(not p.strip() for p in pieces):
             return ()
-        return tuple(Token(p.strip(), Where(line=line.number, page=line.page, col=i)) for i, p in enumerate(pieces))
+        return tuple(Token(p.strip(), _where(line, i)) for i, p in enumerate(pieces))
     stripped = text.strip()
     if not stripped:
         # An empty line separates cells; a line of only spaces (an &nbsp; cell) is a blank cell.
-        return (Token("", Where(line=line.number, page=line.page)),) if text else None
+        return (Token("", _where(line)),) if text else None
     if "\t" in stripped or "  " in stripped:
         pieces = _split_spaced(text.rstrip() if "\t" in stripped else stripped)
         if pieces is not None:
-            return tuple(Token(p, Where(line=line.number, page=line.page, col=i)) for i, p in enumerate(pieces))
+            return tuple(Token(p, _where(line, i)) for i, p in enumerate(pieces))
     if _NUMBER_RUN.match(stripped):
-        return tuple(Token(p, Where(line=line.number, page=line.page, col=i)) for i, p in enumerate(stripped.split()))
-    return (Token(stripped, Where(line=line.number, page=line.page)),)
+        return tuple(Token(p, _where(line, i)) for i, p in enumerate(stripped.split()))
+    return (Token(stripped, _where(line)),)
 
 
 def _split_spaced(text: str) -> list[str] | None:

@@ -8,6 +8,7 @@ Input is already normalised (NFKC, simplified), so digits are ASCII.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 from .model import State
@@ -20,6 +21,7 @@ _NUMBER = re.compile(
 _PLAIN_INT = re.compile(r"^\d{1,12}$")
 
 
+@lru_cache(maxsize=16384)  # cell texts repeat endlessly ("0", "", "1"): read each once
 def parse_value(text: str) -> tuple[int | Decimal | None, State, str | None]:
     """Read one cell; never raises. Plain digits take a fast path because they are most cells."""
     s = text.strip()

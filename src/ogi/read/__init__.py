@@ -7,7 +7,10 @@ The kind of file is sniffed from its content, never from its name (issue #3). A 
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Callable
+from importlib import import_module
+from io import BytesIO
 from pathlib import Path
 
 from ..model import Document, EmptyFile, ReadError, TooLarge, UnsupportedFormat
@@ -16,38 +19,83 @@ from . import text
 MAX_BYTES = 64 * 1024 * 1024  # a real report is under 20 MB; anything bigger is refused, not parsed
 
 Reader = Callable[[bytes, str], Document]
-READERS: dict[str, Reader] = {"text": text.read}
+
+
+def _lazy(module: str, function: str = "read") -> Reader:
+    """A reader imported on first use: reading text never pays for lxml, pdfium or python-docx."""
+
+    def reader(data: bytes, name: str) -> Document:
+        return getattr(import_module(f".{module}", __name__), function)(data, name)
+
+    reader.__qualname__ = f"{module}.{function}"
+    return reader
+
+
+READERS: dict[str, Reader] = {
+    "text": text.read,
+    "html": _lazy("html"),
+    "mht": _lazy("html", "read_mht"),
+    "docx": _lazy("docx"),
+    "xlsx": _lazy("xlsx"),
+    "pdf": _lazy("pdf"),
+    "doc": _lazy("office"),  # .doc/.wps/.xls/.rtf/.odt through LibreOffice headless
+    "odf": _lazy("office"),
+    "image": _lazy("ocr"),
+}
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a", b"BM")
 
 
 def sniff(data: bytes) -> str:
-    """The kind of a file from its first bytes: text, html, docx, xlsx, pdf, doc, image or binary."""
+    """The kind of a file from its content: text, html, mht, docx, xlsx, odf, pdf, doc, image, zip or binary."""
     head = data[:2048]
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        if b"word/" in data[:65536] or b"[Content_Types].xml" in head and b"word" in data[:65536]:
-            return "docx"
-        if b"xl/" in data[:65536]:
-            return "xlsx"
-        return "zip"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"  # the PDF header may follow up to 1 KB of junk
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _sniff_zip(data)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "doc"  # OLE2: .doc / .wps / .xls
-    if head[:8] in (b"\x89PNG\r\n\x1a\n",) or head[:3] == b"\xff\xd8\xff" or head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "doc"  # OLE2: .doc / .wps / .xls, and encrypted OOXML
+    if head.startswith(b"{\\rtf"):
+        return "doc"
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return "image"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"mime-version:", b"content-type: multipart/related")) or b"multipart/related" in lowered[:600]:
+        return "mht"  # Word's "single file web page"
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<meta", b"<body", b"<div", b"<table", b"<p")):
         return "html"
-    if b"<table" in data[:200000].lower() and b"</t" in data[:200000].lower():
+    window = data[:200000].lower()
+    if b"<table" in window and b"</t" in window:
         return "html"
     if _looks_binary(head):
         return "binary"
     return "text"
 
 
+def _sniff_zip(data: bytes) -> str:
+    try:
+        names = zipfile.ZipFile(BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        # Truncated archives lose their central directory: fall back to the local headers.
+        if b"word/" in data[:65536]:
+            return "docx"
+        return "xlsx" if b"xl/" in data[:65536] else "zip"
+    if "word/document.xml" in names or any(n.startswith("word/") for n in names):
+        return "docx"
+    if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if "content.xml" in names and "mimetype" in names:
+        return "odf"
+    return "zip"
+
+
+_CONTROL = bytes([*range(0, 9), *range(14, 32)])
+
+
 def _looks_binary(head: bytes) -> bool:
     if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
         return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head) - len(head.translate(None, _CONTROL))
     return control > max(8, len(head) // 20)
 
 
