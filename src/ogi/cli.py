@@ -173,5 +173,17 @@ def rules_command(markdown: bool = typer.Option(False, "--markdown", help="以 M
     console.print(table)
 
 
+@app.command("demo")
+def demo_command(
+    folder: Path = typer.Option(Path("samples"), "--folder", help="样例报告写入的文件夹"),
+    count: int = typer.Option(24, "--count", help="生成的样例报告份数"),
+    db: str | None = typer.Option(None, "--db", envvar="OGI_DB", help="语料库（默认 ./ogi.db）"),
+) -> None:
+    """演示：生成样例报告（并加入 ../shared/seeds 的真实报告），逐份审核并汇总结果。"""
+    from .demo import run
+
+    raise typer.Exit(run(console, folder, db, count))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

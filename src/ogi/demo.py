@@ -1,0 +1,107 @@
+"""The main job on the embedded default: audit a set of sample reports and print the result.
+
+The project ships no third-party documents, so the samples are reports it generates itself (both
+formats, every text layout, some with an injected error), plus ``../shared/seeds`` when present.
+They are written to a folder so a reviewer can open them, then audited; with the corpus module
+installed they are also ingested into the embedded SQLite database.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .model import OgiError, Record, Severity
+from .pipeline import parse
+
+ORGANS = (
+    "示例市人力资源和社会保障局", "示例市交通运输局", "示例县人民政府", "示例县教育局", "示例区市场监督管理局",
+    "示例市生态环境局", "示例县自然资源局", "示例镇人民政府",
+)
+
+
+def write_samples(folder: Path, count: int = 24, seed: int = 2026) -> list[Path]:
+    """Generated reports with known cells, in every text layout; every third one breaks one rule."""
+    from .render import INJECTABLE, LAYOUTS, inject, make_record, render_text
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        organ = ORGANS[i % len(ORGANS)]
+        year = 2019 + i % 5
+        template = "2019" if year <= 2020 else "2021"
+        record = make_record(rng, template, year, organ)
+        label = "ok"
+        if i % 3 == 2:
+            rule = INJECTABLE[i % len(INJECTABLE)]
+            if rule == "FEES-STATED" and year < 2021:
+                rule = "T3-TOTAL"
+            record, _ = inject(record, rule, rng)
+            label = rule
+        layout = LAYOUTS[i % len(LAYOUTS)]
+        text = render_text(record, layout, traditional=(i % 7 == 3), pinyin=(i % 7 == 3))
+        path = folder / f"{i:03d}_{organ}_{year}_{layout}_{label}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def seed_files(root: Path) -> list[Path]:
+    """The real reports of ../shared/seeds, beside the working folder or beside the checkout."""
+    for base in (root, Path(__file__).resolve().parents[2]):
+        seeds = base.parent / "shared" / "seeds"
+        if seeds.is_dir():
+            return sorted(p for p in seeds.glob("*") if p.is_file())
+    return []
+
+
+def run(console: Console, folder: Path, db: str | None, count: int) -> int:
+    root = Path.cwd()
+    paths = write_samples(folder, count) + seed_files(root)
+    console.print(f"样例报告 {len(paths)} 份（生成 {count} 份，写入 {folder}/；另含 ../shared/seeds 中的真实报告）")
+    table = Table(title="审核结果", show_lines=False)
+    for column in ("文件", "机关", "年度", "格式", "错误", "警告", "主要发现"):
+        table.add_column(column, overflow="fold")
+    records: list[Record] = []
+    failures = 0
+    rules = Counter()
+    for path in paths:
+        try:
+            record = parse(path)
+        except OgiError as exc:
+            failures += 1
+            table.add_row(path.name, f"[red]{exc.problem}[/red]", "", "", "", "", "")
+            continue
+        records.append(record)
+        errors = [f for f in record.findings if f.severity is Severity.error]
+        warnings = [f for f in record.findings if f.severity is Severity.warning]
+        rules.update(f.rule for f in errors + warnings)
+        first = (errors or warnings)
+        table.add_row(path.name[:34], record.meta.organ or "—", str(record.meta.year or "—"),
+                      record.meta.template or "—", str(len(errors)) if errors else "", str(len(warnings)) if warnings else "",
+                      f"{first[0].rule}: {first[0].message[:40]}" if first else "[green]无[/green]")
+    console.print(table)
+    clean = sum(1 for r in records if not any(f.severity is Severity.error for f in r.findings))
+    console.print(f"共 {len(paths)} 份：{clean} 份无错误，{len(records) - clean} 份有错误，{failures} 份无法读取。")
+    if rules:
+        console.print("按规则统计：" + "，".join(f"{rule} {n}" for rule, n in rules.most_common()))
+    _ingest(console, paths, db)
+    return 0
+
+
+def _ingest(console: Console, paths: list[Path], db: str | None) -> None:
+    """Store the samples in the embedded corpus when the corpus module is there (issue #4)."""
+    try:
+        from .ingest import ingest_paths
+    except ImportError:
+        return
+    try:
+        summary = ingest_paths([str(p) for p in paths], db=db, console=console)
+    except TypeError:  # a corpus API without these keywords: leave storing to `ogi ingest`
+        return
+    console.print(f"已存入语料库：{summary}")
