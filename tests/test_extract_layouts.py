@@ -125,3 +125,20 @@ def test_not_a_report():
 
     with pytest.raises(NotAReport, match="n.txt"):
         parse("今天天气很好。\n我们去公园。".encode(), "n.txt")
+
+
+def test_shifted_row_found_by_identities():
+    # A pasted row with an extra empty cell in front of its values: the identities accept only the
+    # reading without it.
+    rows = dict(BALANCED, granted=["", "1", "1", "0", "0", "0", "0", "2"])
+    record = _cells(_report(rows))
+    assert [record.value(f"t3.granted.{c.key}") for c in forms.T3_COLUMNS] == [1, 1, 0, 0, 0, 0, 2]
+    assert record.cells["t3.granted.natural"].origin is Origin.inferred
+
+
+def test_merged_value_is_noticed_not_stored():
+    # "10" is 1 and 0 run together: 6 values, and no placement satisfies the sums.
+    rows = dict(BALANCED, new=["2", "10", "0", "0", "0", "3"])
+    record = _cells(_report(rows))
+    assert record.cells["t3.new.commercial"].state is State.unreadable
+    assert any(f.rule == "CELL-TYPE" and "t3.new.total" in f.keys for f in record.findings)

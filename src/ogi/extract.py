@@ -247,22 +247,40 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
             _unreadable(keys, values, label, cells, problems)
 
 
+def _placements(values: list[Token], n: int):
+    """Candidate readings of a row with the wrong number of values, each a {position: token} map.
+
+    Too few: every order-keeping placement (the missing cells were empty and got dropped).
+    Too many: every run of n consecutive values, and the non-empty values alone when there are n
+    (a shifted row, or empty cells a pasted table added)."""
+    k = len(values)
+    if k < n:
+        if n - k <= 3:
+            for positions in combinations(range(n), k):
+                yield dict(zip(positions, values))
+        return
+    for start in range(k - n + 1):
+        yield dict(enumerate(values[start:start + n]))
+    filled = [v for v in values if v.text]
+    if len(filled) == n:
+        yield dict(enumerate(filled))
+
+
 def _place_by_identities(row_key, values: list[Token], order, template, cells) -> bool:
-    """Try every order-keeping placement of a short row's values and keep the ones that satisfy the row
-    identity (T3-COLUMNS) and the column identities (T3-TOTAL, T3-BALANCE), an unplaced cell counting as
-    unknown. Accept when the fitting placements agree on every number (an unplaced cell and a 0 agree:
-    both read as nothing applied for); otherwise the row stays unreadable."""
-    n, k = len(order), len(values)
-    if k == 0 or k > n or n - k > 3:
-        return False
-    numbers = [parse_value(v.text)[0] for v in values]
-    if any(x is None for x in numbers):
+    """Keep the candidate readings of a row that satisfy the row identity (T3-COLUMNS) and the column
+    identities (T3-TOTAL, T3-BALANCE), an unplaced cell counting as unknown. Accept when the fitting
+    readings agree on every number (an unplaced cell and a 0 agree: both mean nothing applied for);
+    otherwise the row stays unreadable."""
+    n = len(order)
+    if not values or any(parse_value(v.text)[1] is State.unreadable for v in values):
         return False
     fits = []
-    for positions in combinations(range(n), k):
-        trial = {order[p]: numbers[i] for i, p in enumerate(positions) if order[p]}
+    for placement in _placements(values, n):
+        if any(parse_value(t.text)[0] is None and t.text for t in placement.values()):
+            continue
+        trial = {order[p]: parse_value(t.text)[0] for p, t in placement.items() if order[p]}
         if _t3_consistent(row_key, trial, template, cells):
-            fits.append(dict(zip(positions, values)))
+            fits.append(placement)
     merged = _merge_fits(fits, n)
     if merged is None:
         return False
@@ -270,7 +288,8 @@ def _place_by_identities(row_key, values: list[Token], order, template, cells) -
         if column:
             key = f"t3.{row_key}.{column}"
             token = merged[p]
-            cells[key] = _cell(key, token, Origin.inferred) if token else Cell(key=key, state=State.blank, origin=Origin.inferred)
+            cells[key] = _cell(key, token, Origin.inferred) if token and token.text else \
+                Cell(key=key, state=State.blank, origin=Origin.inferred)
     return True
 
 
