@@ -48,8 +48,9 @@ def _line_row(line: Line) -> Row | None:
     if not stripped:
         # An empty line separates cells; a line of only spaces (an &nbsp; cell) is a blank cell.
         return (Token("", _where(line)),) if text else None
-    if "\t" in stripped or "  " in stripped:
-        pieces = _split_spaced(text.rstrip() if "\t" in stripped else stripped)
+    if "\t" in text or "  " in stripped:
+        # A tab ends a cell, so trailing tabs are empty cells (spreadsheet copies keep them); keep them.
+        pieces = _split_spaced(text.rstrip("\r\n ").lstrip(" ") if "\t" in text else stripped)
         if pieces is not None:
             return tuple(Token(p, _where(line, i)) for i, p in enumerate(pieces))
     if _NUMBER_RUN.match(stripped):
@@ -64,6 +65,8 @@ def _split_spaced(text: str) -> list[str] | None:
     expanded: list[str] = []
     for p in pieces:
         expanded.extend(p.split() if _NUMBER_RUN.match(p) else [p])
+    if "\t" in text:
+        return expanded if len(expanded) >= 2 else None  # tabs are explicit cell boundaries
     values = sum(1 for p in expanded if p and is_value_text(p))
     if len(expanded) < 2 or values == 0:
         return None
