@@ -20,10 +20,13 @@ _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|范围|期间)[^。\
 _DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
 _CN_DATE = re.compile(r"(二[〇零○O][一二三四五六七八九〇零○O]{2})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
 _INDEX = re.compile(r"索\s*引\s*号\s*[:|]?\s*\|?\s*([A-Za-z0-9][A-Za-z0-9/\-_.]*)")
-_PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位|来源|信息来源)\s*[:|]\s*\|?\s*([^|:\s]{2,40}?)(?:\s*\||\s{2,}|$|栏目|作者|日期|发文|索引)")
+_PUBLISHER = re.compile(
+    r"(?:发布机构|发文机关|发布单位|来源|信息来源)\s*[:|]\s*\|?\s*([^|:\s]{2,40}?)(?:\s*\||\s{2,}|$|栏目|作者|日期|发文|索引|部门|分类)"
+)
 _PUB_DATE = re.compile(r"(?:发文日期|发布日期|成文日期|日期|发布时间|公开日期)\s*[:|]\s*\|?\s*(20\d\d\s*[-年./]\s*\d{1,2}\s*[-月./]\s*\d{1,2})")
 _ORGAN_SUFFIX = re.compile(r"(?:局|委|委员会|办|办公室|厅|部|院|署|中心|政府|管委会|管理委员会|街道办事处|街道|镇|乡|处|所|站|队|会|区|县|市)$")
-_GOVERNMENT = re.compile(r"(?:人民政府|人民政府办公室|人民政府办公厅)$")
+# Only the 本级政府's own report is due 3月31日; its 办公室/办公厅 is a department (1月31日), 第四十九条.
+_GOVERNMENT = re.compile(r"人民政府$")
 
 
 def _date(y: str, m: str, d: str) -> dt.date | None:
@@ -84,8 +87,11 @@ def extract_meta(document: Document, template: Template | None) -> Meta:
     head_text = "\n".join(head)
     if m := _INDEX.search(head_text):
         meta.index_no = m[1]
-    if not meta.organ and (m := _PUBLISHER.search(head_text.replace(" ", "") if "|" not in head_text else head_text)):
-        meta.organ = _clean_organ(m[1].replace(" ", ""))
+    if not meta.organ:
+        for line in head:  # line by line: "$" ends the name at the end of its own line
+            if m := _PUBLISHER.search(line if "|" in line else line.replace(" ", "")):
+                meta.organ = _clean_organ(m[1].replace(" ", ""))
+                break
     meta.organ = meta.organ or hints.get("organ") or _signature_organ(lines)
     meta.published = _published(hints, head_text, lines)
     meta.year = meta.year or _year(lines, meta.published)
