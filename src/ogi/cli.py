@@ -187,3 +187,8 @@ def demo_command(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+from . import cli_render  # noqa: E402,F401  registers `ogi render` (src/ogi/render/)
+from . import cli_corpus  # noqa: E402,F401
+from . import cli_serve  # noqa: E402,F401

@@ -1,0 +1,164 @@
+"""``ogi render``: write a record (``ogi parse --format json`` output) or a generated sample as a report.
+
+Text (five layouts), Word-pasted or clean HTML, DOCX, PDF or a scanned PDF. A report whose figures
+break a table identity (T3-BALANCE, T3-TOTAL, T3-COLUMNS, T4-TOTAL) is not published unless --force:
+the command lists the broken identities in Chinese and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import typer
+
+from .audit import audit
+from .cli import EXIT_FINDINGS, EXIT_UNREADABLE, app, errors
+from .model import Cell, Finding, Meta, OgiError, Record, Section, Severity, State
+
+IDENTITY_RULES = ("T3-BALANCE", "T3-TOTAL", "T3-COLUMNS", "T4-TOTAL")
+TARGETS = ("text", "html", "docx", "pdf", "scan")
+
+
+def record_from_contract(data: object, name: str) -> Record:
+    """The JSON of ``ogi parse --format json`` (or a dumped Record) back into a Record."""
+    if isinstance(data, list):
+        if len(data) != 1:
+            raise OgiError(name, f"包含 {len(data)} 份记录，请每次渲染一份")
+        data = data[0]
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), dict):
+        raise OgiError(name, "不是 ogi parse --format json 输出的报告记录（缺少 cells）")
+    raw_meta = dict(data.get("meta") or {})
+    raw_meta.setdefault("organ", raw_meta.get("agency"))
+    try:
+        meta = Meta.model_validate({k: v for k, v in raw_meta.items() if k in Meta.model_fields})
+        detail = data.get("detail") or {}
+        cells = {}
+        for key, value in data["cells"].items():
+            if isinstance(value, dict):  # a dumped Record: cells are full objects
+                cells[key] = Cell.model_validate({**value, "key": key})
+            elif key in detail:
+                cells[key] = Cell.model_validate({**detail[key], "key": key})
+            else:
+                cells[key] = Cell(key=key, value=value, state=State.number if value is not None else State.blank)
+        sections = [Section.model_validate(s) for s in data.get("sections") or []]
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise OgiError(name, f"记录内容不合规：{exc}") from None
+    if meta.template is None:
+        meta.template = "2021" if "t2.rules.issued" in cells else "2019" if "t2.rules.made" in cells else None
+    if meta.template is None:
+        raise OgiError(name, "无法确定报告格式（2019 或 2021 版）")
+    return Record(meta=meta, cells=cells, sections=sections)
+
+
+def broken_identities(record: Record) -> list[Finding]:
+    return [f for f in audit(record) if f.rule in IDENTITY_RULES and f.severity is Severity.error]
+
+
+def _load(source: str) -> Record:
+    name = "<stdin>" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except FileNotFoundError:
+        raise OgiError(name, "文件不存在") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OgiError(name, f"无法读取：{exc}") from None
+    except json.JSONDecodeError as exc:
+        raise OgiError(name, f"不是有效的 JSON（第 {exc.lineno} 行）") from None
+    return record_from_contract(data, name)
+
+
+def _sample(seed: int, template: str | None, year: int | None, organ: str | None, blanks: float, rule: str | None) -> Record:
+    from .render.sample import INJECTABLE, inject, make_record, random_organ, template_for
+
+    rng = random.Random(seed)
+    if template not in (None, "2019", "2021"):
+        raise OgiError("--template", f"格式应为 2019 或 2021，而不是 {template}")
+    year = year or (rng.randint(2019, 2020) if template == "2019" else rng.randint(2021, 2024))
+    record = make_record(rng, template or template_for(year), year, organ or random_organ(rng), blanks=blanks)
+    if rule:
+        if rule not in INJECTABLE:
+            raise OgiError("--inject", f"不能注入的规则 {rule}；可选：{'、'.join(INJECTABLE)}")
+        try:
+            record, _ = inject(record, rule, rng)
+        except ValueError as exc:
+            raise OgiError("--inject", str(exc)) from None
+    return record
+
+
+def _render(record: Record, to: str, layout: str, traditional: bool, pinyin: bool, word: bool, misaligned: bool,
+            encoding: str, seed: int | None) -> bytes:
+    if to == "text":
+        from .render.text import render_text
+
+        return render_text(record, layout, traditional=traditional, pinyin=pinyin, seed=seed).encode("utf-8")
+    if to == "html":
+        from .render.html import render_html
+
+        return render_html(record, word_pasted=word, misaligned=misaligned, encoding=encoding, seed=seed)
+    if to == "docx":
+        from .render.docx import render_docx
+
+        return render_docx(record, seed=seed)
+    from .render.pdf import render_pdf, render_scan
+
+    return render_pdf(record) if to == "pdf" else render_scan(record)
+
+
+@app.command("render")
+def render_command(
+    source: str | None = typer.Argument(
+        None, help="记录 JSON（ogi parse --format json 的输出），- 表示标准输入；用 --sample 时省略"
+    ),
+    to: str = typer.Option("text", "--to", "-t", help="输出：text、html、docx、pdf、scan（扫描件式 PDF）"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="输出文件；text/html 默认输出到屏幕"),
+    layout: str = typer.Option("pipe", "--layout", help="文本版式：pipe、pipe_cells、blank_lines、tabs、spaces"),
+    traditional: bool = typer.Option(False, "--traditional", help="文本转为繁体（OpenCC s2t）"),
+    pinyin: bool = typer.Option(False, "--pinyin", help="模拟镜像站在汉字后插入拼音"),
+    word: bool = typer.Option(True, "--word/--clean", help="HTML：Word 粘贴的网页，或规范的官方版式"),
+    misaligned: bool = typer.Option(False, "--misaligned", help="HTML：数据行的合并单元格与表头不对齐"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="HTML 编码：utf-8、gbk、gb2312、gb18030"),
+    sample: bool = typer.Option(False, "--sample", help="不读记录，随机生成一份样例报告"),
+    template: str | None = typer.Option(None, "--template", help="样例格式：2019 或 2021"),
+    year: int | None = typer.Option(None, "--year", help="样例报告年度"),
+    organ: str | None = typer.Option(None, "--organ", help="样例机关名称"),
+    blanks: float = typer.Option(0.0, "--blanks", help="样例中留空的零值单元格比例（0–1）"),
+    inject_rule: str | None = typer.Option(None, "--inject", help="样例中故意违反的规则，如 T3-BALANCE"),
+    seed: int | None = typer.Option(None, "--seed", help="随机种子（样例内容与版式细节）"),
+    force: bool = typer.Option(False, "--force", help="表格不满足勾稽关系时仍然生成"),
+) -> None:
+    """把报告记录（或随机样例）生成为文本、HTML、Word、PDF 或扫描件。"""
+    try:
+        if to not in TARGETS:
+            raise OgiError("--to", f"不支持的输出 {to}；可选：{'、'.join(TARGETS)}")
+        if sample == (source is not None):
+            raise OgiError("ogi render", "请给出一个记录 JSON 文件，或使用 --sample 生成样例（二者选一）")
+        if to in ("docx", "pdf", "scan") and output is None:
+            raise OgiError("--output", f"{to} 是二进制格式，请用 -o 指定输出文件")
+        if sample:
+            sample_seed = seed if seed is not None else random.randrange(2**31)
+            record = _sample(sample_seed, template, year, organ, blanks, inject_rule)
+        else:
+            record = _load(source)
+        broken = broken_identities(record)
+        if broken and not force:
+            errors.print("[red]拒绝生成：表格数据不满足勾稽关系（确需生成请加 --force）：[/red]")
+            for f in broken:
+                errors.print(f"  • [{f.rule}] {f.message}")
+            raise typer.Exit(EXIT_FINDINGS)
+        data = _render(record, to, layout, traditional, pinyin, word, misaligned, encoding, seed)
+    except OgiError as exc:
+        errors.print(f"[red]✗ {exc.source}[/red]：{exc.problem}")
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    except ValueError as exc:  # an unknown layout or encoding
+        errors.print(f"[red]✗ 参数错误[/red]：{exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+        errors.print(f"已生成 {output}（{len(data)} 字节）")

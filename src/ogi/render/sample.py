@@ -1,0 +1,311 @@
+"""Random but consistent reports (issue #2 tests, issue #3 round trips) and single-rule breakage.
+
+``make_record`` fills every key of ``forms.keys(template)`` so that the table identities of spec §6
+hold (T3-BALANCE, T3-TOTAL, T3-COLUMNS, T4-TOTAL) with the skewed figures real organs report: most
+cells 0, small counts, now and then a large one. The narrative states figures that agree with the
+tables, and 2021+ reports say in section 六 whether 信息处理费 was collected.
+``inject`` then breaks exactly one rule, touching cells no other rule looks at where it can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from decimal import Decimal
+
+from .. import forms
+from ..model import Cell, Meta, Record, State, Template
+from . import narrative
+
+_APPLICANTS = forms.T3_APPLICANTS
+_T3_COLS = tuple(c.key for c in forms.T3_COLUMNS)
+# Relative frequency of each result row: most requests are granted or "not held" (spec §4 rows).
+_RESULT_WEIGHTS = {
+    "granted": 35, "partial": 8,
+    "denied.state_secret": 0.3, "denied.law_forbidden": 0.6, "denied.three_safety": 0.3,
+    "denied.third_party": 1.2, "denied.internal": 1.5, "denied.process": 1.5,
+    "denied.enforcement_file": 0.5, "denied.query": 1.5,
+    "unable.not_held": 20, "unable.needs_creation": 3, "unable.unclear": 3,
+    "rejected.petition": 4, "rejected.duplicate": 3, "rejected.publication": 0.5,
+    "rejected.excessive": 0.6, "rejected.confirm": 1,
+    "other": 3, "other.no_correction": 2, "other.no_fee": 0.2, "other.misc": 2,
+}
+INJECTABLE = (
+    "T3-BALANCE", "T3-TOTAL", "T3-COLUMNS", "T4-TOTAL", "CELL-TYPE", "FORMAT-YEAR",
+    "FORMAT-COMPLETE", "TEXT-TABLE", "FEES-STATED", "DEADLINE",
+)
+
+
+# Organ names for generated reports; every one survives s2t → t2s unchanged (tests check it).
+PLACES = (
+    "会宁县", "缙云县", "高港区", "江宁区", "武侯区", "余杭区", "钦州市", "兰溪市", "安吉县", "宁乡市", "临安区", "泾县",
+    "长丰县", "广州市天河区",
+)
+DEPARTMENTS = (
+    "人力资源和社会保障局", "工业和信息化局", "行政审批局", "财政局", "教育局", "卫生健康委员会", "自然资源局",
+    "生态环境局", "住房和城乡建设局", "交通运输局", "农业农村局", "水利局", "商务局", "文化和旅游局",
+    "市场监督管理局", "统计局", "医疗保障局", "应急管理局", "民政局", "司法局", "审计局", "发展和改革局",
+    "退役军人事务局", "人民政府", "人民政府办公室",
+)
+
+
+def random_organ(rng: random.Random) -> str:
+    return rng.choice(PLACES) + rng.choice(DEPARTMENTS)
+
+
+def random_record(
+    rng: random.Random, template: Template | None = None, year: int | None = None, blanks: float | None = None
+) -> Record:
+    """A consistent report of a random organ; the year fits the format unless both are given."""
+    if year is None:
+        year = rng.randint(2019, 2020) if template == "2019" else rng.randint(2021, 2024) if template else rng.randint(2019, 2024)
+    template = template or template_for(year)
+    share = rng.choice((0.0, 0.0, 0.05, 0.3)) if blanks is None else blanks
+    return make_record(rng, template, year, random_organ(rng), blanks=share)
+
+
+def template_for(year: int) -> Template:
+    return "2019" if year <= 2020 else "2021"
+
+
+def deadline(year: int, government: bool) -> dt.date:
+    """Spec §6 DEADLINE: 1月31日 of the next year, 3月31日 for a government's own report."""
+    return dt.date(year + 1, 3 if government else 1, 31)
+
+
+def make_record(
+    rng: random.Random,
+    template: Template,
+    year: int,
+    organ: str,
+    consistent: bool = True,
+    blanks: float = 0.0,
+) -> Record:
+    """A report whose cells satisfy every identity; ``consistent=False`` breaks one random rule."""
+    values: dict[str, int | Decimal] = {}
+    values.update(_table2(rng, template))
+    values.update(_table3(rng, template))
+    values.update(_table4(rng))
+    cells = {k: Cell(key=k, value=values[k], state=State.number, raw=_raw(values[k])) for k in forms.keys(template)}
+    if rng.random() < 0.08:  # a unit written in the money cell ("251000元", spec §5)
+        key = "t2.procurement.amount" if template == "2019" else "t2.fees.amount"
+        if cells[key].value:
+            cells[key].unit = "元" if template == "2019" else "万元"
+    government = organ.endswith("人民政府")
+    published = _published(rng, year, government)
+    prefix = rng.choice("ABCDEFGHKMNPQSTXYZ") + rng.choice("ABGJSXZ")
+    index_no = f"{prefix}{rng.randint(1000, 9999)}/{year + 1}-{rng.randint(1, 99999):05d}"
+    meta = Meta(
+        organ=organ, year=year, template=template, published=published, index_no=index_no,
+        title=f"{organ}{year}年政府信息公开工作年度报告", is_government=government, kind="text",
+    )
+    record = Record(meta=meta, cells=cells)
+    record.sections = narrative.sections(record, rng)
+    _blank(rng, record, blanks)
+    if not consistent:
+        record, _ = inject(record, rng.choice(INJECTABLE if year >= 2021 else INJECTABLE[:-2] + ("DEADLINE",)), rng)
+    return record
+
+
+def _raw(value: int | Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _published(rng: random.Random, year: int, government: bool) -> dt.date:
+    last = deadline(year, government)
+    start = dt.date(year + 1, 1, 4)
+    return start + dt.timedelta(days=rng.randint(0, (last - start).days))
+
+
+def _count(rng: random.Random, zero: float, small: int, large: int = 0, tail: float = 0.05) -> int:
+    """Skewed count: often 0, usually small, occasionally up to ``large``."""
+    if rng.random() < zero:
+        return 0
+    if large and rng.random() < tail:
+        return int(small * (large / small) ** rng.random())
+    return rng.randint(1, small)
+
+
+def _money(rng: random.Random, zero: float, low: float, high: float) -> int | Decimal:
+    if rng.random() < zero:
+        return 0
+    amount = low * (high / low) ** rng.random()
+    return Decimal(f"{amount:.2f}")
+
+
+def _table2(rng: random.Random, template: Template) -> dict[str, int | Decimal]:
+    v: dict[str, int | Decimal] = {}
+    if template == "2019":
+        for row, small in (("rules", 2), ("normative", 15)):
+            made = _count(rng, 0.7 if row == "rules" else 0.4, small)
+            v[f"t2.{row}.made"] = made
+            v[f"t2.{row}.published"] = made if rng.random() < 0.8 else rng.randint(0, made)
+            v[f"t2.{row}.total"] = v[f"t2.{row}.published"] + _count(rng, 0.4, 60)
+        for row, prev, decisions in (("licensing", 300, 250000), ("other_services", 150, 50000),
+                                     ("penalty", 120, 5000), ("coercion", 20, 300)):
+            v[f"t2.{row}.prev"] = p = _count(rng, 0.35, prev // 3, prev)
+            v[f"t2.{row}.change"] = 0 if rng.random() < 0.5 else rng.randint(-min(p, 40), 45)
+            v[f"t2.{row}.decisions"] = _count(rng, 0.35, 40, decisions, 0.15)
+        v["t2.fees.prev"] = p = _count(rng, 0.5, 12, 60)
+        v["t2.fees.change"] = 0 if rng.random() < 0.6 else rng.randint(-min(p, 5), 5)
+        v["t2.procurement.count"] = n = _count(rng, 0.45, 20, 300)
+        v["t2.procurement.amount"] = _money(rng, 1.0, 1, 1) if n == 0 else _money(rng, 0.0, 3000, 8e7)
+    else:
+        for row, small in (("rules", 2), ("normative", 12)):
+            v[f"t2.{row}.issued"] = issued = _count(rng, 0.7 if row == "rules" else 0.4, small)
+            v[f"t2.{row}.repealed"] = _count(rng, 0.75, 4)
+            v[f"t2.{row}.in_force"] = issued + _count(rng, 0.35, 80)
+        for row, decisions in (("licensing", 250000), ("penalty", 5000), ("coercion", 300)):
+            v[f"t2.{row}.decisions"] = _count(rng, 0.35, 40, decisions, 0.15)
+        v["t2.fees.amount"] = _money(rng, 0.75, 0.5, 80000)
+    return v
+
+
+def _table3(rng: random.Random, template: Template) -> dict[str, int]:
+    """Per applicant column: split handled = new + carried_in into results + carried_out."""
+    scale = rng.random()
+    if scale < 0.35:
+        handled = 0
+    else:
+        low, high = (1, 10) if scale < 0.75 else (10, 120) if scale < 0.94 else (120, 3000)
+        handled = rng.randint(low, high)
+    shares = [rng.uniform(2, 10)] + [rng.uniform(0, 1.2) * (rng.random() < 0.5) for _ in _APPLICANTS[1:]]
+    per_column = Counter(rng.choices(_APPLICANTS, weights=shares, k=handled)) if handled else Counter()
+    result_rows = forms.T3_RESULT_ROWS[template]
+    weights = [_RESULT_WEIGHTS[r] * rng.uniform(0.2, 2.0) * (rng.random() < 0.85) + 1e-3 for r in result_rows]
+    v: dict[str, int] = {}
+    for c in _APPLICANTS:
+        h = per_column[c]
+        carried_in = sum(rng.random() < 0.06 for _ in range(min(h, 200)))
+        carried_out = sum(rng.random() < 0.06 for _ in range(min(h, 200)))
+        results = Counter(rng.choices(result_rows, weights=weights, k=h - carried_out))
+        v[f"t3.new.{c}"] = h - carried_in
+        v[f"t3.carried_in.{c}"] = carried_in
+        v[f"t3.carried_out.{c}"] = carried_out
+        v[f"t3.total.{c}"] = h - carried_out
+        for r in result_rows:
+            v[f"t3.{r}.{c}"] = results[r]
+    for r in forms.T3_ROWS[template]:
+        v[f"t3.{r.key}.total"] = sum(v[f"t3.{r.key}.{c}"] for c in _APPLICANTS)
+    return v
+
+
+def _table4(rng: random.Random) -> dict[str, int]:
+    v: dict[str, int] = {}
+    for g in forms.T4_GROUPS:
+        busy = rng.random() < (0.3 if g.key == "review" else 0.15)
+        parts = [_count(rng, 0.4, m) if busy else 0 for m in (8, 3, 3, 3)]
+        for col, n in zip(("upheld", "corrected", "other", "pending"), parts, strict=True):
+            v[f"t4.{g.key}.{col}"] = n
+        v[f"t4.{g.key}.total"] = sum(parts)
+    return v
+
+
+def _blank(rng: random.Random, record: Record, share: float) -> None:
+    """Blank some zero cells (a reviewer reads them as 0) — never one the narrative cites."""
+    if share <= 0:
+        return
+    cited = narrative.cited_keys(record)
+    for key, cell in record.cells.items():
+        if cell.value == 0 and key not in cited and rng.random() < share:
+            cell.value, cell.state, cell.raw, cell.unit = None, State.blank, "", None
+
+
+def _set(record: Record, key: str, value: int | Decimal) -> None:
+    cell = record.cells[key]
+    cell.value, cell.state, cell.raw = value, State.number, _raw(value)
+
+
+def _unblank(record: Record, keys) -> None:
+    """Identities skip blank operands (architecture.md), so an injection makes its operands numbers."""
+    for k in keys:
+        if record.cells[k].state is not State.number:
+            _set(record, k, 0)
+
+
+def inject(record: Record, rule_id: str, rng: random.Random) -> tuple[Record, list[str]]:
+    """A copy of ``record`` that breaks exactly ``rule_id``; returns it and the keys changed."""
+    r = record.model_copy(deep=True)
+    template = r.meta.template
+    c = rng.choice(_APPLICANTS)
+    d = rng.randint(1, 9)
+    if rule_id == "T3-BALANCE":  # carried_out is in no T3-TOTAL sum; the row total keeps T3-COLUMNS
+        keys = [f"t3.{row}.{col}" for row in ("new", "carried_in", "total", "carried_out") for col in (c, "total")]
+        _unblank(r, [f"t3.carried_out.{x}" for x in _T3_COLS] + keys)
+        for col in (c, "total"):
+            _set(r, f"t3.carried_out.{col}", r.value(f"t3.carried_out.{col}") + d)
+        return r, [f"t3.carried_out.{c}", "t3.carried_out.total"]
+    if rule_id == "T3-TOTAL":  # result row and its total both grow: rows still add up, columns don't
+        row = rng.choice(forms.T3_RESULT_ROWS[template])
+        _unblank(r, [f"t3.{x}.{col}" for x in forms.T3_RESULT_ROWS[template] + ("total",) for col in (c, "total")])
+        _unblank(r, [f"t3.{row}.{x}" for x in _T3_COLS])
+        for col in (c, "total"):
+            _set(r, f"t3.{row}.{col}", r.value(f"t3.{row}.{col}") + d)
+        return r, [f"t3.{row}.{c}", f"t3.{row}.total"]
+    if rule_id == "T3-COLUMNS":  # new and carried_out grow together in one column: columns balance
+        _unblank(r, [f"t3.{row}.{x}" for row in ("new", "carried_out") for x in _T3_COLS])
+        for row in ("new", "carried_out"):
+            _set(r, f"t3.{row}.{c}", r.value(f"t3.{row}.{c}") + d)
+        _unblank(r, [f"t3.{row}.{c}" for row in ("carried_in", "total")])
+        return r, [f"t3.new.{c}", f"t3.carried_out.{c}"]
+    if rule_id == "T4-TOTAL":
+        g = rng.choice(forms.T4_GROUPS).key
+        _unblank(r, [f"t4.{g}.{x.key}" for x in forms.T4_COLUMNS])
+        _set(r, f"t4.{g}.upheld", r.value(f"t4.{g}.upheld") + d)
+        return r, [f"t4.{g}.upheld"]
+    if rule_id == "CELL-TYPE":  # a table-2 count: in no identity, so only the type rule can see it
+        key = rng.choice([k for k in forms.t2_keys(template) if not forms.column_of(k).signed and not forms.column_of(k).money])
+        _set(r, key, -d)
+        r.cells[key].unit = None
+        return r, [key]
+    if rule_id == "FORMAT-YEAR":
+        return _shift_year(r, rng), []
+    if rule_id == "FORMAT-COMPLETE":
+        return _incomplete(r, rng)
+    if rule_id == "TEXT-TABLE":
+        return narrative.misstate(r, rng), list(narrative.cited_keys(r))[:1]
+    if rule_id == "FEES-STATED":
+        if r.meta.year < 2021:
+            raise ValueError(f"FEES-STATED applies to reports on 2021 onward, not {r.meta.year}")
+        narrative.drop_fee_sentence(r)
+        return r, []
+    if rule_id == "DEADLINE":
+        # A 人民政府办公室 files a department report (1月31日), though some read it as the government's
+        # own (3月31日): its late date is past both, so the finding does not hang on that reading.
+        ambiguous = (r.meta.organ or "").endswith(("人民政府办公室", "人民政府办公厅"))
+        last = deadline(r.meta.year, r.meta.is_government or ambiguous)
+        r.meta.published = last + dt.timedelta(days=rng.randint(1, 120))
+        return r, []
+    raise ValueError(f"unknown or non-injectable rule {rule_id!r}")
+
+
+def _shift_year(r: Record, rng: random.Random) -> Record:
+    """Keep the format, move the year to one the other format belongs to (seed 000's mistake)."""
+    old = r.meta.year
+    new = rng.randint(2021, 2024) if r.meta.template == "2019" else rng.randint(2019, 2020)
+    r.meta.year = new
+    r.meta.title = r.meta.title.replace(f"{old}年", f"{new}年") if r.meta.title else None
+    r.meta.published = _published(rng, new, r.meta.is_government)
+    for s in r.sections:
+        s.text = s.text.replace(f"{old}年", f"{new}年")
+    if r.meta.index_no:
+        r.meta.index_no = r.meta.index_no.replace(f"/{old + 1}-", f"/{new + 1}-")
+    if new >= 2021:
+        narrative.ensure_fee_sentence(r, rng)
+    else:
+        narrative.drop_fee_sentence(r)
+    return r
+
+
+def _incomplete(r: Record, rng: random.Random) -> tuple[Record, list[str]]:
+    """Drop section 五's heading (its text stays) or a whole table-2 row (no identity uses table 2)."""
+    if rng.random() < 0.5:
+        r.section(5).heading = ""
+        return r, []
+    block = rng.choice(forms.t2_blocks(r.meta.template))
+    row = rng.choice(block.rows)
+    keys = [f"t2.{row.key}.{col.key}" for col in block.columns]
+    for k in keys:
+        r.cells[k] = Cell(key=k, value=None, state=State.missing)
+    return r, keys
