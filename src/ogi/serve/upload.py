@@ -1,0 +1,140 @@
+"""Upload reports (the same parsing as ``ogi parse``) and import the organ registry, within size and type limits."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from ..model import OgiError
+from ..pipeline import PARSER_VERSION, parse
+from ..read import sniff
+from .auth import HTTPProblem, User, reader, writer
+from .web import from_page, json_response, render, root_of
+
+router = APIRouter()
+# What a report may be (spec §1: web pages, Word/WPS, PDF, text); the content is sniffed as well.
+EXTENSIONS = {".txt", ".text", ".md", ".htm", ".html", ".shtml", ".mht", ".mhtml", ".docx", ".doc", ".wps",
+              ".pdf", ".xlsx", ".xls", ".odt", ".rtf"}
+KINDS = {"text", "html", "mht", "docx", "xlsx", "pdf", "doc", "odf"}
+REGISTRY_EXTENSIONS = {".csv", ".xlsx"}
+CHUNK = 1 << 20
+
+
+@router.get("/upload", include_in_schema=False)
+def upload_page(request: Request, _user: User | None = Depends(reader)):
+    settings = request.app.state.settings
+    return render(request, "upload.html", {"extensions": sorted(EXTENSIONS), "max_mb": settings.max_upload_mb,
+                                           "max_files": settings.max_files})
+
+
+async def read_limited(upload: UploadFile, limit: int) -> bytes | None:
+    """The file's bytes, or None when it is larger than ``limit`` (read no further than that)."""
+    parts, size = [], 0
+    while chunk := await upload.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _refusal(name: str, status: int, message: str) -> dict:
+    return {"name": name, "ok": False, "status": status, "error": message}
+
+
+def check_type(name: str, data: bytes, extensions: set[str] = EXTENSIONS) -> str | None:
+    """Why a file is refused (None when acceptable): its extension and its content must both be a report's."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in extensions:
+        return f"不支持的文件类型“{suffix or '无扩展名'}”（可上传：{'、'.join(sorted(extensions))}）"
+    if extensions is EXTENSIONS and sniff(data) not in KINDS:
+        return "文件内容不是文本、网页、Word、PDF 或 Excel 文档"
+    return None
+
+
+def _failed(request: Request, name: str, sha: str, error: str, reason: str) -> dict:
+    with request.app.state.write_lock:
+        request.app.state.corpus.record_failure(name, sha, error, reason, PARSER_VERSION)
+    return _refusal(name, 422, reason)
+
+
+def ingest_one(request: Request, name: str, data: bytes) -> dict:
+    """Parse and store one file; a file that cannot be read is recorded with its reason (listed apart)."""
+    corpus = request.app.state.corpus
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        record = parse(data, name)
+    except OgiError as exc:
+        return _failed(request, name, sha, type(exc).__name__, exc.problem)
+    except RecursionError:  # pathological nesting in hostile input, as in the CLI
+        return _failed(request, name, sha, "OgiError", "文件结构异常，无法解析")
+    record.meta.source = name
+    record.meta.sha256 = sha
+    with request.app.state.write_lock:  # parse in parallel, write one at a time (organ names are resolved on write)
+        added = corpus.add(record, data)
+    counts = {s: sum(1 for f in record.findings if f.severity.value == s) for s in ("error", "warning", "info")}
+    return {"name": name, "ok": True, "status": 200, "id": added.id, "result": added.status,
+            "organ": record.meta.organ, "year": record.meta.year, "template": record.meta.template,
+            "findings": counts, "url": f"{root_of(request)}/reports/{added.id}"}
+
+
+@router.post("/api/upload", summary="上传一份或多份报告：解析、审核并入库（与命令行相同的解析）", tags=["审核"])
+async def upload(request: Request, files: list[UploadFile] = File(..., description="报告文件，可多份"),
+                 user: User = Depends(writer())):
+    from starlette.concurrency import run_in_threadpool
+
+    settings = request.app.state.settings
+    if len(files) > settings.max_files:
+        raise HTTPProblem(413, f"一次最多上传 {settings.max_files} 个文件")
+    results = []
+    for upload_file in files:
+        name = Path(upload_file.filename or "未命名").name[:200]
+        data = await read_limited(upload_file, settings.max_upload_bytes)
+        if data is None:
+            results.append(_refusal(name, 413, f"文件超过 {settings.max_upload_mb:g} MB 的上限"))
+            continue
+        problem = check_type(name, data)
+        if problem:
+            results.append(_refusal(name, 415, problem))
+            continue
+        results.append(await run_in_threadpool(ingest_one, request, name, data))
+    ok = [r for r in results if r["ok"]]
+    status = 200 if ok else results[0]["status"]
+    if from_page(request) and ok and len(results) == 1:
+        return RedirectResponse(ok[0]["url"], status_code=303)
+    return json_response({"results": results, "added": len(ok), "failed": len(results) - len(ok)}, status)
+
+
+def _import(request: Request, path: Path) -> int:
+    with request.app.state.write_lock:
+        return request.app.state.corpus.import_organs(path)
+
+
+@router.post("/api/organs/import", summary="导入机关名录（CSV 或 XLSX：名称、别名、省、市、县、类型…）（管理员）", tags=["审核"])
+async def import_registry(request: Request, file: UploadFile = File(..., description="机关名录"),
+                          user: User = Depends(writer("admin"))):
+    from starlette.concurrency import run_in_threadpool
+
+    from ..model import StoreError
+
+    name = Path(file.filename or "名录.csv").name
+    data = await read_limited(file, request.app.state.settings.max_upload_bytes)
+    if data is None:
+        raise HTTPProblem(413, "机关名录文件过大")
+    problem = check_type(name, data, REGISTRY_EXTENSIONS)
+    if problem:
+        raise HTTPProblem(415, problem)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"registry{Path(name).suffix.lower()}"
+        path.write_bytes(data)
+        try:
+            count = await run_in_threadpool(_import, request, path)
+        except StoreError as exc:
+            raise HTTPProblem(422, f"{name}：{exc.problem}") from None
+    if from_page(request):
+        return RedirectResponse(f"{root_of(request)}/coverage?msg=已导入 {count} 个机关", status_code=303)
+    return json_response({"imported": count})

@@ -1,0 +1,160 @@
+"""One dict, three faces (datasette style, architecture example 13): every page's data function returns a dict;
+``view`` registers it as an HTML page (Jinja2, Chinese), a JSON endpoint under ``/api`` (documented by the
+OpenAPI page) and a CSV/XLSX export under ``/export`` of the tables the page shows (``data["tables"]``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..model import SEVERITY_ZH, Severity
+
+HERE = Path(__file__).parent
+ExportFormat = Literal["csv", "xlsx"]
+
+
+@dataclass(slots=True)
+class Settings:
+    """What ``ogi serve`` (or a test) can configure; defaults suit one reviewer on 127.0.0.1."""
+
+    anonymous_read: bool = True  # browsing without signing in; writes always need an account
+    read_only: bool = False  # refuse every write, even from signed-in users (a public mirror)
+    max_upload_mb: float = 20  # one report file
+    max_request_mb: float = 100  # one request (several files)
+    max_files: int = 50
+    secret: str | None = None  # signs the session cookies; default: kept in the database
+    session_hours: float = 12
+    secure_cookies: bool = False  # set behind an HTTPS reverse proxy
+    node_modules: Path | None = None  # where `npm ci` put htmx and echarts; default: the checkout's
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_mb * 1024 * 1024)
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else (str(int(value)) if value.is_integer() else f"{value:.4g}")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(data: Any) -> Any:
+    """Plain JSON values (dates as ISO strings, decimals as numbers)."""
+    return json.loads(json.dumps(data, default=_json_default, ensure_ascii=False))
+
+
+def json_response(data: dict, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(to_json({k: v for k, v in data.items() if not k.startswith("_")}), status_code=status_code)
+
+
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                        trim_blocks=True, lstrip_blocks=True)
+templates.filters["num"] = _number
+templates.filters["pct"] = _percent
+templates.filters["severity_zh"] = lambda s: SEVERITY_ZH.get(Severity(s), s) if s in Severity.__members__ else s
+templates.globals["STATUS_ZH"] = {"open": "待审核", "confirmed": "已确认", "dismissed": "已驳回"}
+templates.globals["TEMPLATE_ZH"] = {"2019": "2019版", "2021": "2021版"}
+
+
+def root_of(request: Request) -> str:
+    """The prefix a reverse proxy mounts the app under ("" when served directly)."""
+    return (request.scope.get("root_path") or "").rstrip("/")
+
+
+def wants_json(request: Request) -> bool:
+    path = request.scope.get("path", "")
+    root = root_of(request)
+    path = path[len(root):] if root and path.startswith(root) else path
+    return path.startswith(("/api/", "/export/")) or "application/json" in request.headers.get("accept", "")
+
+
+def from_page(request: Request) -> bool:
+    """A write sent by a page (form or htmx) gets a redirect back; a script gets JSON."""
+    return "text/html" in request.headers.get("accept", "") or bool(request.headers.get("hx-request"))
+
+
+def render(request: Request, name: str, data: dict, status_code: int = 200) -> HTMLResponse:
+    from .auth import csrf_token, current_user
+
+    settings: Settings = request.app.state.settings
+    user = current_user(request)
+    root = root_of(request)
+    here = request.url.path[len(root):] if root and request.url.path.startswith(root) else request.url.path
+    context = dict(data, request=request, user=user, settings=settings, root=root, here=here,
+                   csrf=csrf_token(request), path=request.url.path, query=request.url.query,
+                   vendor=request.app.state.vendor)
+    html = templates.get_template(name).render(context)
+    response = HTMLResponse(html, status_code=status_code)
+    from .auth import remember_csrf
+
+    remember_csrf(request, response)
+    return response
+
+
+def view(router: APIRouter, path: str, data: Callable, template: str, *, name: str, summary: str,
+         extra: Callable[[Request, dict], dict] | None = None, exports: bool = True, tag: str = "浏览") -> None:
+    """Register ``data`` (a FastAPI dependency returning a dict) as page, JSON and export."""
+
+    def as_json(payload: dict = Depends(data)) -> JSONResponse:
+        return json_response(payload)
+
+    def as_html(request: Request, payload: dict = Depends(data)) -> HTMLResponse:
+        if extra is not None:
+            payload = payload | extra(request, payload)
+        return render(request, template, payload)
+
+    def as_file(fmt: ExportFormat, table: str | None = Query(None, description="导出哪一张表（CSV 只含一张；默认第一张）"),
+                payload: dict = Depends(data)) -> Response:
+        from .exports import export
+
+        return export(payload.get("tables") or {}, fmt, table, name)
+
+    api = "/api" + (path if path != "/" else "")
+    router.add_api_route(api, as_json, methods=["GET"], name=f"api_{name}", summary=summary, tags=[tag])
+    router.add_api_route(path, as_html, methods=["GET"], name=name, include_in_schema=False)
+    if exports:
+        router.add_api_route(f"/export{path}.{{fmt}}", as_file, methods=["GET"], name=f"export_{name}",
+                             summary=f"导出：{summary}（CSV 或 XLSX）", tags=["导出"])
+
+
+def table(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> dict:
+    """A table as pages show it and exports write it: (key, Chinese heading) columns over row dicts."""
+    return {"title": title, "columns": [list(c) for c in columns], "rows": rows}

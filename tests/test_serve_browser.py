@@ -1,0 +1,159 @@
+"""The web app in a real browser (issue #5): Playwright driving Debian's Chromium against uvicorn on 127.0.0.1.
+
+Upload a seed and a generated report (several files at once), see the tables and findings, dismiss a finding,
+correct the cells an injected error changed and see the audit change, and see the dashboard's charts drawn.
+Skips cleanly without /usr/bin/chromium (Playwright must not download a browser of its own).
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+uvicorn = pytest.importorskip("uvicorn")
+expect = sync_api.expect
+
+from ogi.render import inject, make_record, render_text
+from ogi.serve import Settings, create_app
+
+from .conftest import seed_path
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+USER = ("reviewer", "reviewer-pass")
+TIMEOUT = 15_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    app = create_app(str(folder / "web.db"), Settings())
+    app.state.accounts.add(*USER, "reviewer")
+    if not all(app.state.vendor.values()):
+        pytest.skip("front-end packages missing: run npm ci")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", folder
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        context.set_default_timeout(TIMEOUT)
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def uploaded(server, page):
+    """Sign in, then upload seed 000 and a generated report with an injected T3-BALANCE, together."""
+    base, folder = server
+    record = make_record(random.Random(21), "2021", 2022, "会宁县财政局")
+    broken, changed = inject(record, "T3-BALANCE", random.Random(3))
+    generated = folder / "会宁县财政局_2022.txt"
+    generated.write_text(render_text(broken, "pipe"), encoding="utf-8")
+    page.goto(f"{base}/login?next=/upload")
+    page.fill("input[name=name]", USER[0])
+    page.fill("input[name=password]", USER[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{base}/upload")
+    page.set_input_files("#upload-files", [str(seed_path("000")), str(generated)])
+    expect(page.locator("#upload-list li.ok")).to_have_count(2)  # locators, not page-side eval: the CSP forbids it
+    links = {a.inner_text(): a.get_attribute("href") for a in page.query_selector_all("#upload-list li.ok a")}
+    seed_url = next(href for text, href in links.items() if "高新区质安办" in text)
+    generated_url = next(href for text, href in links.items() if "会宁县财政局" in text)
+    return base, seed_url, generated_url, record, changed
+
+
+def test_upload_shows_tables_and_findings(uploaded, page):
+    base, seed_url, _, _, _ = uploaded
+    page.goto(base + seed_url)
+    assert page.locator("#summary .headline").inner_text().startswith("发现错误 1 个、警告 1 个")
+    # Seed 000 is a 2021 report in the 2019 format: 23 rows of table 3, 7 columns each, all read.
+    assert page.locator("#t3 td.cell").count() == 161
+    assert page.locator("#t3 th[rowspan='20']").inner_text() == "三、本年度办理结果"
+    assert page.locator("#t4 td.cell").count() == 15
+    rules = page.locator("ol.findings li code").all_inner_texts()
+    assert set(rules) == {"FORMAT-YEAR", "FEES-STATED"}
+    page.locator("#source .ln").first.wait_for()
+
+
+def test_dismiss_a_finding(uploaded, page):
+    base, seed_url, _, _, _ = uploaded
+    page.goto(base + seed_url)
+    item = page.locator("ol.findings li", has=page.locator("code", has_text="FEES-STATED"))
+    item.locator("input[name=comment]").fill("第六部分另有说明")
+    item.locator("button[value=dismissed]").click()
+    page.locator("ol.findings li.status-dismissed").wait_for()
+    item = page.locator("ol.findings li.status-dismissed")
+    assert "已驳回" in item.inner_text() and "第六部分另有说明" in item.inner_text()
+    assert "FEES-STATED" not in page.locator("#summary").inner_text()
+
+
+def test_correct_cells_and_see_the_audit_change(uploaded, page):
+    base, _, generated_url, record, changed = uploaded
+    page.goto(base + generated_url)
+    summary = page.locator("#summary").inner_text()
+    assert "T3-BALANCE" in summary and "表三" in summary
+    page.locator("#summary li[data-keys]", has_text="T3-BALANCE").first.click()  # highlights the cells
+    highlighted = page.eval_on_selector_all("td.cell.hl", "els => els.map(e => e.dataset.key)")
+    assert set(highlighted) & set(changed)
+    for key in changed:
+        cell = page.locator(f"td[id='cell-{key}']")
+        assert "bad" in cell.get_attribute("class")
+        cell.click()  # picks the cell for the correction form and shows its source line
+        assert page.locator("#correct-key").input_value() == key
+        assert page.locator("#source .ln.src-hl").count() == 1
+        page.fill("#correct-value", str(record.cells[key].value))
+        page.fill("#correct-form input[name=comment]", "按原件更正")
+        page.click("#correct-form button[type=submit]")
+        expect(page.locator("#audit-log tbody tr")).to_have_count(changed.index(key) + 1)
+    log = page.locator("#audit-log tbody").inner_text()
+    assert log.count(USER[0]) == len(changed) and "按原件更正" in log
+    assert "T3-BALANCE" not in page.locator("ol.findings").inner_text()
+    for key in changed:
+        cls = page.locator(f"td[id='cell-{key}']").get_attribute("class")
+        assert "corrected" in cls and "bad" not in cls
+
+
+def test_dashboard_charts_are_drawn(uploaded, page):
+    base = uploaded[0]
+    page.goto(f"{base}/dashboard")
+    expect(page.locator("[data-chart][data-drawn]")).to_have_count(5)
+    for name in ("by_year", "open_rate", "correction", "rules", "regions"):
+        painted = page.evaluate("""(id) => {
+            const canvas = document.querySelector('#chart-' + id + ' canvas');
+            if (!canvas || !canvas.width || !canvas.height) return 0;
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let n = 0;
+            for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+            return n;
+        }""", name)
+        assert painted > 500, name  # axes, labels and bars: thousands of painted pixels
+    link = page.locator("#chart-rules ~ figcaption a", has_text="CSV")
+    assert link.get_attribute("href").endswith("table=rules")
