@@ -1,0 +1,168 @@
+"""Ingest and stats benchmark (issue #4): reports/s, peak memory, database size, stats query times.
+
+    python bench/bench_ingest.py --n 5000                 generate N text reports, `ogi ingest` them
+    python bench/bench_ingest.py --n 100000 --mode records  store generated records directly (no parsing):
+                                                          what the store alone sustains, and a big corpus
+    python bench/bench_ingest.py --db big.db --queries    only time the stats queries on an existing corpus
+
+Reports come from the lead's generator (ogi.render): N/5 organs in 100 counties, years 2019–2023, every text
+layout. Generation is not timed. Figures go in the closing note, not in asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from ogi.render import LAYOUTS, make_record, render_text
+from ogi.store import Corpus
+
+PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
+DEPTS = ("教育局", "财政局", "人民政府", "交通运输局", "民政局", "市场监督管理局", "卫生健康委员会", "人力资源和社会保障局")
+
+
+def organ_name(i: int) -> str:
+    county = f"{PROVINCES[i % 5]}示例{i // 5 % 20}市第{i % 100}县"
+    return f"{county}{DEPTS[i // 100 % len(DEPTS)]}{i // 800 or ''}"
+
+
+def records(n: int, seed: int = 1):
+    rng = random.Random(seed)
+    years = (2019, 2020, 2021, 2022, 2023)
+    for i in range(n):
+        year = years[i % 5]
+        r = make_record(rng, "2019" if year <= 2020 else "2021", year, organ_name(i // 5), blanks=0.05)
+        yield i, r
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+class Sampler(threading.Thread):
+    """Samples the main process's RSS every second: a flat curve means memory does not grow with N."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.wait(1.0):
+            self.samples.append(rss_mb())
+
+
+def db_size(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+
+
+def generate_files(folder: Path, n: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, r in records(n):
+        (folder / f"{i:06d}.txt").write_text(render_text(r, LAYOUTS[i % len(LAYOUTS)], seed=i), encoding="utf-8")
+
+
+def time_queries(corpus: Corpus) -> list[tuple[str, float, int]]:
+    year = 2022
+    queries = [
+        ("totals t3.new.total by year", lambda: corpus.totals("t3.new.total", by=("year",))),
+        ("totals t3.new.total by year,province", lambda: corpus.totals("t3.new.total", by=("year", "province"))),
+        ("totals 3 keys by kind, one year", lambda: corpus.totals(["t3.new.total", "t3.granted.total",
+                                                                    "t4.review.total"], by=("kind",), year=year)),
+        ("rates by year", lambda: corpus.rates(by=("year",))),
+        ("rates by province, one year", lambda: corpus.rates(by=("province",), year=year)),
+        ("ranking t3.new.total top 20", lambda: corpus.ranking("t3.new.total", 20)),
+        ("ranking open_rate top 20, one year", lambda: corpus.ranking("open_rate", 20, year=year)),
+        ("findings by rule", lambda: corpus.findings_by_rule()),
+        ("findings by rule and year", lambda: corpus.findings_by_rule(by=("year",))),
+        ("count year+province", lambda: [corpus.count(year=year, region="浙江省")]),
+        ("list page (rule filter)", lambda: corpus.reports(rule="T3-BALANCE", limit=50)),
+        ("get one report", lambda: [corpus.get(corpus.count() // 2)]),
+    ]
+    out = []
+    for name, fn in queries:
+        fn()  # warm the page cache once, as a server would be
+        start = time.perf_counter()
+        rows = fn()
+        out.append((name, time.perf_counter() - start, len(rows)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--mode", choices=("files", "records"), default="files")
+    ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--queries", action="store_true", help="only time the stats queries on --db")
+    ap.add_argument("--keep", action="store_true", help="keep the generated files and database")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
+    db = args.db or work / "bench.db"
+    if not args.queries:
+        ingest_once(args, work, db)
+    with Corpus(db) as corpus:
+        print(f"corpus: {corpus.count()} reports, {db_size(db):.0f} MB")
+        for name, seconds, rows in time_queries(corpus):
+            print(f"  {name:<40} {seconds * 1000:8.1f} ms  ({rows} rows)")
+    if not args.keep and not args.db:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def ingest_once(args, work: Path, db: Path) -> None:
+    from ogi.ingest import ingest
+
+    sampler = Sampler()
+    if args.mode == "files":
+        start = time.perf_counter()
+        generate_files(work / "in", args.n)
+        print(f"generated {args.n} text reports in {time.perf_counter() - start:.0f} s (not counted)")
+        sampler.start()
+        with Corpus(db) as corpus:
+            summary = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
+        print(f"ingest: {summary}")
+        seconds = summary.seconds
+    else:
+        from ogi.prepare import prepare
+
+        sampler.start()
+        timing = {"generate": 0.0, "prepare": 0.0, "store": 0.0}
+        with Corpus(db) as corpus:
+            batch = []
+            for i, r in records(args.n):
+                r.meta.sha256 = f"{i:064x}"
+                r.parser_version = "bench"
+                t = time.perf_counter()
+                batch.append(prepare(r))  # done by the ingest workers in a real run
+                timing["prepare"] += time.perf_counter() - t
+                if len(batch) == 64 or i == args.n - 1:
+                    t = time.perf_counter()
+                    corpus.add_many(batch)
+                    timing["store"] += time.perf_counter() - t
+                    batch = []
+            t = time.perf_counter()
+            corpus.refresh()
+            timing["refresh"] = time.perf_counter() - t
+        seconds = timing["store"] + timing["refresh"]
+        print(f"store only: {args.n} records: add {timing['store']:.1f} s + cross-year refresh {timing['refresh']:.1f} s "
+              f"= {args.n / seconds:.0f} reports/s (prepare, done by workers: {timing['prepare'] * 1000 / args.n:.2f} ms/report)")
+    sampler.stop.set()
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    s = sampler.samples or [rss_mb()]
+    quarter = max(1, len(s) // 4)
+    print(f"reports/s: {args.n / seconds:.1f}; peak RSS main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB; "
+          f"main RSS first quarter {max(s[:quarter]):.0f} MB → last quarter {max(s[-quarter:]):.0f} MB")
+    print(f"database: {db_size(db):.0f} MB ({db_size(db) * 1024 / args.n:.1f} KB per report)")
+
+
+if __name__ == "__main__":
+    main()

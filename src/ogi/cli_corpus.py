@@ -1,0 +1,204 @@
+"""``ogi ingest | stats | export | organs``: the corpus commands, each one library call plus printing (issue #4).
+
+The database is ``--db`` (a path for SQLite, or a URL such as postgresql://user:pw@127.0.0.1/ogi), else
+$OGI_DB, else ./ogi.db.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import typer
+from rich.table import Table
+
+from . import stats as figures
+from .cli import app, console, errors
+from .model import SEVERITY_ZH, OgiError, Severity
+from .rules import RULE_BY_ID
+from .store import Corpus
+
+EXIT_FAILED = 2
+_DB = typer.Option(None, "--db", envvar="OGI_DB", help="语料库：SQLite 文件路径或数据库 URL（默认 ./ogi.db）")
+_YEAR = typer.Option(None, "--year", help="年度（可多次指定）")
+_REGION = typer.Option(None, "--region", help="地区：省、市或县（区）名称")
+_ORGAN = typer.Option(None, "--organ", help="机关名称（部分即可）")
+_TEMPLATE = typer.Option(None, "--template", help="报告格式：2019 或 2021")
+_KIND = typer.Option(None, "--kind", help="机关类型，如 政府部门、人民政府、乡镇街道")
+
+
+def _open(db: str | None) -> Corpus:
+    try:
+        return Corpus(db)
+    except OgiError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _filters(year, region, organ, template, kind) -> dict:
+    return {k: v for k, v in dict(year=year or None, region=region, organ=organ, template=template, kind=kind).items() if v}
+
+
+@app.command()
+def ingest(
+    paths: list[str] = typer.Argument(..., help="文件、文件夹、通配符、@清单文件（每行一个路径或网址）或网址"),
+    db: str | None = _DB,
+    workers: int | None = typer.Option(None, "--workers", "-j", help="并行进程数（默认 CPU 核数，最多 8）"),
+    keep_source: bool = typer.Option(True, "--keep-source/--no-source", help="是否在库中保存原文件"),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="重新尝试以前失败的文件"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
+) -> None:
+    """把报告加入语料库：按内容去重，可中断后续传，失败的文件记录原因后继续。"""
+    from .ingest import ingest as run
+
+    with _open(db) as corpus:
+        try:
+            summary = run(corpus, paths, workers=workers, keep_source=keep_source, retry_failed=retry_failed,
+                          progress=not quiet and sys.stderr.isatty(), console=errors)
+        except KeyboardInterrupt:
+            errors.print("已中断：已入库的报告均完整保存，再次运行同一命令即可继续。")
+            raise typer.Exit(130) from None
+        except OgiError as exc:
+            errors.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_FAILED) from None
+    console.print(str(summary))
+    for source, reason in summary.failures:
+        errors.print(f"[red]失败[/red] {source}: {reason}")
+    if summary.failed > len(summary.failures):
+        errors.print(f"……另有 {summary.failed - len(summary.failures)} 份失败，详见语料库 failures 表")
+    raise typer.Exit(EXIT_FAILED if summary.failed else 0)
+
+
+@app.command("stats")
+def stats_command(
+    db: str | None = _DB,
+    key: list[str] = typer.Option(None, "--key", "-k", help="汇总的单元格键，如 t3.new.total（可多次指定）"),
+    by: str = typer.Option("year", "--by", help="分组：year,province,city,county,kind,sector,level,template,organ"),
+    rank: str | None = typer.Option(None, "--rank", help="排名依据：单元格键或指标（open_rate、handled…）"),
+    top: int = typer.Option(20, "--top", help="排名显示前几名"),
+    ascending: bool = typer.Option(False, "--ascending", help="排名从小到大"),
+    by_rule: bool = typer.Option(False, "--findings", help="按规则统计审核发现"),
+    year: list[int] = _YEAR, region: str | None = _REGION, organ: str | None = _ORGAN,
+    template: str | None = _TEMPLATE, kind: str | None = _KIND,
+    fmt: str = typer.Option("table", "--format", "-f", help="输出：table、json 或 csv"),
+) -> None:
+    """语料库统计：各单元格合计、派生比率（公开率、纠错率等）、排名、按规则的审核发现。"""
+    filters = _filters(year, region, organ, template, kind)
+    groups = tuple(b for b in by.split(",") if b) if by else ()
+    with _open(db) as corpus:
+        try:
+            if rank:
+                rows, title = corpus.ranking(rank, top, ascending=ascending, **filters), f"排名：{figures.label(rank)}"
+            elif by_rule:
+                rows, title = corpus.findings_by_rule(by=groups, **filters), "审核发现（按规则）"
+            elif key:
+                rows, title = corpus.totals(key, by=groups, **filters), "合计"
+            else:
+                rows, title = corpus.rates(by=groups, **filters), "申请办理与复议诉讼指标"
+        except OgiError as exc:
+            errors.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_FAILED) from None
+    _print_rows(rows, title, fmt)
+
+
+def _print_rows(rows: list[dict], title: str, fmt: str) -> None:
+    for row in rows:
+        row.pop("numbers", None)
+    if fmt == "json":
+        console.print_json(json.dumps(rows, ensure_ascii=False, default=str))
+        return
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows([["" if r.get(c) is None else r.get(c) for c in columns] for r in rows])
+        sys.stdout.write(out.getvalue())
+        return
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(figures.label(c), justify="left" if c in figures.BY or c == "rule" else "right")
+    for r in rows:
+        table.add_row(*(_show(c, r.get(c)) for c in columns))
+    console.print(table if rows else f"{title}：没有符合条件的报告")
+
+
+def _show(column: str, value) -> str:
+    if value is None:
+        return "—"
+    if column == "severity":
+        return SEVERITY_ZH.get(Severity(value), value)
+    if column == "rule" and value in RULE_BY_ID:
+        return f"{value} {RULE_BY_ID[value].title}"
+    measure = figures.MEASURE.get(column)
+    if (measure and measure.over) or (column == "value" and isinstance(value, float) and value <= 1):
+        return f"{value:.1%}"
+    return str(value)
+
+
+@app.command("export")
+def export_command(
+    output: str = typer.Argument(..., help="导出文件路径"),
+    db: str | None = _DB,
+    fmt: str | None = typer.Option(None, "--format", "-f", help="csv、xlsx 或 parquet（默认按文件扩展名）"),
+    form: str = typer.Option("wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"),
+    year: list[int] = _YEAR, region: str | None = _REGION, organ: str | None = _ORGAN,
+    template: str | None = _TEMPLATE, kind: str | None = _KIND,
+) -> None:
+    """导出语料库：CSV / Parquet（宽表或长表），或按官方表样分表的 Excel（中文表头）。"""
+    from .export import FORMATS, export
+
+    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+    fmt = fmt or (suffix if suffix in FORMATS else "csv")
+    with _open(db) as corpus:
+        try:
+            n = export(corpus, output, fmt, form, **_filters(year, region, organ, template, kind))
+        except OgiError as exc:
+            errors.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_FAILED) from None
+    unit = "个单元格" if form == "long" and fmt != "xlsx" else "份报告"
+    console.print(f"已导出 {n} {unit} → {output}")
+
+
+@app.command("organs")
+def organs_command(
+    db: str | None = _DB,
+    import_file: str | None = typer.Option(None, "--import", help="导入机关名录（CSV/XLSX：名称、别名、省、市、县、类型…）"),
+    q: str | None = typer.Option(None, "--q", help="按名称查找"),
+    region: str | None = _REGION,
+    coverage: int | None = typer.Option(None, "--coverage", help="某年度各地区报告覆盖情况"),
+    limit: int = typer.Option(50, "--limit", help="最多显示几个机关"),
+) -> None:
+    """机关名录：查看、导入（合并不同写法、更正地区和类型），以及年度报告覆盖情况。"""
+    with _open(db) as corpus:
+        try:
+            if import_file:
+                console.print(f"已导入机关 {corpus.import_organs(import_file)} 个")
+            if coverage:
+                rows = [dict(r, missing="、".join(r["missing"][:5]) + ("…" if len(r["missing"]) > 5 else ""))
+                        for r in corpus.coverage(coverage, region)]
+                _print_cov(rows, coverage)
+                return
+            rows = corpus.organs(q=q, region=region, limit=limit)
+        except OgiError as exc:
+            errors.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_FAILED) from None
+    table = Table(title="机关")
+    for h in ("编号", "名称", "省", "市", "县(区)", "类型", "领域", "报告数"):
+        table.add_column(h)
+    for r in rows:
+        table.add_row(str(r["id"]), r["name"], r["province"] or "", r["city"] or "", r["county"] or "",
+                      r["kind"] or "", r["sector"] or "", str(r["reports"]))
+    console.print(table)
+
+
+def _print_cov(rows: list[dict], year: int) -> None:
+    table = Table(title=f"{year}年度报告覆盖情况")
+    for h in ("省", "市", "县(区)", "机关数", "已有报告", "缺报告（部分）"):
+        table.add_column(h)
+    for r in rows:
+        table.add_row(r["province"] or "", r["city"] or "", r["county"] or "", str(r["organs"]), str(r["reported"]),
+                      r["missing"])
+    console.print(table)

@@ -1,0 +1,315 @@
+"""Cross-year and corpus rules of spec §6: (record, previous record) → findings, and their refresh in the corpus.
+
+XYEAR-CARRY    carried_in[c](y) == carried_out[c](y−1), per table-3 column (error)
+XYEAR-IN-FORCE 2021 format: in_force(y) ≈ in_force(y−1) + issued(y) − repealed(y)  (warning)
+XYEAR-ITEMS    2019 format: prev(y) ≈ prev(y−1) + change(y−1) for 第(五)(六)(八)项  (warning)
+XYEAR-COPY     section 五 / the narrative repeats last year's (containment of character shingles), and
+               near-identical narratives of different organs in the same year (warning)
+OUTLIER        a year-on-year jump by an order of magnitude; 万元 amounts in the hundreds of thousands (info)
+
+A rule whose operands are blank, missing or unreadable is not judged (as in audit.py). ``refresh`` runs the
+rules for every report marked stale (new, re-parsed, corrected, or a neighbouring year arrived).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from array import array
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from .audit import finding
+from .forms import T3_COLUMNS
+from .model import Finding, Meta, Record, Section, Severity, State
+from .query import decode_cell, encode_finding, insert_findings, recount, reviews
+from .schema import cells, findings, reports, sections
+
+NEAR = Decimal("0.02")  # "≈": a difference within 2% of the larger side is not reported (spec says ≈)
+COPY_SECTION5 = 0.5  # local rules penalise >50% overlap of section 五 with last year's
+COPY_NARRATIVE = 0.7  # the whole narrative repeats; higher because 总体情况 reuses stock phrases
+PEER_DUPLICATE = 0.9  # two organs' narratives in the same year share this much: one copied the other
+JUMP = 10  # an order of magnitude year on year …
+JUMP_MIN = 100  # … where the larger value is at least this
+FEES_MAX = 100000  # 万元: ten billion yuan of fees in one organ is a unit mistake, not a fact
+NARRATIVE = (1, 5, 6)  # sections that are prose; 二–四 are mostly the statutory tables
+SHINGLE = 8
+_NOISE = re.compile(r"[\s\d\W_]+")  # digits go too: a copied text with the year changed is still a copy
+
+ITEM_ROWS = ("licensing", "other_services", "penalty", "coercion", "fees")
+JUMP_KEYS = ("t3.new.total", "t3.total.total", "t3.carried_out.total", "t4.review.total", "t4.suit_direct.total",
+             "t4.suit_after.total", "t2.licensing.decisions", "t2.penalty.decisions", "t2.coercion.decisions")
+NEEDED_KEYS = tuple(
+    [f"t3.carried_in.{c.key}" for c in T3_COLUMNS] + [f"t3.carried_out.{c.key}" for c in T3_COLUMNS]
+    + [f"t2.{r}.{c}" for r in ("rules", "normative") for c in ("issued", "repealed", "in_force")]
+    + [f"t2.{r}.{c}" for r in ITEM_ROWS for c in ("prev", "change")] + list(JUMP_KEYS) + ["t2.fees.amount"]
+)
+
+
+def _num(record: Record, key: str) -> int | Decimal | None:
+    cell = record.cells.get(key)
+    return cell.value if cell is not None and cell.state is State.number else None
+
+
+def _consecutive(record: Record, previous: Record | None) -> bool:
+    y, p = record.meta.year, previous.meta.year if previous else None
+    return y is not None and p is not None and y == p + 1
+
+
+def _near(expected, found) -> bool:
+    return abs(expected - found) <= NEAR * max(abs(expected), abs(found))
+
+
+def check_carry(record: Record, previous: Record) -> list[Finding]:
+    out = []
+    for c in T3_COLUMNS:
+        now, before = _num(record, f"t3.carried_in.{c.key}"), _num(previous, f"t3.carried_out.{c.key}")
+        if now is None or before is None or now == before:
+            continue
+        out.append(finding(
+            "XYEAR-CARRY", [f"t3.carried_in.{c.key}"],
+            f"表三“{c.label}”列：本年“上年结转”为 {now}，{previous.meta.year}年报告“结转下年度继续办理”为 {before}",
+            expected=before, found=now, message_en=f"carried_in.{c.key} = {now}, last year's carried_out = {before}"))
+    return out
+
+
+def check_in_force(record: Record, previous: Record) -> list[Finding]:
+    if record.meta.template != "2021" or previous.meta.template != "2021":
+        return []
+    out = []
+    for row, label in (("rules", "规章"), ("normative", "行政规范性文件")):
+        k = f"t2.{row}."
+        parts = [_num(previous, k + "in_force"), _num(record, k + "issued"), _num(record, k + "repealed")]
+        found = _num(record, k + "in_force")
+        if found is None or any(p is None for p in parts):
+            continue
+        expected = parts[0] + parts[1] - parts[2]
+        if not _near(expected, found):
+            out.append(finding(
+                "XYEAR-IN-FORCE", [k + "in_force", k + "issued", k + "repealed"],
+                f"{label}：上年现行有效 {parts[0]} + 本年制发 {parts[1]} − 本年废止 {parts[2]} = {expected}，"
+                f"本年现行有效填报 {found}", expected=expected, found=found,
+                message_en=f"{row}: {parts[0]} + {parts[1]} - {parts[2]} = {expected}, in_force = {found}"))
+    return out
+
+
+def check_items(record: Record, previous: Record) -> list[Finding]:
+    if record.meta.template != "2019" or previous.meta.template != "2019":
+        return []
+    out = []
+    for row in ITEM_ROWS:
+        k = f"t2.{row}."
+        before, change, found = _num(previous, k + "prev"), _num(previous, k + "change"), _num(record, k + "prev")
+        if before is None or change is None or found is None:
+            continue
+        if not _near(before + change, found):
+            label = {"licensing": "行政许可", "other_services": "其他对外管理服务事项", "penalty": "行政处罚",
+                     "coercion": "行政强制", "fees": "行政事业性收费"}[row]
+            out.append(finding(
+                "XYEAR-ITEMS", [k + "prev"],
+                f"{label}：上年报告上一年项目数量 {before} + 本年增/减 {change} = {before + change}，"
+                f"本年报告上一年项目数量为 {found}", expected=before + change, found=found,
+                message_en=f"{row}: {before} + {change} = {before + change}, prev = {found}"))
+    return out
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub("", text)
+
+
+def _shingles(text: str) -> set[str]:
+    text = _clean(text)
+    return {text[i:i + SHINGLE] for i in range(max(0, len(text) - SHINGLE + 1))}
+
+
+def overlap(text: str, earlier: str) -> float | None:
+    """Share of ``text``'s shingles that also occur in ``earlier``; None when ``text`` is too short to judge."""
+    mine = _shingles(text)
+    if len(mine) < 20:
+        return None
+    return len(mine & _shingles(earlier)) / len(mine)
+
+
+def _narrative(record: Record) -> str:
+    return "\n".join(s.text for s in record.sections if s.number in NARRATIVE)
+
+
+def check_copy(record: Record, previous: Record) -> list[Finding]:
+    s5, p5 = record.section(5), previous.section(5)
+    share = overlap(s5.text, p5.text) if s5 and p5 else None
+    if share is not None and share > COPY_SECTION5:
+        return [finding("XYEAR-COPY", ["section.5"],
+                        f"第五部分“存在的主要问题及改进情况”与{previous.meta.year}年报告重复约 {share:.0%}",
+                        expected=f"≤{COPY_SECTION5:.0%}", found=f"{share:.0%}",
+                        message_en=f"section 5 repeats last year's by {share:.0%}")]
+    share = overlap(_narrative(record), _narrative(previous))
+    if share is not None and share > COPY_NARRATIVE:
+        return [finding("XYEAR-COPY", ["narrative"], f"报告正文与{previous.meta.year}年报告重复约 {share:.0%}",
+                        expected=f"≤{COPY_NARRATIVE:.0%}", found=f"{share:.0%}",
+                        message_en=f"narrative repeats last year's by {share:.0%}")]
+    return []
+
+
+def check_outlier(record: Record, previous: Record | None = None) -> list[Finding]:
+    out = []
+    fees = _num(record, "t2.fees.amount")
+    if record.meta.template == "2021" and fees is not None and fees > FEES_MAX:
+        out.append(finding("OUTLIER", ["t2.fees.amount"],
+                           f"行政事业性收费金额 {fees} 万元，数额过大，疑为以元填写", expected=f"≤{FEES_MAX}",
+                           found=fees, message_en=f"fees {fees} (10k yuan) implausibly large"))
+    if previous is None or not _consecutive(record, previous):
+        return out
+    for key in JUMP_KEYS:
+        a, b = _num(previous, key), _num(record, key)
+        if a is None or b is None:
+            continue
+        hi, lo = max(a, b), min(a, b)
+        if hi >= JUMP_MIN and hi >= JUMP * max(lo, 1):
+            message = f"{_label(key)}：{previous.meta.year}年 {a}，本年 {b}，变化超过一个数量级"
+            out.append(finding("OUTLIER", [key], message, expected=a, found=b,
+                               message_en=f"{key}: {a} last year, {b} this year"))
+    return out
+
+
+def _label(key: str) -> str:
+    from .forms import label_of
+
+    return label_of(key)
+
+
+def cross_year(record: Record, previous: Record | None) -> list[Finding]:
+    """Every cross-year rule for one report against the same organ's previous year (audit.py calls this)."""
+    if previous is None or not _consecutive(record, previous):
+        return check_outlier(record)
+    return (check_carry(record, previous) + check_in_force(record, previous) + check_items(record, previous)
+            + check_copy(record, previous) + check_outlier(record, previous))
+
+
+def fingerprint(record: Record) -> bytes | None:
+    """Sampled shingle hashes of the narrative (crc32: stable across processes, unlike hash())."""
+    hashes = {zlib.crc32(s.encode()) for s in _shingles(_narrative(record))}
+    sample = sorted(h for h in hashes if h % 8 == 0)[:256]
+    return array("I", sample).tobytes() if len(sample) >= 8 else None
+
+
+def _hashes(blob: bytes) -> array:
+    a = array("I")
+    a.frombytes(blob)
+    return a
+
+
+class _YearIndex:
+    """Inverted index of one year's fingerprints; hashes shared by many reports are stock phrases."""
+
+    MAX_DF = 20
+
+    def __init__(self, conn: sa.Connection, year: int):
+        self.organ: dict[int, int | None] = {}
+        self.hashes: dict[int, array] = {}
+        posting: dict[int, list[int]] = defaultdict(list)
+        rows = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.fingerprint)
+                            .where(reports.c.year == year, reports.c.fingerprint.is_not(None)))
+        for rid, organ_id, blob in rows:
+            hs = _hashes(blob)
+            self.organ[rid], self.hashes[rid] = organ_id, hs
+            for h in hs:
+                posting[h].append(rid)
+        self.posting = {h: ids for h, ids in posting.items() if len(ids) <= self.MAX_DF}
+
+    def peers(self, rid: int) -> list[tuple[int, float]]:
+        """Reports of other organs whose sampled narrative shingles contain (nearly) all of the smaller one's."""
+        if rid not in self.hashes:
+            return []
+        counts: Counter[int] = Counter()
+        for h in self.hashes[rid]:
+            counts.update(self.posting.get(h, ()))
+        out = []
+        for other, shared in counts.items():
+            if other == rid or (self.organ[other] is not None and self.organ[other] == self.organ[rid]):
+                continue
+            share = shared / min(len(self.hashes[rid]), len(self.hashes[other]))
+            if share >= PEER_DUPLICATE:
+                out.append((other, share))
+        return out
+
+
+def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
+    """Just what the rules read: meta, the needed cells and the prose sections, for many reports at once."""
+    key_ids = [k for k, name in key_of.items() if name in set(NEEDED_KEYS)]
+    out = {}
+    for r in conn.execute(sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name)
+                          .where(reports.c.id.in_(ids))):
+        out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
+    for c in conn.execute(sa.select(cells).where(cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids))):
+        key = key_of[c.key_id]
+        out[c.report_id].cells[key] = decode_cell(key, c)
+    for s in conn.execute(sa.select(sections.c.report_id, sections.c.number, sections.c.text)
+                          .where(sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE))):
+        out[s.report_id].sections.append(Section(number=s.number, text=s.text))
+    return out
+
+
+def refresh(engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400) -> int:
+    """Recompute corpus findings of stale reports (all, or ``report_ids`` and their stale next years)."""
+    with engine.connect() as conn:
+        stmt = sa.select(reports.c.id).where(reports.c.stale.is_(True)).order_by(reports.c.id)
+        if report_ids is not None:
+            ids = set(report_ids)
+            pairs = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
+            for organ_id, year in pairs:
+                if organ_id is not None and year is not None:
+                    ids |= set(conn.execute(stmt.where(reports.c.organ_id == organ_id, reports.c.year == year + 1))
+                               .scalars())
+            todo = sorted(ids)
+        else:
+            todo = list(conn.execute(stmt).scalars())
+    indexes: dict[int, _YearIndex] = {}
+    for start in range(0, len(todo), batch):
+        with engine.begin() as conn:
+            _refresh_batch(conn, todo[start:start + batch], key_of, indexes)
+    return len(todo)
+
+
+def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], indexes: dict) -> None:
+    rows = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
+    wanted = {(r.organ_id, r.year - 1) for r in rows if r.organ_id is not None and r.year is not None}
+    prev_of = {}
+    if wanted:
+        organs_ = {o for o, _ in wanted}
+        for organ_id, year, rid in conn.execute(
+                sa.select(reports.c.organ_id, reports.c.year, sa.func.max(reports.c.id))
+                .where(reports.c.organ_id.in_(organs_)).group_by(reports.c.organ_id, reports.c.year)):
+            if (organ_id, year) in wanted:
+                prev_of[(organ_id, year)] = rid
+    records = _light_records(conn, list(set(ids) | set(prev_of.values())), key_of)
+    new_rows, partners = [], set()
+    for r in rows:
+        prev_id = prev_of.get((r.organ_id, (r.year or 0) - 1))
+        previous = records.get(prev_id) if prev_id is not None else None
+        for f in cross_year(records[r.id], previous):
+            new_rows.append(encode_finding(r.id, "corpus", f, prev_id if f.rule != "OUTLIER" or previous else None))
+    for year in {r.year for r in rows if r.year is not None}:
+        index = indexes.get(year) or indexes.setdefault(year, _YearIndex(conn, year))
+        for rid in (r.id for r in rows if r.year == year):
+            for other, share in index.peers(rid):
+                partners.add(other)
+                for a, b in ((rid, other), (other, rid)):
+                    new_rows.append(encode_finding(a, "corpus", _peer_finding(share, b), b))
+    touched = sorted(set(ids) | partners)
+    kept = reviews(conn, touched)
+    conn.execute(findings.delete().where(findings.c.report_id.in_(ids), findings.c.origin == "corpus"))
+    conn.execute(findings.delete().where(findings.c.other_report_id.in_(ids), findings.c.origin == "corpus",
+                                         findings.c.cell_keys == "narrative.peer"))
+    new_rows = list({(d["report_id"], d["rule"], d["cell_keys"], d["other_report_id"]): d for d in new_rows}.values())
+    insert_findings(conn, new_rows, kept)
+    conn.execute(reports.update().where(reports.c.id.in_(ids)).values(stale=False))
+    recount(conn, touched)
+
+
+def _peer_finding(share: float, other: int) -> Finding:
+    return Finding(rule="XYEAR-COPY", severity=Severity.warning, keys=["narrative.peer"],
+                   expected=f"<{PEER_DUPLICATE:.0%}", found=f"{share:.0%}",
+                   message=f"报告正文与同年另一机关的报告（编号 {other}）几乎相同（约 {share:.0%}）",
+                   message_en=f"narrative nearly identical to report {other} of another organ in the same year")

@@ -1,0 +1,265 @@
+"""Organ name → one identity across years and spellings, with region and type (issue #4 item 3).
+
+``derive(name)`` is pure: the spelling key (simplified, NFKC, no spaces or punctuation), the region prefix
+split into province / city / county, the organ's level, kind and sector. ``resolve`` and ``import_list`` use
+the ``organs`` / ``organ_aliases`` tables: every spelling ever seen is an alias of one organ, a name
+without its region prefix joins the single organ with the same core, and an imported organ list (CSV or
+XLSX) overrides what was derived.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .model import StoreError
+from .schema import organ_aliases, organs, reports
+
+_PROVINCES = (
+    "北京市 天津市 上海市 重庆市 河北省 山西省 辽宁省 吉林省 黑龙江省 江苏省 浙江省 安徽省 福建省 江西省 山东省 "
+    "河南省 湖北省 湖南省 广东省 海南省 四川省 贵州省 云南省 陕西省 甘肃省 青海省 台湾省 内蒙古自治区 "
+    "广西壮族自治区 西藏自治区 宁夏回族自治区 新疆维吾尔自治区 新疆生产建设兵团"
+).split()
+_MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
+_PROVINCE = re.compile("^(" + "|".join(_PROVINCES) + ")")
+_CITY = re.compile(r"^([^省市县区]{1,8}?自治州|[^省市县区]{1,4}?(?:市|地区|盟))")
+_COUNTY = re.compile(r"^([^省市县区]{1,10}?自治[县旗]|[^省市县区]{1,5}?(?:新区|县|区|旗|市))")
+# Words that end like a region but are part of an organ's name ("城市管理局", "社区服务中心").
+_NOT_REGION = {"城市", "都市", "社区", "园区", "景区", "小区", "辖区", "片区", "街区", "校区", "山区", "林区", "牧区", "库区"}
+_TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
+_PUNCT = re.compile(r"[\s\"'“”‘’()\[\]{}<>《》〈〉、,.:;!?·\-—_/|]+")
+
+_KINDS = (  # (pattern on the core, kind); first match wins
+    (re.compile(r"(?:镇|乡|街道)(?:人民政府|办事处)?$|街道办事处$"), "乡镇街道"),
+    (re.compile(r"^人民政府$|^人民政府办公[室厅]$"), "人民政府"),
+    (re.compile(r"(?:管委会|管理委员会|开发区|高新区|园区|投资区|试验区|示范区|保税区|合作区)$"), "管委会"),
+    (re.compile(r"(?:局|厅|委员会|委|办公室|办公厅|办|署|部|政府)$"), "政府部门"),
+    (re.compile(r"(?:中心|院|所|站|队|馆|社)$"), "事业单位"),
+    (re.compile(r"(?:公司|集团)$"), "公共企事业单位"),
+)
+_SECTORS = (
+    ("人民政府", "综合"), ("公安", "公安"), ("教育", "教育"), ("民政", "民政"), ("财政", "财政"), ("人力资源", "人社"), ("人社", "人社"),
+    ("自然资源", "自然资源"), ("国土", "自然资源"), ("生态环境", "生态环境"), ("环境保护", "生态环境"),
+    ("住房", "住建"), ("住建", "住建"), ("交通", "交通运输"), ("水利", "水利"), ("水务", "水利"),
+    ("农业", "农业农村"), ("农村", "农业农村"), ("商务", "商务"), ("文化", "文化旅游"), ("旅游", "文化旅游"),
+    ("卫生", "卫生健康"), ("卫健", "卫生健康"), ("应急", "应急管理"), ("市场监督", "市场监管"), ("市场监管", "市场监管"),
+    ("审计", "审计"), ("统计", "统计"), ("医疗保障", "医疗保障"), ("医保", "医疗保障"), ("税务", "税务"),
+    ("发展和改革", "发展改革"), ("发改", "发展改革"), ("司法", "司法"), ("行政审批", "行政审批"),
+    ("信访", "信访"), ("退役军人", "退役军人"), ("林业", "林业"), ("体育", "体育"), ("科技", "科技"),
+    ("工业和信息化", "工业信息化"), ("工信", "工业信息化"), ("城市管理", "城市管理"), ("城管", "城市管理"),
+    ("质量安全", "住建"), ("质安", "住建"),
+)
+_TITLE_TAIL = re.compile(r"(?:19|20)\d\d\s*年?度?.*$|关于.*$|政府信息公开.*$")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def to_simplified(name: str) -> str:
+    """Always convert: a short name may hold only traditional characters the document-level hint misses."""
+    return _t2s().convert(name)
+
+
+@dataclass(slots=True)
+class OrganInfo:
+    name: str
+    key: str
+    core: str
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    level: str | None = None
+    kind: str | None = None
+    sector: str | None = None
+
+
+def organ_key(name: str) -> str:
+    """The spelling-independent identity of a name: NFKC, simplified, no spaces/punctuation."""
+    text = unicodedata.normalize("NFKC", name)
+    return _PUNCT.sub("", to_simplified(text)).lower()
+
+
+def split_region(key: str) -> tuple[str | None, str | None, str | None, str]:
+    """Region prefix of a normalised name → (province, city, county, core)."""
+    rest, parts = key, []
+    for pattern in (_PROVINCE, _CITY, _COUNTY):
+        m = pattern.match(rest)
+        if m and m.group(1) not in _NOT_REGION and len(rest) > len(m.group(1)):
+            parts.append(m.group(1))
+            rest = rest[len(m.group(1)):]
+        else:
+            parts.append(None)
+    province, city, county = parts
+    if province in _MUNICIPALITIES and city is None and county is None:
+        # 北京市朝阳区…: the second region under a municipality is a district (county level).
+        m = _COUNTY.match(rest)
+        if m and m.group(1) not in _NOT_REGION and len(rest) > len(m.group(1)):
+            county, rest = m.group(1), rest[len(m.group(1)):]
+    return province, city, county, rest
+
+
+def derive(name: str) -> OrganInfo:
+    """Everything the name itself tells about an organ."""
+    clean = _PUNCT.sub("", to_simplified(unicodedata.normalize("NFKC", name)))
+    key = clean.lower()
+    province, city, county, core = split_region(key)
+    level = "county" if county else "city" if city else "province" if province else None
+    if _TOWNSHIP.match(core):
+        level = "township"
+    kind = next((k for p, k in _KINDS if p.search(core)), "其他")
+    sector = next((s for word, s in _SECTORS if word in core), None)
+    return OrganInfo(clean, key, core, province, city, county, level, kind, sector)
+
+
+def name_from_title(title: str | None) -> str | None:
+    """"钦州市北部湾华侨投资区2022年政府信息公开工作年度报告" → the organ part, when meta has no organ."""
+    if not title:
+        return None
+    name = _TITLE_TAIL.sub("", to_simplified(title)).strip()
+    return name or None
+
+
+def resolve(conn: sa.Connection, name: str) -> tuple[int, str]:
+    """The organ id for a name as written (creating organ and alias when new) and the alias key."""
+    info = derive(name)
+    found = conn.execute(sa.select(organ_aliases.c.organ_id).where(organ_aliases.c.key == info.key)).scalar()
+    if found is not None:
+        return found, info.key
+    organ_id = _same_core(conn, info)
+    if organ_id is None:
+        organ_id = conn.execute(organs.insert().values(**asdict(info), imported=False)).inserted_primary_key[0]
+    conn.execute(organ_aliases.insert().values(key=info.key, organ_id=organ_id, name=name))
+    return organ_id, info.key
+
+
+def _same_core(conn: sa.Connection, info: OrganInfo) -> int | None:
+    """A spelling with or without the region prefix joins the one organ that has the same core."""
+    rows = conn.execute(
+        sa.select(organs.c.id, organs.c.province, organs.c.city, organs.c.county, organs.c.imported)
+        .where(organs.c.core == info.core).limit(3)
+    ).all()
+    region = (info.province, info.city, info.county)
+    if any(region):
+        # Only an organ known without any region can be the same one; it then learns the region.
+        blank = [r for r in rows if not any((r.province, r.city, r.county))]
+        if len(blank) != 1 or len(rows) != 1:
+            return None
+        if not blank[0].imported:
+            conn.execute(organs.update().where(organs.c.id == blank[0].id).values(
+                name=info.name, key=info.key, province=info.province, city=info.city, county=info.county,
+                level=info.level))
+        return blank[0].id
+    return rows[0].id if len(rows) == 1 else None
+
+
+_HEADERS = {
+    "name": ("名称", "机关名称", "机构名称", "单位名称", "机关", "name"),
+    "aliases": ("别名", "其他名称", "曾用名", "aliases", "alias"),
+    "province": ("省", "省份", "省级", "province"),
+    "city": ("市", "地市", "城市", "市级", "city"),
+    "county": ("县", "区县", "县区", "县级", "county"),
+    "level": ("层级", "级别", "level"),
+    "kind": ("类型", "机关类型", "kind", "type"),
+    "sector": ("领域", "系统", "行业", "sector"),
+    "code": ("代码", "统一社会信用代码", "机构代码", "code"),
+}
+_HEADER_OF = {h.lower(): field for field, names in _HEADERS.items() for h in names}
+
+
+def read_list(path: str | Path) -> list[dict[str, str]]:
+    """Rows of an organ list (CSV in UTF-8 or GB18030, or XLSX first sheet), keyed by field name."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StoreError(str(path), f"无法读取机关名录 (cannot read: {exc.strerror or exc})") from None
+    if data[:4] == b"PK\x03\x04":
+        rows = _xlsx_rows(data, str(path))
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030", errors="replace")
+        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if not rows:
+        raise StoreError(str(path), "机关名录为空 (empty organ list)")
+    fields = [_HEADER_OF.get(str(h or "").strip().lower()) for h in rows[0]]
+    if "name" not in fields:
+        raise StoreError(str(path), "机关名录缺少“名称”列 (no name column; expected 名称 or name)")
+    out = []
+    for row in rows[1:]:
+        item = {f: str(v).strip() for f, v in zip(fields, row) if f and v is not None and str(v).strip()}
+        if item.get("name"):
+            out.append(item)
+    return out
+
+
+def _xlsx_rows(data: bytes, name: str) -> list[list]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise StoreError(name, f"无法读取 Excel 机关名录 ({exc.__class__.__name__})") from None
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    return [r for r in rows if any(v not in (None, "") for v in r)]
+
+
+def import_list(conn: sa.Connection, items: list[dict[str, str]]) -> tuple[int, set[int]]:
+    """Apply an organ list; returns (organs touched, ids of organs whose reports moved or changed)."""
+    touched: set[int] = set()
+    for item in items:
+        info = derive(item["name"])
+        organ_id = conn.execute(sa.select(organ_aliases.c.organ_id).where(organ_aliases.c.key == info.key)).scalar()
+        fields = {k: item.get(k) or getattr(info, k) for k in ("province", "city", "county", "level", "kind", "sector")}
+        values = dict(fields, name=info.name, core=info.core, code=item.get("code"), imported=True)
+        if organ_id is None:
+            organ_id = conn.execute(sa.select(organs.c.id).where(organs.c.key == info.key)).scalar()
+        if organ_id is None:
+            organ_id = conn.execute(organs.insert().values(key=info.key, **values)).inserted_primary_key[0]
+            conn.execute(organ_aliases.insert().values(key=info.key, organ_id=organ_id, name=item["name"]))
+        else:
+            conn.execute(organs.update().where(organs.c.id == organ_id).values(**values))
+        touched.add(organ_id)
+        aliases = re.split(r"[;；|、\n]+", item.get("aliases", ""))
+        for alias in filter(None, (a.strip() for a in aliases)):
+            touched |= _point_alias(conn, alias, organ_id)
+    _drop_orphans(conn)
+    if touched:  # a merged organ has new neighbouring years: its cross-year findings need a refresh
+        conn.execute(reports.update().where(reports.c.organ_id.in_(touched)).values(stale=True))
+    return len(items), touched
+
+
+def _point_alias(conn: sa.Connection, alias: str, organ_id: int) -> set[int]:
+    key = organ_key(alias)
+    old = conn.execute(sa.select(organ_aliases.c.organ_id).where(organ_aliases.c.key == key)).scalar()
+    if old == organ_id:
+        return set()
+    if old is None:
+        conn.execute(organ_aliases.insert().values(key=key, organ_id=organ_id, name=alias))
+    else:
+        conn.execute(organ_aliases.update().where(organ_aliases.c.key == key).values(organ_id=organ_id))
+    conn.execute(reports.update().where(reports.c.organ_key == key).values(organ_id=organ_id, stale=True))
+    return {organ_id} | ({old} if old else set())
+
+
+def _drop_orphans(conn: sa.Connection) -> None:
+    """Organs left with no alias pointing at them were merged into another one."""
+    used = sa.select(organ_aliases.c.organ_id)
+    orphan = sa.select(organs.c.id).where(organs.c.id.not_in(used), organs.c.imported.is_(False))
+    ids = list(conn.execute(orphan).scalars())
+    if ids:
+        conn.execute(reports.update().where(reports.c.organ_id.in_(ids)).values(organ_id=None))
+        conn.execute(organs.delete().where(organs.c.id.in_(ids)))

@@ -1,0 +1,220 @@
+"""Corpus figures (issue #4 item 5): totals of any cell, the derived rates of spec §6, rankings, findings by rule.
+
+Each function is one indexed GROUP BY (SQLite and PostgreSQL alike) and returns plain dicts; ``LABELS`` gives
+the Chinese column headings the CLI and exports print. Rates are pooled — Σ numerator / Σ denominator over
+the reports where both are known — which is how an office sums a region; in the ``figures`` table a blank
+or 不适用 cell counts as 0 (as reviewers read it) and a missing or unreadable one as unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .forms import label_of
+from .model import Record, State, StoreError
+from .query import REPORTS_JOIN, report_conditions
+from .schema import FIGURES, cell_keys, cells, figures, findings, organs, reports
+
+BY = {
+    "year": reports.c.year, "province": organs.c.province, "city": organs.c.city, "county": organs.c.county,
+    "kind": organs.c.kind, "sector": organs.c.sector, "level": organs.c.level, "template": reports.c.template,
+    "organ": organs.c.name,
+}
+LABELS = {
+    "year": "年度", "province": "省", "city": "市", "county": "县(区)", "kind": "机关类型", "sector": "领域",
+    "level": "层级", "template": "格式", "organ": "机关", "reports": "报告数", "numbers": "有数值报告数",
+    "report_id": "报告编号", "value": "数值", "rule": "规则", "severity": "级别", "findings": "发现数",
+    "base": "基数",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    name: str
+    label: str
+    plus: tuple[str, ...]  # figures columns added in the numerator
+    minus: tuple[str, ...] = ()
+    over: tuple[str, ...] = ()  # denominator columns; empty: a count, not a rate
+    complement: bool = False  # 1 − numerator/denominator
+
+
+MEASURES = (
+    Measure("handled", "办理申请数(新收+上年结转)", ("new", "carried_in")),
+    Measure("open_rate", "公开率", ("granted", "partial"), over=("total",)),
+    Measure("denied_share", "不予公开占比", ("denied",), over=("total",)),
+    Measure("unable_share", "无法提供占比", ("unable",), over=("total",)),
+    Measure("rejected_share", "不予处理占比", ("rejected",), over=("total",)),
+    Measure("review_correction", "复议纠错率", ("review_corrected",), over=("review_total",)),
+    Measure("suit_correction", "诉讼纠错率", ("suit_corrected",), over=("suit_total",)),
+    Measure("legal_share", "法人申请占比", ("new_natural",), over=("new",), complement=True),
+)
+MEASURE = {m.name: m for m in MEASURES}
+LABELS |= {m.name: m.label for m in MEASURES}
+
+_GROUPS = ("denied", "unable", "rejected", "other")
+_SINGLE = {"new": "t3.new.total", "carried_in": "t3.carried_in.total", "granted": "t3.granted.total",
+           "partial": "t3.partial.total", "total": "t3.total.total", "carried_out": "t3.carried_out.total",
+           "new_natural": "t3.new.natural", "review_corrected": "t4.review.corrected",
+           "review_total": "t4.review.total"}
+_SUITS = {"suit_corrected": "corrected", "suit_total": "total"}
+
+
+def _as_number(record: Record, key: str) -> float | None:
+    cell = record.cells.get(key)
+    if cell is None or cell.state in (State.missing, State.unreadable):
+        return None
+    return float(cell.value) if cell.state is State.number and cell.value is not None else 0.0
+
+
+def _sum(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def figures_row(report_id: int, record: Record) -> dict:
+    """The ``figures`` row of a record (kept in step with its cells by the store)."""
+    row: dict = {"report_id": report_id}
+    for name, key in _SINGLE.items():
+        row[name] = _as_number(record, key)
+    for name in _GROUPS:
+        prefix = f"t3.{name}."  # t3.denied.state_secret.total …, or t3.other.total in the 2019 format
+        row[name] = _sum([_as_number(record, k) for k in record.cells if k.startswith(prefix) and k.endswith(".total")])
+    for name, col in _SUITS.items():
+        row[name] = _sum([_as_number(record, f"t4.{g}.{col}") for g in ("suit_direct", "suit_after")])
+    return row
+
+
+def _by(by: tuple[str, ...] | list[str]) -> list:
+    unknown = [b for b in by if b not in BY]
+    if unknown:
+        raise StoreError("stats", f"未知的分组 {', '.join(unknown)} (use {', '.join(BY)})")
+    return [BY[b].label(b) for b in by]
+
+
+def _key_id(corpus, key: str) -> int:
+    with corpus.engine.connect() as conn:
+        kid = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
+    if kid is None:
+        raise StoreError("stats", f"未知的单元格 {key} (see spec §4 for cell keys)")
+    return kid
+
+
+def totals(corpus, keys: str | list[str] | tuple[str, ...], by=("year",), **filters) -> list[dict]:
+    """Σ of each cell key per group, with how many reports (and how many had a number there)."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    groups = _by(by)
+    out: dict[tuple, dict] = {}
+    with corpus.engine.connect() as conn:
+        for key in keys:
+            kid = _key_id(corpus, key)
+            stmt = (sa.select(*groups, sa.func.count().label("reports"), sa.func.count(cells.c.value).label("numbers"),
+                              sa.func.sum(cells.c.value).label("total"))
+                    .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
+                    .where(cells.c.key_id == kid, *report_conditions(**filters))
+                    .group_by(*groups).order_by(*groups))
+            for r in conn.execute(stmt).mappings():
+                group = tuple(r[b] for b in by)
+                entry = out.setdefault(group, {b: r[b] for b in by} | {"reports": r["reports"]})
+                entry[key] = _clean(r["total"])
+                entry["reports"] = max(entry["reports"], r["reports"])
+                entry.setdefault("numbers", {})[key] = r["numbers"]
+    return list(out.values())
+
+
+def _clean(x):
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else round(float(x), 4)
+
+
+def _numerator(m: Measure):
+    return sum((figures.c[c] for c in m.plus), sa.literal(0.0)) - sum((figures.c[c] for c in m.minus), sa.literal(0.0))
+
+
+def _pooled(m: Measure) -> tuple:
+    cols = [figures.c[c] for c in m.plus + m.minus + m.over]
+    known = sa.and_(*(c.is_not(None) for c in cols))
+    num = _numerator(m)
+    den = sum((figures.c[c] for c in m.over), sa.literal(0.0)) if m.over else None
+    return (sa.func.sum(sa.case((known, num))).label(f"{m.name}__num"),
+            sa.func.sum(sa.case((known, den))).label(f"{m.name}__den") if den is not None else None)
+
+
+def rates(corpus, by=("year",), **filters) -> list[dict]:
+    """Every measure of ``MEASURES`` per group, pooled over the group's reports."""
+    groups = _by(by)
+    columns = [c for m in MEASURES for c in _pooled(m) if c is not None]
+    stmt = (sa.select(*groups, sa.func.count().label("reports"), *columns)
+            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+            .where(*report_conditions(**filters)).group_by(*groups).order_by(*groups))
+    out = []
+    with corpus.engine.connect() as conn:
+        for r in conn.execute(stmt).mappings():
+            row = {b: r[b] for b in by} | {"reports": r["reports"]}
+            for m in MEASURES:
+                num = r[f"{m.name}__num"]
+                if not m.over:
+                    row[m.name] = _clean(num)
+                    continue
+                den = r[f"{m.name}__den"]
+                rate = None if not den or num is None else num / den
+                row[m.name] = None if rate is None else round(1 - rate if m.complement else rate, 4)
+            out.append(row)
+    return out
+
+
+def ranking(corpus, measure: str, top: int = 20, *, ascending: bool = False, min_base: float = 10,
+            **filters) -> list[dict]:
+    """Reports ranked by a cell key or a measure (rates only over reports whose base ≥ ``min_base``)."""
+    base_cols = [reports.c.id.label("report_id"), organs.c.name.label("organ"), reports.c.year,
+                 organs.c.province, organs.c.city, organs.c.county]
+    conds = report_conditions(**filters)
+    if measure in MEASURE:
+        m = MEASURE[measure]
+        num = _numerator(m)
+        if m.over:
+            den = sum((figures.c[c] for c in m.over), sa.literal(0.0))
+            value = (1 - num / den) if m.complement else num / den
+            conds += [den >= max(min_base, 1)]
+        else:
+            value, den = num, None
+        conds += [value.is_not(None)]
+        cols = base_cols + [value.label("value")] + ([den.label("base")] if den is not None else [])
+        source = figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id)
+    else:
+        kid = _key_id(corpus, measure)
+        value = cells.c.value
+        cols, conds = base_cols + [value.label("value")], conds + [cells.c.key_id == kid, value.is_not(None)]
+        source = cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id)
+    order = value.asc() if ascending else value.desc()
+    stmt = sa.select(*cols).select_from(source).where(*conds).order_by(order, reports.c.id).limit(top)
+    with corpus.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    for r in rows:
+        r["value"] = round(r["value"], 4) if measure in MEASURE and MEASURE[measure].over else _clean(r["value"])
+        if "base" in r:
+            r["base"] = _clean(r["base"])
+    return rows
+
+
+def findings_by_rule(corpus, by=(), **filters) -> list[dict]:
+    """Findings (not dismissed) per rule and severity, and how many reports have them."""
+    groups = _by(by)
+    stmt = (sa.select(*groups, findings.c.rule, findings.c.severity, sa.func.count().label("findings"),
+                      sa.func.count(sa.distinct(findings.c.report_id)).label("reports"))
+            .select_from(findings.join(REPORTS_JOIN, reports.c.id == findings.c.report_id))
+            .where(findings.c.origin != "problem", findings.c.status != "dismissed", *report_conditions(**filters))
+            .group_by(*groups, findings.c.rule, findings.c.severity)
+            .order_by(*groups, findings.c.rule, findings.c.severity))
+    with corpus.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def label(name: str) -> str:
+    """Chinese heading for a stats column: a grouping, a measure, or a cell key."""
+    return LABELS.get(name) or label_of(name)
+
+
+__all__ = ["FIGURES", "MEASURES", "figures_row", "findings_by_rule", "label", "ranking", "rates", "totals"]

@@ -1,0 +1,417 @@
+"""The corpus: canonical records in SQLite (default) or PostgreSQL, as tables (issue #4; schema in ``schema.py``).
+
+``Corpus(url)`` opens (and migrates, with Alembic) a database: ``None`` → ``$OGI_DB`` → ``./ogi.db``; a path
+means SQLite, a URL (``postgresql+psycopg://…``) any SQLAlchemy database. The API the CLI and the web app use:
+
+Writing
+    add(record, source=None, run_id=None, refresh=True) -> Added   idempotent by sha256; re-parse replaces
+    add_many([prepare(record, source)…], run_id=None) -> [Added | StoreError]   one transaction (ingest)
+    set_cell(report_id, key, value, who, comment=None) -> Record    correction: original kept, re-audited
+    review_finding(finding_id, status, who, comment=None)          status: open / confirmed / dismissed
+    import_organs(path) -> int                                      organ list CSV/XLSX (organs.py)
+    refresh(report_ids=None) -> int                                 cross-year findings of stale reports
+    start_run(paths) / finish_run(run_id, counts, status) / record_failure(source, sha256, error, run_id)
+Reading
+    get(report_id) -> Record            report_id_of(sha256)         source(report_id) -> bytes | None
+    reports(**filters, limit, offset, order) -> list[ReportRow]      count(**filters) -> int
+        filters: year, region, organ (id or name part), template, kind, rule, severity, status, q
+    history(organ_id) -> list[ReportRow]                             one organ across years
+    findings(report_id=None, **filters, limit, offset) -> list[FindingRow]
+    corrections(report_id) / failures(run_id=None) / runs() / known() -> {sha256: parser_version}
+    organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
+Figures (``stats.py``)
+    totals(key, by, **filters) / rates(by, **filters) / ranking(measure, top, **filters) / findings_by_rule(**filters)
+
+Every write is one transaction: a report is either entirely in the corpus or not at all (resumable ingest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from . import organs as organ_ids
+from . import query, stats
+from .model import Record, State, StoreError
+from .prepare import CELL_COLUMNS, Prepared, finding_row, prepare
+from .query import FindingRow, ReportRow  # noqa: F401 - part of the API
+from .schema import (
+    cell_keys,
+    cells,
+    corrections,
+    extras,
+    figures,
+    findings,
+    organs,
+    reports,
+    runs,
+    sections,
+    sources,
+)
+from .schema import failures as failure_rows
+
+DEFAULT_DB = "ogi.db"
+ENV_DB = "OGI_DB"
+REVIEW_STATUSES = ("open", "confirmed", "dismissed")
+
+
+def database_url(db: str | os.PathLike | None = None) -> str:
+    """``--db`` value → SQLAlchemy URL: explicit, then $OGI_DB, then ./ogi.db; plain paths are SQLite."""
+    db = str(db) if db else os.environ.get(ENV_DB) or DEFAULT_DB
+    if "://" in db:
+        return db.replace("postgresql://", "postgresql+psycopg://", 1) if db.startswith("postgresql://") else db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest Alembic revision (cheap when it already is)."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.begin() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@dataclass(slots=True)
+class Added:
+    id: int
+    status: str  # added / reparsed / unchanged
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL lets the web app read while an ingest writes; NORMAL is durable at commit boundaries in WAL.
+    cur = dbapi_conn.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=60000",
+                   "cache_size=-65536", "temp_store=MEMORY"):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+class Corpus:
+    """A corpus of reports in one database. Use as a context manager or call ``close()``."""
+
+    def __init__(self, url: str | os.PathLike | None = None, *, echo: bool = False):
+        self.url = database_url(url)
+        try:
+            self.engine = sa.create_engine(self.url, echo=echo)
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            migrate(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            problem = f"无法打开数据库 (cannot open database: {exc.__class__.__name__}: {exc})"
+            raise StoreError(self.url, problem) from None
+        self._key_names: dict[int, str] = {}
+        self._keys = self._load_keys()
+        self._cells_sql: str | None = None
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _load_keys(self) -> dict[str, int]:
+        from .forms import TEMPLATES, keys
+
+        with self.engine.begin() as conn:
+            known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
+            wanted = [k for t in TEMPLATES for k in keys(t)]
+            new = [k for k in dict.fromkeys(wanted) if k not in known]
+            if new:
+                start = max(known.values(), default=0) + 1
+                rows = [{"id": start + i, "key": k} for i, k in enumerate(new)]
+                conn.execute(cell_keys.insert(), rows)
+                known.update({r["key"]: r["id"] for r in rows})
+        return known
+
+    @property
+    def _key_of(self) -> dict[int, str]:
+        if len(self._key_names) != len(self._keys):
+            self._key_names = {v: k for k, v in self._keys.items()}
+        return self._key_names
+
+    def key_id(self, conn: sa.Connection, key: str) -> int:
+        if key not in self._keys:
+            known = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
+            if known is None:
+                known = (conn.execute(sa.select(sa.func.max(cell_keys.c.id))).scalar() or 0) + 1
+                conn.execute(cell_keys.insert().values(id=known, key=key))
+            self._keys[key] = known
+        return self._keys[key]
+
+    # Writing ----------------------------------------------------------------------------------------
+
+    def add(self, record: Record | Prepared, source: bytes | None = None, *, run_id: int | None = None,
+            refresh: bool = True) -> Added:
+        """Store one record (or a worker's ``prepare(record)``) atomically. Same sha256 and parser version:
+        nothing changes; another parser version: the report is replaced in place, corrections re-applied."""
+        prep = record if isinstance(record, Prepared) else prepare(record, source)
+        (result,) = self.add_many([prep], run_id=run_id)
+        if isinstance(result, StoreError):
+            raise result
+        if refresh:
+            self.refresh([result.id])
+        return result
+
+    def add_many(self, items: list[Prepared], *, run_id: int | None = None) -> list[Added | StoreError]:
+        """Several whole reports in one transaction (ingest: SQLite writes each touched index page once per
+        batch, not once per report). A kill loses the open batch only, never part of a report. When the
+        batch fails, each report is retried alone so one bad report cannot sink the others."""
+        try:
+            with self.engine.begin() as conn:
+                return [self._add_in(conn, prep, run_id) for prep in items]
+        except sa.exc.SQLAlchemyError as exc:
+            self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
+            if len(items) == 1:
+                problem = f"无法保存报告 (cannot store: {exc.__class__.__name__}: {exc})"
+                return [StoreError(items[0].report["source"], problem)]
+        return [self.add_many([prep], run_id=run_id)[0] for prep in items]
+
+    def _add_in(self, conn: sa.Connection, prep: Prepared, run_id: int | None) -> Added:
+        old = conn.execute(sa.select(reports.c.id, reports.c.parser_version)
+                           .where(reports.c.sha256 == prep.sha256)).first()
+        if old is not None and old.parser_version == prep.report["parser_version"]:
+            return Added(old.id, "unchanged")
+        report_id = self._write(conn, prep, run_id, old.id if old else None)
+        return Added(report_id, "reparsed" if old else "added")
+
+    def _write(self, conn: sa.Connection, prep: Prepared, run_id: int | None, old_id: int | None) -> int:
+        organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name) if prep.organ_name else (None, None)
+        errors_, warnings_, infos_ = prep.counts
+        row = dict(prep.report, organ_id=organ_id, organ_key=organ_key, run_id=run_id, added=now(), stale=True,
+                   errors=errors_, warnings=warnings_, infos=infos_)
+        kept = {}
+        if old_id is None:
+            report_id = conn.execute(reports.insert().values(**row)).inserted_primary_key[0]
+        else:
+            report_id = old_id
+            kept = query.reviews(conn, [old_id])
+            for table in (cells, sections, extras, findings, figures, sources):
+                column = table.c.sha256 if table is sources else table.c.report_id
+                conn.execute(table.delete().where(column == (prep.sha256 if table is sources else old_id)))
+            conn.execute(reports.update().where(reports.c.id == old_id).values(**row))
+        if prep.sections:
+            conn.execute(sections.insert(), [dict(zip(("number", "heading", "text", "line", "standard"), s),
+                                                  report_id=report_id) for s in prep.sections])
+        self._insert_cells(conn, [(report_id, self.key_id(conn, c[0]), *c[1:]) for c in prep.cells])
+        conn.execute(figures.insert().values(report_id=report_id, **prep.figures))
+        if prep.extras:
+            conn.execute(extras.insert(), [dict(zip(("tbl", "label", "cell_values", "line"), e), report_id=report_id)
+                                           for e in prep.extras])
+        query.insert_findings(conn, [finding_row(report_id, f) for f in prep.findings], kept)
+        if organ_id is not None and row["year"] is not None:
+            conn.execute(reports.update().where(reports.c.organ_id == organ_id, reports.c.year == row["year"] + 1)
+                         .values(stale=True))
+        if prep.data is not None:
+            conn.execute(sources.insert().values(sha256=prep.sha256, data=prep.data))
+        conn.execute(failure_rows.delete().where(
+            sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])))
+        if old_id is not None and query.latest_corrections(conn, report_id):
+            self._reaudit(conn, report_id, query.latest_corrections(conn, report_id))
+        return report_id
+
+    def _insert_cells(self, conn: sa.Connection, rows: list[tuple]) -> None:
+        """200 rows a report: straight to the driver, skipping SQLAlchemy's per-row parameter handling."""
+        if not rows:
+            return
+        if self._cells_sql is None:
+            quote = conn.dialect.identifier_preparer.quote
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            self._cells_sql = (f"INSERT INTO cells ({', '.join(quote(c) for c in CELL_COLUMNS)}) "
+                               f"VALUES ({', '.join([mark] * len(CELL_COLUMNS))})")
+        conn.exec_driver_sql(self._cells_sql, rows)
+
+    def _reaudit(self, conn: sa.Connection, report_id: int, changes: dict) -> Record:
+        """Apply corrections {key: row with new_value/new_state/new_unit} and re-run the single-report audit."""
+        from .audit import audit
+
+        record = query.load_record(conn, report_id, self._key_of)
+        for key, c in changes.items():
+            record.cells[key] = query.corrected_cell(record.cells.get(key), key, c.new_value, c.new_state, c.new_unit)
+            key_id = self.key_id(conn, key)
+            conn.execute(cells.delete().where(cells.c.report_id == report_id, cells.c.key_id == key_id))
+            conn.execute(cells.insert().values(**query.encode_cell(report_id, key_id, record.cells[key])))
+        record.findings = audit(record)
+        conn.execute(figures.update().where(figures.c.report_id == report_id)
+                     .values(**{k: v for k, v in stats.figures_row(report_id, record).items() if k != "report_id"}))
+        kept = query.reviews(conn, [report_id])
+        conn.execute(findings.delete().where(findings.c.report_id == report_id, findings.c.origin == "audit"))
+        query.insert_findings(conn, [query.encode_finding(report_id, "audit", f) for f in record.findings], kept)
+        row = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id == report_id)).first()
+        conn.execute(reports.update().where(sa.or_(
+            reports.c.id == report_id,
+            sa.and_(reports.c.organ_id == row.organ_id, reports.c.year == (row.year or 0) + 1))).values(stale=True))
+        query.recount(conn, [report_id])
+        return record
+
+    def set_cell(self, report_id: int, key: str, value: str | int | float | None, *, who: str,
+                 comment: str | None = None) -> Record:
+        """Correct one cell (value as text, e.g. "12" or "—"): the old value stays in ``corrections``."""
+        from .values import parse_value
+
+        number, state, unit = parse_value("" if value is None else str(value))
+        with self.engine.begin() as conn:
+            old = query.load_record(conn, report_id, self._key_of, only_keys={self._keys.get(key, -1)})
+            if old is None:
+                raise StoreError(f"report {report_id}", "报告不存在 (no such report)")
+            cell = old.cells.get(key)
+            conn.execute(corrections.insert().values(
+                report_id=report_id, key=key, old_value=None if cell is None else query.plain(cell.value),
+                old_state=(cell.state if cell else State.missing).value, old_raw=cell.raw if cell else None,
+                new_value=query.plain(number), new_state=state.value, new_unit=unit, who=who, at=now(),
+                comment=comment))
+            self._reaudit(conn, report_id, query.latest_corrections(conn, report_id, key))
+        self.refresh([report_id])
+        return self.get(report_id)
+
+    def review_finding(self, finding_id: int, status: str, *, who: str, comment: str | None = None) -> None:
+        if status not in REVIEW_STATUSES:
+            raise StoreError(f"finding {finding_id}", f"未知的审核状态 {status!r} (use {', '.join(REVIEW_STATUSES)})")
+        with self.engine.begin() as conn:
+            done = conn.execute(findings.update().where(findings.c.id == finding_id).values(
+                status=status, reviewer=who, comment=comment, reviewed=now()))
+            if done.rowcount == 0:
+                raise StoreError(f"finding {finding_id}", "审核发现不存在 (no such finding)")
+
+    def import_organs(self, path: str | os.PathLike) -> int:
+        """Apply an organ list (名称, 别名, 省, 市, 县, 类型…); reports of merged spellings move with it."""
+        items = organ_ids.read_list(path)
+        with self.engine.begin() as conn:
+            count, _ = organ_ids.import_list(conn, items)
+        self.refresh()
+        return count
+
+    def refresh(self, report_ids: list[int] | None = None) -> int:
+        """Recompute cross-year findings (crossyear.py) for stale reports; returns how many were checked."""
+        from .crossyear import refresh
+
+        return refresh(self.engine, self._key_of, report_ids)
+
+    def start_run(self, paths: list[str], parser_version: str) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(runs.insert().values(
+                started=now(), status="running", parser_version=parser_version,
+                paths="\n".join(paths)[:10000])).inserted_primary_key[0]
+
+    def finish_run(self, run_id: int, counts: dict[str, int], status: str = "done") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(finished=now(), status=status, **counts))
+
+    def record_failure(self, source: str, sha256: str | None, error: str, reason: str, parser_version: str,
+                       run_id: int | None = None) -> None:
+        """One failed input (error = OgiError class name), replacing an earlier failure of the same source."""
+        with self.engine.begin() as conn:
+            conn.execute(failure_rows.delete().where(failure_rows.c.source == source))
+            conn.execute(failure_rows.insert().values(source=source, sha256=sha256, parser_version=parser_version,
+                                                  error=error[:40], reason=reason[:2000], run_id=run_id, at=now()))
+
+    # Reading ----------------------------------------------------------------------------------------
+
+    def get(self, report_id: int) -> Record:
+        with self.engine.connect() as conn:
+            record = query.load_record(conn, report_id, self._key_of)
+        if record is None:
+            raise StoreError(f"report {report_id}", "报告不存在 (no such report)")
+        return record
+
+    def report_id_of(self, sha256: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(reports.c.id).where(reports.c.sha256 == sha256)).scalar()
+
+    def source(self, report_id: int) -> bytes | None:
+        with self.engine.connect() as conn:
+            data = conn.execute(sa.select(sources.c.data).join(reports, reports.c.sha256 == sources.c.sha256)
+                                .where(reports.c.id == report_id)).scalar()
+        return zlib.decompress(data) if data is not None else None
+
+    def known(self, failures: bool = True) -> dict[str, str]:
+        """sha256 → parser version of every stored report and (by default) failed file: ingest skips them."""
+        with self.engine.connect() as conn:
+            done = dict(conn.execute(sa.select(reports.c.sha256, reports.c.parser_version)).all())
+            if not failures:
+                return done
+            failed = conn.execute(sa.select(failure_rows.c.sha256, failure_rows.c.parser_version)
+                                  .where(failure_rows.c.sha256.is_not(None))).all()
+            return dict(failed) | done
+
+    def reports(self, *, limit: int | None = 100, offset: int = 0, order: str = "id", **filters) -> list[ReportRow]:
+        with self.engine.connect() as conn:
+            return query.list_reports(conn, limit=limit, offset=offset, order=order, **filters)
+
+    def count(self, **filters) -> int:
+        with self.engine.connect() as conn:
+            return query.count_reports(conn, **filters)
+
+    def history(self, organ_id: int) -> list[ReportRow]:
+        return self.reports(organ=organ_id, order="year", limit=None)
+
+    def findings(self, report_id: int | None = None, *, limit: int | None = 500, offset: int = 0,
+                 **filters) -> list[FindingRow]:
+        with self.engine.connect() as conn:
+            return query.list_findings(conn, report_id, limit=limit, offset=offset, **filters)
+
+    def corrections(self, report_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(corrections).where(corrections.c.report_id == report_id)
+                                .order_by(corrections.c.id)).mappings()
+            return [dict(r) for r in rows]
+
+    def failures(self, run_id: int | None = None) -> list[dict]:
+        stmt = sa.select(failure_rows).order_by(failure_rows.c.id)
+        if run_id is not None:
+            stmt = stmt.where(failure_rows.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def runs(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(sa.select(runs).order_by(runs.c.id)).mappings()]
+
+    def organs(self, q: str | None = None, region: str | None = None, limit: int | None = 1000) -> list[dict]:
+        with self.engine.connect() as conn:
+            return query.list_organs(conn, q=q, region=region, limit=limit)
+
+    def organ(self, organ_id: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(organs).where(organs.c.id == organ_id)).mappings().first()
+            return dict(row) if row else None
+
+    def coverage(self, year: int, region: str | None = None) -> list[dict]:
+        """Per region: organs known, organs with a report for ``year``, and which are missing."""
+        with self.engine.connect() as conn:
+            return query.coverage(conn, year, region)
+
+    def totals(self, key: str, by: tuple[str, ...] = ("year",), **filters) -> list[dict]:
+        return stats.totals(self, key, by, **filters)
+
+    def rates(self, by: tuple[str, ...] = ("year",), **filters) -> list[dict]:
+        return stats.rates(self, by, **filters)
+
+    def ranking(self, measure: str, top: int = 20, **filters) -> list[dict]:
+        return stats.ranking(self, measure, top, **filters)
+
+    def findings_by_rule(self, **filters) -> list[dict]:
+        return stats.findings_by_rule(self, **filters)
+
+
+__all__ = ["Added", "Corpus", "FindingRow", "ReportRow", "database_url", "migrate"]
