@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from itertools import combinations
 
-from . import forms
+from . import forms, repair
 from .forms import T3_COLUMNS, T4_COLUMNS, T4_GROUPS, Row as FormRow
 from .locate import Layout
 from .metadata import extract_meta
@@ -62,6 +62,11 @@ def match_row(text: str, candidates: str) -> FormRow | None:
     exact, limits = _candidate_keys(candidates)
     if key in exact:
         return exact[key]
+    if (run := glued_run(text)) is not None:  # "行政规范性文件8855698": match the label without its digits
+        return match_row(text[: len(text) - len(run)].rstrip(), candidates)
+    grouped = _GROUP_PREFIX.sub("", key)
+    if grouped != key and grouped:  # "三、本年度办理结果(一)予以公开" as one cell
+        return match_row(grouped, candidates)
     for row, limit in limits:
         if len(key) > limit:
             continue
@@ -91,10 +96,21 @@ def extract(layout: Layout) -> Record:
         cells.setdefault(key, Cell(key=key, state=State.missing))
     ordered = {k: cells[k] for k in forms.keys(template)}
     ordered.update({k: c for k, c in cells.items() if k not in ordered})
+    _mark_ocr(document, ordered)
     record.cells = ordered
     record.extras = extras
     record.problems = problems
     return record
+
+
+def _mark_ocr(document, cells: dict[str, Cell]) -> None:
+    """Cells read from page images carry Origin.ocr, so a reviewer knows to look twice (issue #3)."""
+    pages = {int(p) for p in document.hints.get("ocr_pages", "").split(",") if p.strip().isdigit()}
+    if not pages and document.kind != "ocr":
+        return
+    for cell in cells.values():
+        if cell.where is not None and cell.origin is Origin.source and (cell.where.page in pages or not pages):
+            cell.origin = Origin.ocr
 
 
 def _sections(layout: Layout) -> list[Section]:
@@ -151,10 +167,16 @@ def _table2(rows, template, cells, extras, problems) -> None:
             if values and any(v.text for v in values) and len(label.text) <= 30 and not _is_header(label.text):
                 extras.append(Extra(table=2, label=label.text, values=[v.text for v in values], where=label.where))
             continue
-        if not values or f"t2.{row.key}.{columns[row.key][0].key}" in cells:
-            continue
         keys = [f"t2.{row.key}.{c.key}" for c in columns[row.key]]
-        _assign_plain(keys, values, label, cells, problems)
+        if keys[0] in cells:
+            continue
+        if not any(v.text for v in values) and (run := glued_run(label.text)):
+            cols = columns[row.key]
+            split = repair.split_row(label.text, run, len(cols), money=[i for i, c in enumerate(cols) if c.money],
+                                     signed=[i for i, c in enumerate(cols) if c.signed])
+            _assign_split(keys, split, label, run, cells, problems)
+        elif values:
+            _assign_plain(keys, values, label, cells, problems)
 
 
 _HEADER_WORDS = ("信息内容", "第二十条", "本年", "数量", "件数", "金额", "项目", "申请人", "结果", "总计")
@@ -176,7 +198,7 @@ def _assign_plain(keys, values: list[Token], label: Token, cells, problems) -> N
     _unreadable(keys, values, label, cells, problems)
 
 
-def _unreadable(keys, values: list[Token], label: Token, cells, problems) -> None:
+def _unreadable(keys, values: list[Token], label: Token, cells, problems, why: str = "") -> None:
     raw = " | ".join(v.text for v in values)
     for key in keys:
         cells[key] = Cell(key=key, state=State.unreadable, raw=raw, where=label.where)
@@ -187,7 +209,7 @@ def _unreadable(keys, values: list[Token], label: Token, cells, problems) -> Non
             keys=list(keys),
             expected=f"{len(keys)} 个数值",
             found=f"{len(values)} 个: {raw}",
-            message=f"“{label.text}”一行有 {len(values)} 个数值，应为 {len(keys)} 个，无法确定对应关系，未采用",
+            message=why or f"“{label.text}”一行有 {len(values)} 个数值，应为 {len(keys)} 个，无法确定对应关系，未采用",
             message_en=f"row '{label.text}' has {len(values)} values for {len(keys)} columns; not used",
         )
     )
@@ -199,17 +221,61 @@ def _table3(rows, template, cells, extras, problems) -> None:
     order = t3_column_order(" ".join(t.text for row in header for t in row))
     body = rows[first:] if first is not None else rows
     pending: dict[str, tuple[Token, list[Token]]] = {}
+    runs: dict[str, tuple[Token, str]] = {}
     for label, values in _labelled_rows(body):
         row = match_row(label.text, "t3")
         if row is None:
             if values and any(v.text for v in values) and len(label.text) <= 40 and not _is_header(label.text):
                 extras.append(Extra(table=3, label=label.text, values=[v.text for v in values], where=label.where))
             continue
-        if values and row.key not in pending:
+        if row.key in pending or row.key in runs:
+            continue
+        run = None if any(v.text for v in values) else glued_run(label.text)
+        if run:
+            runs[row.key] = (label, run)
+        elif values:
             pending[row.key] = (label, values)
-    if not pending:
+    if pending:
+        _place_t3(pending, order, template, cells, extras, problems)
+    if runs:
+        _split_t3(runs, pending, order, cells, problems)
+
+
+_GROUP_PREFIX = re.compile(r"^(?:本年度办理结果)?(?:不予公开|无法提供|不予处理|其他处理)?(?=.)")
+_GLUED = re.compile(r"^(?P<label>.*[^\d\s.,\-])\s*(?P<run>\d[\d,.\-]*)$")
+
+
+def glued_run(text: str) -> str | None:
+    """The digits a crawler ran onto a label ("行政规范性文件8855698" → "8855698"), if any (spec §7)."""
+    m = _GLUED.match(text)
+    return m["run"] if m and len(m["label"]) >= 2 else None
+
+
+def _assign_split(keys, split, label: Token, run: str, cells, problems) -> None:
+    """Cells from the one reading of a run of digits, marked inferred; no reading → unreadable."""
+    if split is None:
+        _unreadable(keys, [Token(run, label.where)], label, cells, problems,
+                    why=f"“{label.text}”的数字连在一起，无法唯一拆分，未采用")
         return
-    _place_t3(pending, order, template, cells, extras, problems)
+    for key, value in zip(keys, split):
+        cells[key] = Cell(key=key, value=value, state=State.number, raw=run, where=label.where, origin=Origin.inferred)
+
+
+def _split_t3(runs, pending, order, cells, problems) -> None:
+    """Rows whose values ran together: the whole table's identities when every row is such a row,
+    else each row's own (总计 = the six applicants)."""
+    if "" in order:
+        for label, run in runs.values():
+            _assign_split([], None, label, run, cells, problems)
+        return
+    row_keys = list(runs)
+    if not pending:
+        splits = repair.solve_table([runs[k] for k in row_keys], 7, repair.T3_ROW, repair.t3_identities(row_keys))
+    else:
+        splits = [repair.split_row(runs[k][0].text, runs[k][1], 7, repair.T3_ROW) for k in row_keys]
+    for row_key, split in zip(row_keys, splits):
+        label, run = runs[row_key]
+        _assign_split([f"t3.{row_key}.{c}" for c in order], split, label, run, cells, problems)
 
 
 def t3_column_order(header: str) -> list[str]:
@@ -347,6 +413,12 @@ def _table4(rows, template, cells, extras, problems) -> None:
             data = []
     data = _trim_blanks(data, len(keys))
     if not any(t.text for t in data):
+        return
+    filled = [t for t in data if t.text]
+    if len(filled) == 1 and filled[0].text.isdigit() and len(filled[0].text) >= len(keys):
+        run = filled[0]  # the 15 numbers ran together
+        _assign_split(keys, repair.split_row("t4", run.text, len(keys), repair.T4_ROW), Token("行政复议、行政诉讼", run.where),
+                      run.text, cells, problems)
         return
     if len(data) == len(keys):
         for key, token in zip(keys, data):
