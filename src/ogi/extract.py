@@ -233,10 +233,11 @@ def _table3(rows, template, cells, extras, problems) -> None:
         run = None if any(v.text for v in values) else glued_run(label.text)
         if run:
             runs[row.key] = (label, run)
-        elif values:
+        elif any(v.text for v in values) or len(values) >= 3:  # one stray empty cell is not a row of blanks
             pending[row.key] = (label, values)
     if pending:
         _place_t3(pending, order, template, cells, extras, problems)
+    _place_detached(body, pending, runs, template, cells)
     if runs:
         _split_t3(runs, pending, order, cells, problems)
 
@@ -276,6 +277,79 @@ def _split_t3(runs, pending, order, cells, problems) -> None:
     for row_key, split in zip(row_keys, splits):
         label, run = runs[row_key]
         _assign_split([f"t3.{row_key}.{c}" for c in order], split, label, run, cells, problems)
+
+
+def _row_kind(row: Row) -> str:
+    """label (a table-3 row label with no numbers), values (numbers only), or other."""
+    if not row:
+        return "break"
+    if all(_is_value(t) for t in row):
+        return "values" if any(t.text for t in row) else "break"
+    if any(t.text and _is_value(t) for t in row):
+        return "other"
+    return "label" if any(match_row(t.text, "t3") for t in row) else "other"
+
+
+def _place_detached(body: list[Row], pending, runs, template, cells) -> None:
+    """Converter markdown puts the value rows apart from their labels (spec §7): place them under the
+    label rows that have no numbers, in order, when exactly one placement satisfies the identities."""
+    kinds = [_row_kind(r) for r in body]
+    labels: list[str] = []
+    for row, kind in zip(body, kinds):
+        if kind == "label":
+            key = next(m.key for t in row if (m := match_row(t.text, "t3")))
+            if key not in pending and key not in runs and key not in labels:
+                labels.append(key)
+    orphans: list[list[Token]] = []
+    previous = "break"
+    for row, kind in zip(body, kinds):
+        if kind == "values" and previous in ("other", "orphan") and len(row) >= 7:
+            orphans.append([t for t in row if t.text][:7] if sum(1 for t in row if t.text) == 7 else list(row[:7]))
+            previous = "orphan"
+        elif kind != "break":
+            previous = kind
+    if not labels or not orphans:
+        return
+    columns = [c.key for c in T3_COLUMNS]
+
+    def check(placed: dict[int, list[Token]]) -> bool:
+        trial = {f"t3.{labels[i]}.{c}": parse_value(t.text)[0] for i, row in placed.items() for c, t in zip(columns, row)}
+        return _table_consistent(trial, template, cells)
+
+    placement = repair.place_rows(len(labels), orphans, check)
+    if placement is None:
+        return
+    for label_index, value_index in placement.items():
+        for column, token in zip(columns, orphans[value_index]):
+            key = f"t3.{labels[label_index]}.{column}"
+            cells[key] = _cell(key, token, Origin.inferred)
+
+
+def _table_consistent(trial: dict[str, object], template, cells) -> bool:
+    """Every table-3 identity that can be judged on ``trial`` over ``cells`` holds."""
+    def val(row: str, column: str):
+        key = f"t3.{row}.{column}"
+        if key in trial:
+            return trial[key]
+        cell = cells.get(key)
+        return cell.value if cell is not None else None
+
+    rows = {k.split(".")[1] if k.count(".") == 2 else ".".join(k.split(".")[1:3]) for k in trial}
+    for row in rows:
+        if not _holds([val(row, "total")], [val(row, c) for c in forms.T3_APPLICANTS]):
+            return False
+    for column in [c.key for c in T3_COLUMNS]:
+        if not _holds([val("total", column)], [val(r, column) for r in forms.T3_RESULT_ROWS[template]]):
+            return False
+        if not _holds([val("new", column), val("carried_in", column)], [val("total", column), val("carried_out", column)]):
+            return False
+    return True
+
+
+def _holds(left, right) -> bool:
+    if any(x is None for x in left + right):
+        return True  # not judged: an operand is unknown
+    return sum(left) == sum(right)
 
 
 def t3_column_order(header: str) -> list[str]:
@@ -325,6 +399,8 @@ def _placements(values: list[Token], n: int):
             for positions in combinations(range(n), k):
                 yield dict(zip(positions, values))
         return
+    if k > n + 3:
+        return  # far too many values: several rows ran into one label, not a shifted row
     for start in range(k - n + 1):
         yield dict(enumerate(values[start:start + n]))
     filled = [v for v in values if v.text]
@@ -377,26 +453,9 @@ def _merge_fits(fits: list[dict[int, Token]], n: int) -> list[Token | None] | No
 
 
 def _t3_consistent(row_key, trial: dict[str, int], template, cells) -> bool:
-    def val(row: str, column: str):
-        if row == row_key:
-            return trial.get(column)
-        cell = cells.get(f"t3.{row}.{column}")
-        return cell.value if cell is not None else None
-
-    def holds(left, right) -> bool:
-        if any(x is None for x in left + right):
-            return True  # not judged: an operand is unknown
-        return sum(left) == sum(right)
-
-    if not holds([val(row_key, "total")], [val(row_key, c) for c in forms.T3_APPLICANTS]):
-        return False
-    results = forms.T3_RESULT_ROWS[template]
-    for column in [c.key for c in T3_COLUMNS]:
-        if not holds([val("total", column)], [val(r, column) for r in results]):
-            return False
-        if not holds([val("new", column), val("carried_in", column)], [val("total", column), val("carried_out", column)]):
-            return False
-    return True
+    """One row's trial values (by column; absent = unknown) against every judgeable identity."""
+    full = {f"t3.{row_key}.{c.key}": trial.get(c.key) for c in T3_COLUMNS}
+    return _table_consistent(full, template, cells)
 
 
 def _table4(rows, template, cells, extras, problems) -> None:
