@@ -237,7 +237,8 @@ def _table3(rows, template, cells, extras, problems) -> None:
             pending[row.key] = (label, values)
     if pending:
         _place_t3(pending, order, template, cells, extras, problems)
-    _place_detached(body, pending, runs, template, cells)
+    if len(pending) + len(runs) < len(forms.T3_ROWS[template]):
+        _place_detached(body, pending, runs, template, cells)
     if runs:
         _split_t3(runs, pending, order, cells, problems)
 

@@ -25,6 +25,7 @@ from .prepare import Prepared, prepare
 from .store import Corpus
 
 URL_PREFIXES = ("http://", "https://")
+CHUNK = 8  # files per worker task
 _KNOWN: dict[str, str] = {}
 
 
@@ -118,27 +119,33 @@ def work(item: str, keep_source: bool = True) -> tuple:
     return ("parsed", item, sha, prepare(record, data if keep_source else None))
 
 
+def work_many(items: list[str], keep_source: bool = True) -> list[tuple]:
+    return [work(item, keep_source) for item in items]
+
+
 def _results(items: list[str], workers: int, known: dict[str, str], keep_source: bool) -> Iterator[tuple]:
     if workers <= 1:
         _KNOWN.clear()
         _KNOWN.update(known)
         yield from (work(i, keep_source) for i in items)
         return
-    window = workers * 8  # bounded in flight: memory stays flat whatever the batch size
+    # Files go to workers in chunks (less IPC per file), and enough are in flight that the workers keep
+    # parsing while the main process commits a batch; bounded, so memory stays flat at any corpus size.
+    window = workers * 6
+    chunks = (items[i:i + CHUNK] for i in range(0, len(items), CHUNK))
     with ProcessPoolExecutor(workers, initializer=_init, initargs=(known,)) as pool:
         pending: set[Future] = set()
-        todo = iter(items)
         try:
             while True:
-                for item in todo:
-                    pending.add(pool.submit(work, item, keep_source))
+                for chunk in chunks:
+                    pending.add(pool.submit(work_many, chunk, keep_source))
                     if len(pending) >= window:
                         break
                 if not pending:
                     return
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    yield future.result()
+                    yield from future.result()
         finally:
             for future in pending:
                 future.cancel()

@@ -81,7 +81,7 @@ def normalise(document: Document) -> Document:
     for block in document.blocks:
         if isinstance(block, Line):
             text = next(texts)
-            if not _BOILERPLATE.match(text):
+            if len(text) > 80 or not _BOILERPLATE.match(text):  # furniture lines are short
                 blocks.append(Line(text, block.number, block.page))
         else:
             table, n, trad = _normalise_table(block)

@@ -197,7 +197,9 @@ findings = Table(
     Column("reviewed", DateTime),
 )
 Index("ix_findings_report", findings.c.report_id, findings.c.origin)
-Index("ix_findings_rule", findings.c.rule, findings.c.severity, findings.c.report_id)
+# Covering for "findings by rule" and the rule/severity filters of the report list (100,000 reports: ~400,000 rows).
+Index("ix_findings_rule", findings.c.rule, findings.c.severity, findings.c.origin, findings.c.status,
+      findings.c.report_id)
 
 corrections = Table(
     "corrections", metadata,

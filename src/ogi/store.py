@@ -22,23 +22,23 @@ Reading
 Figures (``stats.py``)
     totals(key, by, **filters) / rates(by, **filters) / ranking(measure, top, **filters) / findings_by_rule(**filters)
 
-Every write is one transaction: a report is either entirely in the corpus or not at all (resumable ingest).
+A report is always written whole inside one transaction (ingest puts ~64 reports in each): it is either entirely
+in the corpus or not at all, so a killed ingest resumes without losses or duplicates.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from . import organs as organ_ids
 from . import query, stats
+from .database import DEFAULT_DB, ENV_DB, database_url, migrate, now, open_engine  # noqa: F401 - API
 from .model import Record, State, StoreError
-from .prepare import CELL_COLUMNS, Prepared, finding_row, prepare
+from .prepare import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
 from .query import FindingRow, ReportRow  # noqa: F401 - part of the API
 from .schema import (
     cell_keys,
@@ -55,38 +55,7 @@ from .schema import (
 )
 from .schema import failures as failure_rows
 
-DEFAULT_DB = "ogi.db"
-ENV_DB = "OGI_DB"
 REVIEW_STATUSES = ("open", "confirmed", "dismissed")
-
-
-def database_url(db: str | os.PathLike | None = None) -> str:
-    """``--db`` value → SQLAlchemy URL: explicit, then $OGI_DB, then ./ogi.db; plain paths are SQLite."""
-    db = str(db) if db else os.environ.get(ENV_DB) or DEFAULT_DB
-    if "://" in db:
-        return db.replace("postgresql://", "postgresql+psycopg://", 1) if db.startswith("postgresql://") else db
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def migrate(engine: sa.Engine) -> None:
-    """Bring the schema to the newest Alembic revision (cheap when it already is)."""
-    from alembic import command
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    with engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
-            return
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
 
 
 @dataclass(slots=True)
@@ -95,31 +64,20 @@ class Added:
     status: str  # added / reparsed / unchanged
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    # WAL lets the web app read while an ingest writes; NORMAL is durable at commit boundaries in WAL.
-    cur = dbapi_conn.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=60000",
-                   "cache_size=-65536", "temp_store=MEMORY"):
-        cur.execute(f"PRAGMA {pragma}")
-    cur.close()
-
-
 class Corpus:
     """A corpus of reports in one database. Use as a context manager or call ``close()``."""
 
     def __init__(self, url: str | os.PathLike | None = None, *, echo: bool = False):
         self.url = database_url(url)
         try:
-            self.engine = sa.create_engine(self.url, echo=echo)
-            if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine = open_engine(self.url, echo=echo)
             migrate(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             problem = f"无法打开数据库 (cannot open database: {exc.__class__.__name__}: {exc})"
             raise StoreError(self.url, problem) from None
         self._key_names: dict[int, str] = {}
         self._keys = self._load_keys()
-        self._cells_sql: str | None = None
+        self._sql: dict[tuple, str] = {}
 
     def __enter__(self) -> Corpus:
         return self
@@ -179,7 +137,13 @@ class Corpus:
         batch fails, each report is retried alone so one bad report cannot sink the others."""
         try:
             with self.engine.begin() as conn:
-                return [self._add_in(conn, prep, run_id) for prep in items]
+                olds = {r.sha256: (r.id, r.parser_version) for r in conn.execute(
+                    sa.select(reports.c.sha256, reports.c.id, reports.c.parser_version)
+                    .where(reports.c.sha256.in_([p.sha256 for p in items])))}
+                failed = conn.execute(sa.select(sa.exists(sa.select(failure_rows.c.id)))).scalar()
+                results = [self._add_in(conn, prep, run_id, olds, failed) for prep in items]
+                self._mark_next_years(conn, [r.id for r in results if r.status != "unchanged"])
+                return results
         except sa.exc.SQLAlchemyError as exc:
             self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
             if len(items) == 1:
@@ -187,15 +151,24 @@ class Corpus:
                 return [StoreError(items[0].report["source"], problem)]
         return [self.add_many([prep], run_id=run_id)[0] for prep in items]
 
-    def _add_in(self, conn: sa.Connection, prep: Prepared, run_id: int | None) -> Added:
-        old = conn.execute(sa.select(reports.c.id, reports.c.parser_version)
-                           .where(reports.c.sha256 == prep.sha256)).first()
-        if old is not None and old.parser_version == prep.report["parser_version"]:
-            return Added(old.id, "unchanged")
-        report_id = self._write(conn, prep, run_id, old.id if old else None)
-        return Added(report_id, "reparsed" if old else "added")
+    def _add_in(self, conn: sa.Connection, prep: Prepared, run_id: int | None, olds: dict, failed: bool) -> Added:
+        old_id, version = olds.get(prep.sha256, (None, None))
+        if old_id is not None and version == prep.report["parser_version"]:
+            return Added(old_id, "unchanged")
+        report_id = self._write(conn, prep, run_id, old_id, failed)
+        olds[prep.sha256] = (report_id, prep.report["parser_version"])  # the same file twice in one batch
+        return Added(report_id, "reparsed" if old_id else "added")
 
-    def _write(self, conn: sa.Connection, prep: Prepared, run_id: int | None, old_id: int | None) -> int:
+    def _mark_next_years(self, conn: sa.Connection, report_ids: list[int]) -> None:
+        """The same organ's next-year reports now have a (new) previous year: their cross-year findings are stale."""
+        pairs = conn.execute(sa.select(reports.c.organ_id, reports.c.year + 1).where(
+            reports.c.id.in_(report_ids), reports.c.organ_id.is_not(None), reports.c.year.is_not(None))).all()
+        if pairs:
+            conn.execute(reports.update().where(sa.tuple_(reports.c.organ_id, reports.c.year).in_(pairs))
+                         .values(stale=True))
+
+    def _write(self, conn: sa.Connection, prep: Prepared, run_id: int | None, old_id: int | None,
+               failed: bool = True) -> int:
         organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name) if prep.organ_name else (None, None)
         errors_, warnings_, infos_ = prep.counts
         row = dict(prep.report, organ_id=organ_id, organ_key=organ_key, run_id=run_id, added=now(), stale=True,
@@ -210,36 +183,37 @@ class Corpus:
                 column = table.c.sha256 if table is sources else table.c.report_id
                 conn.execute(table.delete().where(column == (prep.sha256 if table is sources else old_id)))
             conn.execute(reports.update().where(reports.c.id == old_id).values(**row))
-        if prep.sections:
-            conn.execute(sections.insert(), [dict(zip(("number", "heading", "text", "line", "standard"), s),
-                                                  report_id=report_id) for s in prep.sections])
-        self._insert_cells(conn, [(report_id, self.key_id(conn, c[0]), *c[1:]) for c in prep.cells])
-        conn.execute(figures.insert().values(report_id=report_id, **prep.figures))
-        if prep.extras:
-            conn.execute(extras.insert(), [dict(zip(("tbl", "label", "cell_values", "line"), e), report_id=report_id)
-                                           for e in prep.extras])
-        query.insert_findings(conn, [finding_row(report_id, f) for f in prep.findings], kept)
-        if organ_id is not None and row["year"] is not None:
-            conn.execute(reports.update().where(reports.c.organ_id == organ_id, reports.c.year == row["year"] + 1)
-                         .values(stale=True))
+        raw = self._insert_raw
+        raw(conn, "sections", ("report_id", "number", "heading", "text", "line", "standard"),
+            [(report_id, *s) for s in prep.sections])
+        raw(conn, "cells", CELL_COLUMNS, [(report_id, self.key_id(conn, c[0]), *c[1:]) for c in prep.cells])
+        raw(conn, "figures", ("report_id", *prep.figures), [(report_id, *prep.figures.values())])
+        raw(conn, "extras", ("report_id", "tbl", "label", "cell_values", "line"), [(report_id, *e) for e in prep.extras])
+        if kept:
+            query.insert_findings(conn, [finding_row(report_id, f) for f in prep.findings], kept)
+        else:
+            raw(conn, "findings", FINDING_COLUMNS, [tuple(finding_row(report_id, f).values()) for f in prep.findings])
         if prep.data is not None:
-            conn.execute(sources.insert().values(sha256=prep.sha256, data=prep.data))
-        conn.execute(failure_rows.delete().where(
-            sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])))
+            raw(conn, "sources", ("sha256", "data"), [(prep.sha256, prep.data)])
+        if failed:
+            conn.execute(failure_rows.delete().where(
+                sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])))
         if old_id is not None and query.latest_corrections(conn, report_id):
             self._reaudit(conn, report_id, query.latest_corrections(conn, report_id))
         return report_id
 
-    def _insert_cells(self, conn: sa.Connection, rows: list[tuple]) -> None:
-        """200 rows a report: straight to the driver, skipping SQLAlchemy's per-row parameter handling."""
+    def _insert_raw(self, conn: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Rows straight to the driver: for 200 cells a report, SQLAlchemy's per-row parameter handling would
+        cost the single writing process more than a worker spends parsing the report (bench/bench_ingest.py)."""
         if not rows:
             return
-        if self._cells_sql is None:
+        sql = self._sql.get((table, columns))
+        if sql is None:
             quote = conn.dialect.identifier_preparer.quote
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            self._cells_sql = (f"INSERT INTO cells ({', '.join(quote(c) for c in CELL_COLUMNS)}) "
-                               f"VALUES ({', '.join([mark] * len(CELL_COLUMNS))})")
-        conn.exec_driver_sql(self._cells_sql, rows)
+            sql = self._sql[(table, columns)] = (f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+                                                 f"VALUES ({', '.join([mark] * len(columns))})")
+        conn.exec_driver_sql(sql, rows)
 
     def _reaudit(self, conn: sa.Connection, report_id: int, changes: dict) -> Record:
         """Apply corrections {key: row with new_value/new_state/new_unit} and re-run the single-report audit."""

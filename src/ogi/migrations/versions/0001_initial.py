@@ -223,7 +223,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('findings', schema=None) as batch_op:
         batch_op.create_index('ix_findings_report', ['report_id', 'origin'], unique=False)
-        batch_op.create_index('ix_findings_rule', ['rule', 'severity', 'report_id'], unique=False)
+        batch_op.create_index('ix_findings_rule', ['rule', 'severity', 'origin', 'status', 'report_id'], unique=False)
 
     op.create_table('sections',
     sa.Column('report_id', sa.Integer(), nullable=False),
