@@ -7,3 +7,12 @@ __all__ = sorted(
     ["Cell", "Document", "Finding", "Meta", "OgiError", "PARSER_VERSION", "Record", "Severity", "State", "check", "parse"]
 )
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # The corpus pulls in SQLAlchemy: imported only when asked for, so `ogi parse` starts fast.
+    if name == "Corpus":
+        from .store import Corpus
+
+        return Corpus
+    raise AttributeError(name)

@@ -254,7 +254,7 @@ def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) 
 def refresh(engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400) -> int:
     """Recompute corpus findings of stale reports (all, or ``report_ids`` and their stale next years)."""
     with engine.connect() as conn:
-        stmt = sa.select(reports.c.id).where(reports.c.stale.is_(True)).order_by(reports.c.id)
+        stmt = sa.select(reports.c.id).where(reports.c.stale.is_(True))
         if report_ids is not None:
             ids = set(report_ids)
             pairs = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
@@ -262,14 +262,17 @@ def refresh(engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | N
                 if organ_id is not None and year is not None:
                     ids |= set(conn.execute(stmt.where(reports.c.organ_id == organ_id, reports.c.year == year + 1))
                                .scalars())
-            todo = sorted(ids)
-        else:
-            todo = list(conn.execute(stmt).scalars())
-    indexes: dict[int, _YearIndex] = {}
-    for start in range(0, len(todo), batch):
-        with engine.begin() as conn:
-            _refresh_batch(conn, todo[start:start + batch], key_of, indexes)
-    return len(todo)
+            stmt = sa.select(reports.c.id).where(reports.c.id.in_(ids))
+        # Year by year: one year's near-duplicate index is in memory at a time (memory stays flat).
+        by_year: dict[int | None, list[int]] = defaultdict(list)
+        for rid, year in conn.execute(stmt.add_columns(reports.c.year).order_by(reports.c.year, reports.c.id)):
+            by_year[year].append(rid)
+    for year, todo in by_year.items():
+        indexes: dict[int, _YearIndex] = {}
+        for start in range(0, len(todo), batch):
+            with engine.begin() as conn:
+                _refresh_batch(conn, todo[start:start + batch], key_of, indexes)
+    return sum(len(t) for t in by_year.values())
 
 
 def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], indexes: dict) -> None:

@@ -23,6 +23,7 @@ _INDEX = re.compile(r"索\s*引\s*号\s*[:|]?\s*\|?\s*([A-Za-z0-9][A-Za-z0-9/\-_
 _PUBLISHER = re.compile(
     r"(?:发布机构|发文机关|发布单位|来源|信息来源)\s*[:|]\s*\|?\s*([^|:\s]{2,40}?)(?:\s*\||\s{2,}|$|栏目|作者|日期|发文|索引|部门|分类)"
 )
+_DEPARTMENT = re.compile(r"部门\s*[:|]\s*\|?\s*([^|:\s]{2,40}?)(?:\s*\||\s{2,}|$|栏目|作者|日期|发文|索引|来源|分类)")
 _PUB_DATE = re.compile(r"(?:发文日期|发布日期|成文日期|日期|发布时间|公开日期)\s*[:|]\s*\|?\s*(20\d\d\s*[-年./]\s*\d{1,2}\s*[-月./]\s*\d{1,2})")
 _ORGAN_SUFFIX = re.compile(r"(?:局|委|委员会|办|办公室|厅|部|院|署|中心|政府|管委会|管理委员会|街道办事处|街道|镇|乡|处|所|站|队|会|区|县|市)$")
 # Only the 本级政府's own report is due 3月31日; its 办公室/办公厅 is a department (1月31日), 第四十九条.
@@ -90,6 +91,11 @@ def extract_meta(document: Document, template: Template | None) -> Meta:
     if not meta.organ:
         for line in head:  # line by line: "$" ends the name at the end of its own line
             if m := _PUBLISHER.search(line if "|" in line else line.replace(" ", "")):
+                meta.organ = _clean_organ(m[1].replace(" ", ""))
+                break
+    if not meta.organ:  # "部门:工业和信息化局" often lacks the region: the weakest source
+        for line in head:
+            if m := _DEPARTMENT.search(line if "|" in line else line.replace(" ", "")):
                 meta.organ = _clean_organ(m[1].replace(" ", ""))
                 break
     meta.organ = meta.organ or hints.get("organ") or _signature_organ(lines)

@@ -53,8 +53,9 @@ def _converter():
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → simplified for one string (used for queries as well as documents)."""
-    if not _TRADITIONAL_HINT.intersection(text):
+    """Traditional → simplified for one string (names, queries). Short strings always go through
+    OpenCC (縉雲縣 has none of the hint characters); long ones only when they show traditional writing."""
+    if len(text) > 200 and not _TRADITIONAL_HINT.intersection(text):
         return text
     return _converter().convert(text)
 
