@@ -123,27 +123,37 @@ def _sections(layout: Layout) -> list[Section]:
     return sections
 
 
+_VALUE_TEXT: dict[str, bool] = {}
+
+
 def _is_value(token: Token) -> bool:
-    return parse_value(token.text)[1] is not State.unreadable
+    text = token.text
+    known = _VALUE_TEXT.get(text)
+    if known is None:
+        known = parse_value(text)[1] is not State.unreadable
+        if len(_VALUE_TEXT) < 50_000:
+            _VALUE_TEXT[text] = known
+    return known
 
 
 def _labelled_rows(rows: list[Row]):
     """Yield (label token, following value tokens) for every non-value token in the region."""
+    flags = [[_is_value(t) for t in row] for row in rows]
+    numeric = [all(f) for f in flags]  # rows of values only (an empty row is a break)
     for r, row in enumerate(rows):
+        row_flags = flags[r]
         for p, token in enumerate(row):
-            if not token.text or _is_value(token):
+            if row_flags[p] or not token.text:
                 continue
-            values: list[Token] = []
-            rest = row[p + 1:]
-            if any(not _is_value(t) for t in rest):
+            if not all(row_flags[p + 1:]):
                 continue  # another label follows on this row: this one is a group label
-            values.extend(rest)
-            for following in rows[r + 1:]:
+            values: list[Token] = list(row[p + 1:])
+            for following, only_values in zip(rows[r + 1:], numeric[r + 1:]):
                 if not following:
                     if values:
                         break
                     continue
-                if any(not _is_value(t) for t in following):
+                if not only_values:
                     break
                 values.extend(following)
             yield token, values

@@ -62,7 +62,9 @@ def to_simplified(text: str) -> str:
 
 def clean(text: str) -> tuple[str, int]:
     """NFKC + pinyin removal + quotes/brackets; returns the text and how many annotations went."""
-    text = _REPLACE.sub(lambda m: _REPLACEMENTS[m.group()], unicodedata.normalize("NFKC", text))
+    if not unicodedata.is_normalized("NFKC", text):  # the check is much cheaper than the rewrite
+        text = unicodedata.normalize("NFKC", text)
+    text = _REPLACE.sub(lambda m: _REPLACEMENTS[m.group()], text)
     text, removed = _PINYIN_TONED.subn("", text)
     if removed >= 3:
         text, plain = _PINYIN_PLAIN.subn("", text)
@@ -83,7 +85,7 @@ def normalise(document: Document) -> Document:
         if isinstance(block, Line):
             text = next(texts)
             if len(text) > 80 or not _BOILERPLATE.match(text):  # furniture lines are short
-                blocks.append(Line(text, block.number, block.page))
+                blocks.append(block if text == block.text else Line(text, block.number, block.page))
         else:
             table, n, trad = _normalise_table(block)
             removed += n
