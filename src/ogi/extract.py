@@ -93,7 +93,8 @@ def extract(layout: Layout) -> Record:
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:
         raise NotAReport(document.source, "未找到年度报告的章节或统计表格 (no report sections or tables found)")
     for key in forms.keys(template):
-        cells.setdefault(key, Cell(key=key, state=State.missing))
+        if key not in cells:
+            cells[key] = Cell(key=key, state=State.missing)
     ordered = {k: cells[k] for k in forms.keys(template)}
     ordered.update({k: c for k, c in cells.items() if k not in ordered})
     _mark_ocr(document, ordered)

@@ -15,8 +15,19 @@ from .values import is_value_text
 Row = tuple[Token, ...]
 
 
+_WHERE: dict[tuple, Where] = {}
+
+
 def _where(line: Line, col: int | None = None) -> Where:
-    return Where(line=line.number, page=line.page, col=col)
+    """Places repeat from report to report (line 40, column 3): shared, never mutated."""
+    key = (line.number, line.page, col)
+    where = _WHERE.get(key)
+    if where is None:
+        where = Where(line=line.number, page=line.page, col=col)
+        if len(_WHERE) < 100_000:
+            _WHERE[key] = where
+    return where
+
 _SPACES = re.compile(r"\s{2,}|\t")
 _NUMBER_RUN = re.compile(r"^[+\-增减]?\d[\d,.]*(?:\s+[+\-增减]?\d[\d,.]*)+$")
 
