@@ -105,3 +105,4 @@ def _ingest(console: Console, paths: list[Path], db: str | None) -> None:
     except TypeError:  # a corpus API without these keywords: leave storing to `ogi ingest`
         return
     console.print(f"已存入语料库：{summary}")
+    console.print("下一步：ogi serve 打开网页界面（http://127.0.0.1:8000）；ogi stats 查看汇总统计。")
