@@ -278,8 +278,11 @@ def check_text_table(record: Record) -> list[Finding]:
     narrative = "\n".join(s.text for s in record.sections if s.number in (1, 3, 4, 5, 6))
     out = []
     new, carried = record.value("t3.new.total"), record.value("t3.carried_in.total")
+    sentences = _SENTENCE.findall(narrative)
     if new is not None:
-        for sentence in _SENTENCE.findall(narrative):
+        for sentence in sentences:
+            if "申请" not in sentence:
+                continue
             stated = _stated_applications(sentence)
             if stated is not None and stated not in (new, new + (carried or 0)):
                 out.append(finding("TEXT-TABLE", ["t3.new.total"],
@@ -288,7 +291,9 @@ def check_text_table(record: Record) -> list[Finding]:
                 break
     review = record.value("t4.review.total")
     if review is not None:
-        for sentence in _SENTENCE.findall(narrative):
+        for sentence in sentences:
+            if "复议" not in sentence:
+                continue
             m = _REVIEW.search(sentence)
             stated = int(m[1]) if m else (0 if _NO_REVIEW.search(sentence) else None)
             if stated is not None and stated != review:
