@@ -14,13 +14,23 @@ import re
 
 from lxml import etree
 
-from ..model import CorruptFile, Document, EmptyFile, Line, TooLarge
-from .common import GridBuilder, iso_date, join_cjk
+from ..model import (
+    CorruptFile,
+    Document,
+    EmptyFile,
+    Line,
+    Table,
+    Token,
+    TooLarge,
+    Where,
+)
+from .common import iso_date, join_cjk
 from .text import decode
 
 MAX_HTML = 24 * 1024 * 1024  # report pages are < 2 MB even with inline images; 50 MB is hostile
 
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# collect_ids=False: nothing looks elements up by id, and the id table costs a little on every page.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False)
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _DROP = frozenset(
@@ -155,12 +165,22 @@ def _drop_furniture(root, source: str = "display") -> None:
     doomed = list(root.iter(*_DROP))
     if "display" in source or "visibility" in source or "DISPLAY" in source:  # most pages hide nothing
         doomed += [el for el in root.iter() if (style := el.get("style")) and _HIDDEN.search(style)]
-    for el in root.xpath("//div[@class or @id] | //ul[@class or @id] | //section[@class or @id]"):
-        attrs = (el.get("class") or "") + " " + (el.get("id") or "")
-        if _FURNITURE_ATTR.search(attrs) and el.find(".//table") is None and _own_weight(el) < 400:
+    for el in root.iter("div", "ul", "section"):  # document order, as the XPath union it replaces
+        klass, ident = el.get("class"), el.get("id")
+        if klass is None and ident is None:
+            continue
+        attrs = (klass or "") + " " + (ident or "")
+        if _FURNITURE_ATTR.search(attrs) and _is_leaf(el) and _own_weight(el) < 400:
             doomed.append(el)
     for el in doomed:
         _remove(el)
+
+
+def _is_leaf(el) -> bool:
+    """No table below ``el`` (``el.find(".//table") is None`` without ElementPath's Python layer)."""
+    for _ in el.iterdescendants("table"):
+        return False
+    return True
 
 
 def _text(el) -> str:
@@ -193,11 +213,11 @@ def _content_root(root):
         best = children[weights.index(best_weight)]
         if best_weight < 0.75 * node_weight:
             break
-        if best.tag == "table" and best.find(".//table") is None and len(children) > 1:
+        if best.tag == "table" and _is_leaf(best) and len(children) > 1:
             break  # a data table is part of the body, never the whole of it
         node, node_weight = best, best_weight
     for table in body.iter("table"):
-        if table.find(".//table") is None and _is_report_table(table):
+        if _is_leaf(table) and _is_report_table(table):
             node = _common_ancestor(node, table)
     return node
 
@@ -249,7 +269,7 @@ class _Walker:
         block = tag in _BLOCK
         if block:
             self.flush()
-        if tag == "table" and el.find(".//table") is None:
+        if tag == "table" and _is_leaf(el):
             self.table(el)
         elif depth > 150:  # hostile nesting: read what is left as text, never recurse without bound
             self.buf.append("".join(el.itertext()))
@@ -269,17 +289,45 @@ class _Walker:
         if caption is not None:
             self.buf.append("".join(caption.itertext()))
             self.flush()
-        builder = GridBuilder(self.tables)
-        for tr in el.iter("tr"):
-            builder.new_row()
-            for td in tr:
-                if td.tag not in ("td", "th"):
-                    continue
-                builder.add(join_cjk(_text(td)), _span(td.get("rowspan")), _span(td.get("colspan")))
-        table = builder.table()
+        table = _grid(el, self.tables)
         if table is not None:
             self.tables += 1
             self.blocks.append(table)
+
+
+def _grid(el, index: int) -> Table | None:
+    """common.GridBuilder's placement, inlined: the cells of a page are most of the reader's work.
+
+    One token per origin cell at the first logical column not covered by a rowspan from above, after
+    the previous cell's span; rowspan ≤ 500 and colspan ≤ 200 as in GridBuilder."""
+    rows = []
+    below: dict[int, set[int]] = {}  # row → logical columns covered by rowspans from rows above
+    r = -1
+    for tr in el.iter("tr"):
+        r += 1
+        covered = below.pop(r, None)
+        row = []
+        col = 0
+        for td in tr.iterchildren("td", "th"):
+            if covered:
+                while col in covered:
+                    col += 1
+            rowspan = td.get("rowspan")
+            rowspan = 1 if rowspan is None else int(rowspan) if rowspan.isdecimal() else _span(rowspan)
+            colspan = td.get("colspan")
+            colspan = 1 if colspan is None else int(colspan) if colspan.isdecimal() else _span(colspan)
+            colspan = 1 if colspan < 1 else min(colspan, 200)
+            if rowspan > 1:
+                for dr in range(1, min(rowspan, 500)):
+                    below.setdefault(r + dr, set()).update(range(col, col + colspan))
+            text = _text(td)
+            if not text.isalnum():  # "自然人", "0": no whitespace to collapse, skip the regex
+                text = join_cjk(text)
+            row.append(Token(text, Where(None, None, index, r, col)))  # table, row, col
+            col += colspan
+        if row:
+            rows.append(tuple(row))
+    return Table(rows=tuple(rows), index=index) if rows else None
 
 
 def _span(value: str | None) -> int:
