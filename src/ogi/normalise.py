@@ -95,6 +95,15 @@ def normalise(document: Document) -> Document:
     return replace(document, blocks=blocks, hints=hints, traditional=traditional, pinyin_removed=removed)
 
 
+@lru_cache(maxsize=32768)  # cell texts repeat across rows and reports ("0", "自然人", row labels)
+def _clean_cell(text: str) -> tuple[str, int, bool]:
+    """One table cell: (normalised text, pinyin annotations removed, was traditional)."""
+    cleaned, removed = clean(text)
+    if _TRADITIONAL_HINT.intersection(cleaned):
+        return _converter().convert(cleaned), removed, True
+    return cleaned, removed, False
+
+
 def _normalise_table(table: Table) -> tuple[Table, int, bool]:
     removed = 0
     traditional = False
@@ -102,11 +111,9 @@ def _normalise_table(table: Table) -> tuple[Table, int, bool]:
     for row in table.rows:
         tokens = []
         for token in row:
-            text, n = clean(token.text)
+            text, n, trad = _clean_cell(token.text)
             removed += n
-            if _TRADITIONAL_HINT.intersection(text):
-                traditional = True
-                text = _converter().convert(text)
-            tokens.append(Token(text, token.where))
+            traditional = traditional or trad
+            tokens.append(token if text == token.text else Token(text, token.where))
         rows.append(tuple(tokens))
     return Table(tuple(rows), table.index, table.page), removed, traditional
