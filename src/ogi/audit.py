@@ -7,7 +7,6 @@ Cross-year rules live with the corpus (issue #4) and are called through ``audit(
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -205,7 +204,7 @@ def check_format_year(record: Record) -> list[Finding]:
     year, template = record.meta.year, record.meta.template
     if year is None or template is None:
         return []
-    expected = "2021" if year >= 2021 else "2019"
+    expected = forms.template_for(year)
     if template == expected:
         return []
     return [finding("FORMAT-YEAR", [], f"{year}年度报告应使用{expected}版格式，实际使用{template}版格式",
@@ -333,12 +332,12 @@ def check_deadline(record: Record) -> list[Finding]:
     published, year = record.meta.published, record.meta.year
     if published is None or year is None:
         return []
-    deadline = dt.date(year + 1, 3, 31) if record.meta.is_government else dt.date(year + 1, 1, 31)
-    if published <= deadline:
+    due = forms.deadline(year, record.meta.is_government)
+    if published <= due:
         return []
-    late = (published - deadline).days
-    return [finding("DEADLINE", [], f"发布日期 {published.isoformat()} 晚于法定期限 {deadline.isoformat()}，逾期 {late} 天",
-                    expected=f"≤{deadline.isoformat()}", found=published.isoformat())]
+    late = (published - due).days
+    return [finding("DEADLINE", [], f"发布日期 {published.isoformat()} 晚于法定期限 {due.isoformat()}，逾期 {late} 天",
+                    expected=f"≤{due.isoformat()}", found=published.isoformat())]
 
 
 CHECKS: tuple[Check, ...] = (

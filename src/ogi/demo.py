@@ -26,6 +26,7 @@ ORGANS = (
 
 def write_samples(folder: Path, count: int = 24, seed: int = 2026) -> list[Path]:
     """Generated reports with known cells, in every text layout; every third one breaks one rule."""
+    from .forms import template_for
     from .render import INJECTABLE, LAYOUTS, inject, make_record, render_text
 
     rng = random.Random(seed)
@@ -34,8 +35,7 @@ def write_samples(folder: Path, count: int = 24, seed: int = 2026) -> list[Path]
     for i in range(count):
         organ = ORGANS[i % len(ORGANS)]
         year = 2019 + i % 5
-        template = "2019" if year <= 2020 else "2021"
-        record = make_record(rng, template, year, organ)
+        record = make_record(rng, template_for(year), year, organ)
         label = "ok"
         if i % 3 == 2:
             rule = INJECTABLE[i % len(INJECTABLE)]

@@ -81,7 +81,7 @@ def extract(layout: Layout) -> Record:
     record = Record()
     record.sections = _sections(layout)
     record.meta = extract_meta(document, layout.template)
-    template = layout.template or ("2021" if (record.meta.year or 0) >= 2021 else "2019")
+    template = layout.template or forms.template_for(record.meta.year or 0)
     record.meta.template = layout.template
     problems: list[Finding] = []
     cells: dict[str, Cell] = {}

@@ -6,11 +6,22 @@ Spec §2–§4. Every module takes cell keys, labels, and section names from her
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .model import Template
 
 TEMPLATES: tuple[Template, ...] = ("2019", "2021")
+
+
+def template_for(year: int) -> Template:
+    """The format a report on ``year`` must use (spec §3): 2019 for 2019–2020, 2021 from 2021 on."""
+    return "2019" if year <= 2020 else "2021"
+
+
+def deadline(year: int, government: bool) -> dt.date:
+    """Spec §6 DEADLINE: 1月31日 of the following year; 3月31日 for a government's own report (第四十九条)."""
+    return dt.date(year + 1, 3 if government else 1, 31)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,12 @@ import io
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from .model import StoreError
+from .normalise import to_simplified  # noqa: F401 - query.py imports it from here
 from .schema import organ_aliases, organs, reports
 
 _PROVINCES = (
@@ -57,19 +57,6 @@ _SECTORS = (
     ("质量安全", "住建"), ("质安", "住建"),
 )
 _TITLE_TAIL = re.compile(r"(?:19|20)\d\d\s*年?度?.*$|关于.*$|政府信息公开.*$")
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=65536)
-def to_simplified(name: str) -> str:
-    """Always convert: a short name may hold only traditional characters the document-level hint misses."""
-    return _t2s().convert(name)
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from collections import Counter
 from decimal import Decimal
 
 from .. import forms
+from ..forms import deadline, template_for  # noqa: F401 - part of this module's API
 from ..model import Cell, Meta, Record, State, Template
 from . import narrative
 
@@ -63,15 +64,6 @@ def random_record(
     template = template or template_for(year)
     share = rng.choice((0.0, 0.0, 0.05, 0.3)) if blanks is None else blanks
     return make_record(rng, template, year, random_organ(rng), blanks=share)
-
-
-def template_for(year: int) -> Template:
-    return "2019" if year <= 2020 else "2021"
-
-
-def deadline(year: int, government: bool) -> dt.date:
-    """Spec §6 DEADLINE: 1月31日 of the next year, 3月31日 for a government's own report."""
-    return dt.date(year + 1, 3 if government else 1, 31)
 
 
 def make_record(

@@ -7,13 +7,13 @@ own filters (year, organ, format, rule, severity, status, q) are reused through 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import asdict, dataclass, fields
 
 import sqlalchemy as sa
 from fastapi import Query
 
+from ..forms import deadline
 from ..normalise import to_simplified
 from ..query import REPORTS_JOIN, report_conditions
 from ..schema import FIGURES, figures, findings, organs, reports
@@ -147,11 +147,6 @@ def count_failures(conn: sa.Connection) -> int:
 
 def has_registry(conn: sa.Connection) -> bool:
     return conn.execute(sa.select(organs.c.id).where(organs.c.imported.is_(True)).limit(1)).first() is not None
-
-
-def deadline(year: int, government: bool) -> dt.date:
-    """Spec §6 DEADLINE: 1月31日 of the following year; 3月31日 for a government's own report."""
-    return dt.date(year + 1, 3 if government else 1, 31)
 
 
 def coverage(conn: sa.Connection, year: int, f: Filters, registry_only: bool) -> list[dict]:
