@@ -38,9 +38,9 @@ def record_from_contract(data: object, name: str) -> Record:
         cells = {}
         for key, value in data["cells"].items():
             if isinstance(value, dict):  # a dumped Record: cells are full objects
-                cells[key] = Cell.model_validate({**value, "key": key})
+                cells[key] = Cell.validate({**value, "key": key})
             elif key in detail:
-                cells[key] = Cell.model_validate({**detail[key], "key": key})
+                cells[key] = Cell.validate({**detail[key], "key": key})
             else:
                 cells[key] = Cell(key=key, value=value, state=State.number if value is not None else State.blank)
         sections = [Section.model_validate(s) for s in data.get("sections") or []]

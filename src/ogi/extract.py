@@ -18,7 +18,7 @@ from .locate import Layout
 from .metadata import extract_meta
 from .model import Cell, Extra, Finding, Line, NotAReport, Origin, Record, Section, Severity, State, Token, Where
 from .tokens import Row, rows_of
-from .values import parse_value
+from .values import is_value_text, parse_value
 
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\(?[一二三四五六七八九十]+\)|\d{1,2}[.、．)](?!\d))+")
 _LABEL_NOISE = re.compile(r"[\s\"“”‘’'·:,、。;]")
@@ -92,11 +92,17 @@ def extract(layout: Layout) -> Record:
         reader(rows_of(blocks[start:end]), template, cells, extras, problems)
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:
         raise NotAReport(document.source, "未找到年度报告的章节或统计表格 (no report sections or tables found)")
-    for key in forms.keys(template):
-        if key not in cells:
-            cells[key] = Cell(key=key, state=State.missing)
-    ordered = {k: cells[k] for k in forms.keys(template)}
-    ordered.update({k: c for k, c in cells.items() if k not in ordered})
+    ordered: dict[str, Cell] = {}
+    found = 0
+    for key in forms.keys(template):  # the official order; a cell the source lacks is missing
+        cell = cells.get(key)
+        if cell is None:
+            cell = Cell(key, None, State.missing)
+        else:
+            found += 1
+        ordered[key] = cell
+    if found < len(cells):  # rows the format lacks (the other format's), after the official ones
+        ordered.update({k: c for k, c in cells.items() if k not in ordered})
     _mark_ocr(document, ordered)
     record.cells = ordered
     record.extras = extras
@@ -119,53 +125,49 @@ def _sections(layout: Layout) -> list[Section]:
     blocks = layout.document.blocks
     for h in layout.headings:
         start, end = layout.section_span(h.number) or (h.block + 1, h.block + 1)
-        text = "\n".join(b.text.strip() for b in blocks[start:end] if isinstance(b, Line) and b.text.strip())
+        text = "\n".join([t for b in blocks[start:end] if type(b) is Line and (t := b.text.strip())])
         sections.append(Section(number=h.number, heading=h.text, text=text, line=h.line, standard=h.standard))
     return sections
 
 
-_VALUE_TEXT: dict[str, bool] = {}
-
-
 def _is_value(token: Token) -> bool:
-    text = token.text
-    known = _VALUE_TEXT.get(text)
-    if known is None:
-        known = parse_value(text)[1] is not State.unreadable
-        if len(_VALUE_TEXT) < 50_000:
-            _VALUE_TEXT[text] = known
-    return known
+    return is_value_text(token.text)
 
 
 def _labelled_rows(rows: list[Row]):
     """Yield (label token, following value tokens) for every non-value token in the region."""
-    flags = [[_is_value(t) for t in row] for row in rows]
+    flags = [[is_value_text(t.text) for t in row] for row in rows]
     numeric = [all(f) for f in flags]  # rows of values only (an empty row is a break)
+    count = len(rows)
     for r, row in enumerate(rows):
         row_flags = flags[r]
+        if numeric[r]:
+            continue  # values only: no label on this row
         for p, token in enumerate(row):
             if row_flags[p] or not token.text:
                 continue
             if not all(row_flags[p + 1:]):
                 continue  # another label follows on this row: this one is a group label
             values: list[Token] = list(row[p + 1:])
-            for following, only_values in zip(rows[r + 1:], numeric[r + 1:]):
-                if not following:
+            following = r + 1
+            while following < count:
+                if not rows[following]:
                     if values:
                         break
-                    continue
-                if not only_values:
+                elif not numeric[following]:
                     break
-                values.extend(following)
+                else:
+                    values.extend(rows[following])
+                following += 1
             yield token, values
 
 
 def _cell(key: str, token: Token | None, origin: Origin = Origin.source) -> Cell:
     """A cell from its source token."""
     if token is None:
-        return Cell(key=key, state=State.missing)
+        return Cell(key, None, State.missing)
     value, state, unit = parse_value(token.text)
-    return Cell(key=key, value=value, state=state, unit=unit, raw=token.text, where=token.where, origin=origin)
+    return Cell(key, value, state, unit, token.text, token.where, origin)
 
 
 def _table2(rows, template, cells, extras, problems) -> None:

@@ -15,58 +15,95 @@ from .values import is_value_text
 Row = tuple[Token, ...]
 
 
-_WHERE: dict[tuple, Where] = {}
+# Places repeat from report to report (line 40, column 3): Where objects are shared, never mutated.
+_LINE_WHERE: dict[int, Where] = {}  # a whole line of text: no page, no column
+_COLUMN_WHERES: dict[tuple[int, int | None], list[Where]] = {}  # the cells of a row, by column
+_CACHE_LIMIT = 100_000
 
 
-def _where(line: Line, col: int | None = None) -> Where:
-    """Places repeat from report to report (line 40, column 3): shared, never mutated."""
-    key = (line.number, line.page, col)
-    where = _WHERE.get(key)
+def _where(line: Line) -> Where:
+    if line.page is not None:
+        return Where(line=line.number, page=line.page)
+    where = _LINE_WHERE.get(line.number)
     if where is None:
-        where = Where(line=line.number, page=line.page, col=col)
-        if len(_WHERE) < 100_000:
-            _WHERE[key] = where
+        where = Where(line=line.number)
+        if len(_LINE_WHERE) < _CACHE_LIMIT:
+            _LINE_WHERE[line.number] = where
     return where
+
+
+def _column_wheres(line: Line, count: int) -> list[Where]:
+    """Where of columns 0..count-1 of a line (at least ``count`` of them)."""
+    key = (line.number, line.page)
+    wheres = _COLUMN_WHERES.get(key)
+    if wheres is None:
+        wheres = []
+        if len(_COLUMN_WHERES) < _CACHE_LIMIT:
+            _COLUMN_WHERES[key] = wheres
+    while len(wheres) < count:
+        wheres.append(Where(line=line.number, page=line.page, col=len(wheres)))
+    return wheres
+
+
+def _tokens(line: Line, pieces: tuple[str, ...]) -> Row:
+    return tuple(map(Token, pieces, _column_wheres(line, len(pieces))))
+
 
 _SPACES = re.compile(r"\s{2,}|\t")
 _NUMBER_RUN = re.compile(r"^[+\-增减]?\d[\d,.]*(?:\s+[+\-增减]?\d[\d,.]*)+$")
+_RUN_START = frozenset("+-增减0123456789")  # what _NUMBER_RUN can start with: most lines are ruled out at once
 
 
 def rows_of(blocks: list[Block]) -> list[Row]:
     rows: list[Row] = []
+    append = rows.append
+    shapes = _SHAPES
     for block in blocks:
-        if isinstance(block, Table):
-            rows.append(())
+        if type(block) is Line:
+            text = block.text
+            shape = shapes.get(text, _UNSEEN)
+            if shape is _UNSEEN:
+                shape = _line_shape(text)
+                if len(text) <= 200 and len(shapes) < _CACHE_LIMIT:
+                    shapes[text] = shape
+            if type(shape) is str:
+                append((Token(shape, _where(block)),))
+            elif shape is not None:
+                append(_tokens(block, shape) if shape else ())
+        elif isinstance(block, Table):
+            append(())
             rows.extend(block.rows)
-            rows.append(())
-        else:
-            row = _line_row(block)
-            if row is not None:
-                rows.append(row)
+            append(())
     return rows
 
 
-def _line_row(line: Line) -> Row | None:
-    text = line.text
+# A line's cells depend on its text alone, and table lines repeat endlessly across reports (statutory
+# row labels, "0", "| 0 | 0 | 0 |"): each text is split once.
+_SHAPES: dict[str, str | tuple[str, ...] | None] = {}
+_UNSEEN = object()
+
+
+def _line_shape(text: str) -> str | tuple[str, ...] | None:
+    """How a line of text splits into cells: None = no cell (an empty line separates cells), a str =
+    the whole line is one cell, a tuple = cells by column (an empty tuple is an explicit row break)."""
     if "|" in text:
         pieces = text.rstrip().split("|")
         if len(pieces) > 1 and pieces[-1].strip() == "":
             pieces.pop()  # the separator after the last cell is not a cell
-        if all(not p.strip() for p in pieces):
-            return ()
-        return tuple(Token(p.strip(), _where(line, i)) for i, p in enumerate(pieces))
+        pieces = [p.strip() for p in pieces]
+        return tuple(pieces) if any(pieces) else ()
     stripped = text.strip()
     if not stripped:
         # An empty line separates cells; a line of only spaces (an &nbsp; cell) is a blank cell.
-        return (Token("", _where(line)),) if text else None
+        return "" if text else None
     if "\t" in text or "  " in stripped:
         # A tab ends a cell, so trailing tabs are empty cells (spreadsheet copies keep them); keep them.
         pieces = _split_spaced(text.rstrip("\r\n ").lstrip(" ") if "\t" in text else stripped)
         if pieces is not None:
-            return tuple(Token(p, _where(line, i)) for i, p in enumerate(pieces))
-    if _NUMBER_RUN.match(stripped):
-        return tuple(Token(p, _where(line, i)) for i, p in enumerate(stripped.split()))
-    return (Token(stripped, _where(line)),)
+            return tuple(pieces)
+    if stripped[0] in _RUN_START and _NUMBER_RUN.match(stripped):
+        return tuple(stripped.split())
+    return stripped
 
 
 def _split_spaced(text: str) -> list[str] | None:

@@ -48,7 +48,17 @@ def parse_value(text: str) -> tuple[int | Decimal | None, State, str | None]:
     return value, State.number, unit
 
 
+_IS_VALUE: dict[str, bool] = {}
+
+
 def is_value_text(text: str) -> bool:
-    """Whether a piece of table text is a cell value (number or blank marker) rather than a label."""
-    _, state, _ = parse_value(text)
-    return state is not State.unreadable
+    """Whether a piece of table text is a cell value (number or blank marker) rather than a label.
+
+    Asked for every token of every table region, so answered from a plain dict (cheaper than
+    ``parse_value``'s cache); bounded like the other caches."""
+    known = _IS_VALUE.get(text)
+    if known is None:
+        known = parse_value(text)[1] is not State.unreadable
+        if len(_IS_VALUE) < 50_000:
+            _IS_VALUE[text] = known
+    return known

@@ -251,6 +251,6 @@ def correct(request: Request, report_id: int, key: str = Form(..., max_length=60
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#cell-{key}", status_code=303)
     cell = record.cells.get(key)
-    return json_response({"cell": cell.model_dump(mode="json") if cell else None,
+    return json_response({"cell": cell.dump(mode="json") if cell else None,
                           "findings": [f.model_dump(mode="json") for f in record.findings],
                           "corrections": corpus.corrections(report_id)})
