@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from itertools import combinations
+from operator import attrgetter
 
 from . import forms, repair
 from .forms import T3_COLUMNS, T4_COLUMNS, T4_GROUPS, Row as FormRow
@@ -130,23 +131,29 @@ def _sections(layout: Layout) -> list[Section]:
     return sections
 
 
-def _is_value(token: Token) -> bool:
-    return is_value_text(token.text)
+_TEXT = attrgetter("text")
+
+
+def _texts_are_values(tokens) -> bool:
+    """Whether every token is a value (an empty sequence counts: a row break)."""
+    return all(map(is_value_text, map(_TEXT, tokens)))
+
+
+def _has_text(tokens) -> bool:
+    return any(map(_TEXT, tokens))
 
 
 def _labelled_rows(rows: list[Row]):
     """Yield (label token, following value tokens) for every non-value token in the region."""
-    flags = [[is_value_text(t.text) for t in row] for row in rows]
-    numeric = [all(f) for f in flags]  # rows of values only (an empty row is a break)
+    numeric = [_texts_are_values(row) for row in rows]  # rows of values only (an empty row is a break)
     count = len(rows)
     for r, row in enumerate(rows):
-        row_flags = flags[r]
         if numeric[r]:
             continue  # values only: no label on this row
         for p, token in enumerate(row):
-            if row_flags[p] or not token.text:
+            if not token.text or is_value_text(token.text):
                 continue
-            if not all(row_flags[p + 1:]):
+            if not _texts_are_values(row[p + 1:]):
                 continue  # another label follows on this row: this one is a group label
             values: list[Token] = list(row[p + 1:])
             following = r + 1
@@ -168,6 +175,14 @@ def _cell(key: str, token: Token | None, origin: Origin = Origin.source) -> Cell
         return Cell(key, None, State.missing)
     value, state, unit = parse_value(token.text)
     return Cell(key, value, state, unit, token.text, token.where, origin)
+
+
+def _fill(keys, tokens, cells: dict[str, Cell], origin: Origin = Origin.source) -> None:
+    """Cells from tokens, key by key: the one loop most cells of a report go through."""
+    for key, token in zip(keys, tokens):
+        text = token.text
+        value, state, unit = parse_value(text)
+        cells[key] = Cell(key, value, state, unit, text, token.where, origin)
 
 
 def _table2(rows, template, cells, extras, problems) -> None:
@@ -205,8 +220,7 @@ def _assign_plain(keys, values: list[Token], label: Token, cells, problems) -> N
     if len(values) > n and all(not v.text for v in values[n:]):
         values = values[:n]
     if len(values) == n:
-        for key, token in zip(keys, values):
-            cells[key] = _cell(key, token)
+        _fill(keys, values, cells)
         return
     _unreadable(keys, values, label, cells, problems)
 
@@ -237,16 +251,17 @@ def _table3(rows, template, cells, extras, problems) -> None:
     runs: dict[str, tuple[Token, str]] = {}
     for label, values in _labelled_rows(body):
         row = match_row(label.text, "t3")
+        filled = _has_text(values)
         if row is None:
-            if values and any(v.text for v in values) and len(label.text) <= 40 and not _is_header(label.text):
+            if filled and len(label.text) <= 40 and not _is_header(label.text):
                 extras.append(Extra(table=3, label=label.text, values=[v.text for v in values], where=label.where))
             continue
         if row.key in pending or row.key in runs:
             continue
-        run = None if any(v.text for v in values) else glued_run(label.text)
+        run = None if filled else glued_run(label.text)
         if run:
             runs[row.key] = (label, run)
-        elif any(v.text for v in values) or len(values) >= 3:  # one stray empty cell is not a row of blanks
+        elif filled or len(values) >= 3:  # one stray empty cell is not a row of blanks
             pending[row.key] = (label, values)
     if pending:
         _place_t3(pending, order, template, cells, extras, problems)
@@ -297,9 +312,9 @@ def _row_kind(row: Row) -> str:
     """label (a table-3 row label with no numbers), values (numbers only), or other."""
     if not row:
         return "break"
-    if all(_is_value(t) for t in row):
+    if all(is_value_text(t.text) for t in row):
         return "values" if any(t.text for t in row) else "break"
-    if any(t.text and _is_value(t) for t in row):
+    if any(t.text and is_value_text(t.text) for t in row):
         return "other"
     return "label" if any(match_row(t.text, "t3") for t in row) else "other"
 
@@ -385,12 +400,14 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
     for row_key, (label, values) in pending.items():
         if len(values) > n and all(not v.text for v in values[n:]):
             values = values[:n]
-        if len(values) == n:
+        if len(values) == n and "" not in order:  # the official columns
+            _fill(_t3_keys(row_key), values, cells)
+        elif len(values) == n:
             for column, token in zip(order, values):
                 if column:
                     key = f"t3.{row_key}.{column}"
                     cells[key] = _cell(key, token)
-                else:
+                else:  # a subtotal column the format lacks
                     extras.append(Extra(table=3, label=f"{label.text}·小计", values=[token.text], where=token.where))
         else:
             short.append(row_key)
@@ -399,6 +416,12 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
         keys = [f"t3.{row_key}.{c}" for c in order if c]
         if not _place_by_identities(row_key, values, order, template, cells):
             _unreadable(keys, values, label, cells, problems)
+
+
+@lru_cache(maxsize=64)
+def _t3_keys(row_key: str) -> tuple[str, ...]:
+    """The keys of a table-3 row in the official column order."""
+    return tuple(f"t3.{row_key}.{c.key}" for c in T3_COLUMNS)
 
 
 def _placements(values: list[Token], n: int):
@@ -478,9 +501,9 @@ def _table4(rows, template, cells, extras, problems) -> None:
     for row in rows:
         if not row:
             continue
-        if all(_is_value(t) for t in row):
+        if all(is_value_text(t.text) for t in row):
             data.extend(row)
-        elif data and any(t.text and not _is_value(t) for t in row):
+        elif data and any(t.text and not is_value_text(t.text) for t in row):
             if sum(1 for t in data if t.text) >= 5:
                 break  # a note or the next part after the data row
             data = []
@@ -494,8 +517,7 @@ def _table4(rows, template, cells, extras, problems) -> None:
                       run.text, cells, problems)
         return
     if len(data) == len(keys):
-        for key, token in zip(keys, data):
-            cells[key] = _cell(key, token)
+        _fill(keys, data, cells)
         return
     if not _place_t4(keys, data, cells):
         label = Token("行政复议、行政诉讼", data[0].where if data else Where())

@@ -57,7 +57,7 @@ _RUN_START = frozenset("+-增减0123456789")  # what _NUMBER_RUN can start with:
 def rows_of(blocks: list[Block]) -> list[Row]:
     rows: list[Row] = []
     append = rows.append
-    shapes = _SHAPES
+    shapes, line_wheres = _SHAPES, _LINE_WHERE
     for block in blocks:
         if type(block) is Line:
             text = block.text
@@ -67,7 +67,8 @@ def rows_of(blocks: list[Block]) -> list[Row]:
                 if len(text) <= 200 and len(shapes) < _CACHE_LIMIT:
                     shapes[text] = shape
             if type(shape) is str:
-                append((Token(shape, _where(block)),))
+                where = line_wheres.get(block.number) if block.page is None else None
+                append((Token(shape, where or _where(block)),))
             elif shape is not None:
                 append(_tokens(block, shape) if shape else ())
         elif isinstance(block, Table):

@@ -48,17 +48,17 @@ def parse_value(text: str) -> tuple[int | Decimal | None, State, str | None]:
     return value, State.number, unit
 
 
-_IS_VALUE: dict[str, bool] = {}
+class _ValueTexts(dict):
+    """text → whether it is a cell value. A dict whose misses are filled from ``parse_value``, so that
+    a known text — nearly every one in a batch — is answered in C without a Python call."""
 
-
-def is_value_text(text: str) -> bool:
-    """Whether a piece of table text is a cell value (number or blank marker) rather than a label.
-
-    Asked for every token of every table region, so answered from a plain dict (cheaper than
-    ``parse_value``'s cache); bounded like the other caches."""
-    known = _IS_VALUE.get(text)
-    if known is None:
+    def __missing__(self, text: str) -> bool:
         known = parse_value(text)[1] is not State.unreadable
-        if len(_IS_VALUE) < 50_000:
-            _IS_VALUE[text] = known
-    return known
+        if len(self) < 50_000:  # bounded, like the other caches
+            self[text] = known
+        return known
+
+
+# is_value_text(text) -> bool: whether a piece of table text is a cell value (number or blank marker)
+# rather than a label. Asked for every token of every table region.
+is_value_text = _ValueTexts().__getitem__
