@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ogi.model import OgiError
-from ogi.pipeline import parse
+from ogi.pipeline import batch_mode, parse
 from ogi.read import read
 from ogi.render import LAYOUTS, make_record, render_text
 
@@ -54,6 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=Path("bench/out/text"))
+    parser.add_argument("--default-gc", action="store_true",
+                        help="leave Python's garbage collector as it is (batch commands call batch_mode())")
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target is per core
     seeds_dir = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -62,6 +64,8 @@ def main() -> None:
     paths = generate(args.out, args.count)
     print(f"generated/loaded {len(paths)} reports in {time.perf_counter() - t:.1f}s; seeds: {len(seeds)}")
     files = seeds * 200 + paths
+    if not args.default_gc:
+        batch_mode()  # as `ogi check`/`ogi parse` over many files and the ingest workers do
     size = sum(p.stat().st_size for p in files)
 
     t = time.perf_counter()
@@ -87,7 +91,7 @@ def main() -> None:
     print(f"full parse+audit: {n / full:,.0f} reports/s/core ({full:.2f}s, {1000 * full / n:.2f} ms/report)")
     print(f"ratio full/floor: {full / floor:.1f}x")
     print(f"RSS MB after each tenth of the batch: {marks}")
-    print(f"python {sys.version.split()[0]}")
+    print(f"python {sys.version.split()[0]}; garbage collector: {'default' if args.default_gc else 'batch_mode()'}")
 
 
 if __name__ == "__main__":

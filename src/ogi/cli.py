@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from .model import OgiError, Record, Severity
-from .pipeline import parse
+from .pipeline import batch_mode, parse
 
 app = typer.Typer(
     name="ogi",
@@ -51,6 +51,8 @@ def _inputs(files: list[str]) -> Iterator[tuple[str, str | bytes]]:
 
 def parse_all(files: list[str]) -> Iterator[tuple[str, Record | OgiError]]:
     """Parse every input; a bad file yields its error and the run goes on."""
+    if len(files) > 1:
+        batch_mode()
     for name, source in _inputs(files):
         try:
             yield name, parse(source, name)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import OgiError, ReadError
-from .pipeline import PARSER_VERSION, parse
+from .pipeline import PARSER_VERSION, batch_mode, parse
 from .prepare import Prepared, prepare
 from .store import Corpus
 
@@ -96,6 +96,7 @@ def fetch(item: str) -> bytes:
 def _init(known: dict[str, str]) -> None:
     # Ctrl-C is handled once, by the main process, which then stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    batch_mode()
     _KNOWN.clear()
     _KNOWN.update(known)
 
@@ -125,6 +126,7 @@ def work_many(items: list[str], keep_source: bool = True) -> list[tuple]:
 
 def _results(items: list[str], workers: int, known: dict[str, str], keep_source: bool) -> Iterator[tuple]:
     if workers <= 1:
+        batch_mode()
         _KNOWN.clear()
         _KNOWN.update(known)
         yield from (work(i, keep_source) for i in items)

@@ -2,10 +2,12 @@
 
     parse(path_or_bytes) -> Record          one report, with its single-report findings
     check(record, previous) -> list[Finding]  the audit, optionally with last year's record
+    batch_mode()                              garbage-collector settings for a long run of parses
 """
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from .audit import audit
@@ -29,3 +31,17 @@ def parse(source: str | Path | bytes, name: str = "") -> Record:
 def check(record: Record, previous: Record | None = None) -> list[Finding]:
     """Audit a record, with the organ's previous year when there is one (cross-year rules)."""
     return audit(record, previous)
+
+
+def batch_mode() -> None:
+    """Tune Python's cyclic garbage collector for a long run of parses (``ogi check``/``parse`` over many
+    files, ingest workers, the benchmark).
+
+    A parse allocates thousands of short-lived objects (tokens, cells) and creates no reference
+    cycles, yet by default a collection runs every 700 allocations and, now and then, walks every
+    live object — the imported modules and the parse caches included — which cost about a sixth of the
+    time of a parse. Objects alive now (modules, rule tables) are frozen out of collections, and
+    collections run ten times less often; cycles are still collected. Memory stays flat (bench/).
+    """
+    gc.freeze()
+    gc.set_threshold(7_000, 10, 10)
