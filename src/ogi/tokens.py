@@ -8,6 +8,7 @@ explicit row break. Grids (HTML/DOCX/PDF/XLSX tables) already are rows of tokens
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .model import Block, Line, Table, Token, Where
 from .values import is_value_text
@@ -57,15 +58,11 @@ _RUN_START = frozenset("+-增减0123456789")  # what _NUMBER_RUN can start with:
 def rows_of(blocks: list[Block]) -> list[Row]:
     rows: list[Row] = []
     append = rows.append
-    shapes, line_wheres = _SHAPES, _LINE_WHERE
+    line_wheres = _LINE_WHERE
     for block in blocks:
         if type(block) is Line:
             text = block.text
-            shape = shapes.get(text, _UNSEEN)
-            if shape is _UNSEEN:
-                shape = _line_shape(text)
-                if len(text) <= 200 and len(shapes) < _CACHE_LIMIT:
-                    shapes[text] = shape
+            shape = line_shape(text)
             if type(shape) is str:
                 where = line_wheres.get(block.number) if block.page is None else None
                 append((Token(shape, where or _where(block)),))
@@ -79,12 +76,10 @@ def rows_of(blocks: list[Block]) -> list[Row]:
 
 
 # A line's cells depend on its text alone, and table lines repeat endlessly across reports (statutory
-# row labels, "0", "| 0 | 0 | 0 |"): each text is split once.
-_SHAPES: dict[str, str | tuple[str, ...] | None] = {}
-_UNSEEN = object()
-
-
-def _line_shape(text: str) -> str | tuple[str, ...] | None:
+# row labels, "0", "| 0 | 0 | 0 |"): the recent texts are split once. An LRU cache, so that the rows
+# of figures, which differ from report to report, do not pile up over a batch.
+@lru_cache(maxsize=4096)
+def line_shape(text: str) -> str | tuple[str, ...] | None:
     """How a line of text splits into cells: None = no cell (an empty line separates cells), a str =
     the whole line is one cell, a tuple = cells by column (an empty tuple is an explicit row break)."""
     if "|" in text:
