@@ -9,13 +9,24 @@ the content (table-2 headers, table-3 row set), never from the year.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from itertools import pairwise
 
 from .forms import SECTIONS
 from .model import Document, Line, Table, Template
 
 _NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(r"^\s*(?:第?([一二三四五六七八九十])(?:部分)?\s*[、.,:．]|([1-6])\s*[、．]|([1-6])\.(?!\d))\s*(.*)$")
+# A line that may be a numbered heading: _HEADING's numbering at its start and no "|" on it. One pass
+# over the joined text (each line after a "\n") lets through the few lines worth _section_of's full
+# look. The lookahead turns most lines away at their first character; [^\S\n] is \s kept on its line.
+_HEADING_START = re.compile(
+    r"\n[^\S\n]*+(?=[第一二三四五六七八九十1-6])"
+    r"(?:第?[一二三四五六七八九十](?:部分)?[^\S\n]*[、.,:．]|[1-6][^\S\n]*[、．]|[1-6]\.(?!\d))[^|\n]*+(?![^\n])"
+)
+_DIGIT = re.compile(r"\d")
 _STRIP = re.compile(r"[\s\"'“”‘’()\[\]《》<>、,.:;!?·\-—|]+|(?:20\d\d|19\d\d)年度?|年度")
 
 
@@ -61,11 +72,25 @@ class Layout:
 
 def locate(document: Document) -> Layout:
     layout = Layout(document)
-    layout.headings = _headings(document)
-    layout.template, layout.template_evidence, layout.t3_other_single = detect_template(document)
+    blocks = document.blocks
+    if document.text is not None:  # nothing but lines (none holding a line break), joined already
+        text = "\n" + document.text  # every line, the first too, after a "\n"
+        found = _headings_in(text, blocks, range(len(blocks)))
+        whole = text
+    else:
+        where = [i for i, block in enumerate(blocks) if isinstance(block, Line)]  # block index of each line
+        text = "\n".join(["", *(blocks[i].text for i in where)])
+        if text.count("\n") == len(where):
+            found = _headings_in(text, blocks, where)
+        else:  # a line holding a line break: look at every line
+            found = _headings_of(blocks, where)
+        whole = text if len(where) == len(blocks) else None  # lines only: all the text there is
+    layout.headings = _increasing(found)
+    layout.template, layout.template_evidence, layout.t3_other_single = detect_template(document, whole)
     return layout
 
 
+@lru_cache(maxsize=4096)  # the same heading wordings come back report after report
 def _section_of(text: str) -> tuple[int, bool] | None:
     """(section number, standard wording) if a line is a section heading."""
     if len(text) > 60 or "|" in text:
@@ -78,36 +103,72 @@ def _section_of(text: str) -> tuple[int, bool] | None:
     if not 1 <= number <= 6:
         return None
     body = m.group(4)
-    definition = SECTIONS[number - 1]
-    if not any(core in body for core in definition.cores):
+    if not any(core in body for core in SECTIONS[number - 1].cores):
         return None
-    if body.rstrip().endswith(("。", ";")) or re.search(r"\d", heading_key(body)):
-        return None  # a sentence or a table row ("一、本年新收…申请数量 | 3"), not a heading
     key = heading_key(body)
-    return number, key in {heading_key(a) for a in definition.accepted}
+    if body.rstrip().endswith(("。", ";")) or _DIGIT.search(key):
+        return None  # a sentence or a table row ("一、本年新收…申请数量 | 3"), not a heading
+    return number, key in _accepted_keys(number)
 
 
-def _headings(document: Document) -> list[Heading]:
-    """Numbered section headings in document order, keeping the longest increasing run."""
+@cache
+def _accepted_keys(number: int) -> frozenset[str]:
+    return frozenset(heading_key(a) for a in SECTIONS[number - 1].accepted)
+
+
+def _headings_in(text: str, blocks: list, where: Sequence[int]) -> list[Heading]:
+    """Numbered section headings, in document order, of the lines joined in ``text`` (each after a
+    "\n"); ``where[i]`` is the block index of line i."""
     found: list[Heading] = []
-    for index, block in enumerate(document.blocks):
-        if not isinstance(block, Line):
-            continue
+    line, counted = -1, 0
+    for m in _HEADING_START.finditer(text):  # a match is a whole line, with the "\n" before it
+        heading = m[0].strip()
+        hit = _section_of(heading)
+        if hit is not None:
+            line += text.count("\n", counted, m.start() + 1)
+            counted = m.start() + 1
+            index = where[line]
+            found.append(Heading(hit[0], heading, index, blocks[index].number, hit[1]))
+    return found
+
+
+def _headings_of(blocks: list, where: Sequence[int]) -> list[Heading]:
+    """The same, line by line."""
+    found: list[Heading] = []
+    for index in where:
+        block = blocks[index]
         hit = _section_of(block.text.strip())
         if hit is not None:
             found.append(Heading(hit[0], block.text.strip(), index, block.number, hit[1]))
-    return _increasing(found)
+    return found
 
 
 def _increasing(found: list[Heading]) -> list[Heading]:
     """Longest strictly increasing subsequence by section number: drops stray repeats (e.g. a table-3
-    row "四、结转下年度…" can never pass as section 四 after 四 was seen)."""
-    best: list[list[Heading]] = []
-    for h in found:
-        candidates = [run for run in best if run[-1].number < h.number]
-        run = max(candidates, key=len, default=[]) + [h]
-        best.append(run)
-    return max(best, key=len, default=[])
+    row "四、结转下年度…" can never pass as section 四 after 四 was seen). Of equally long runs, the
+    earliest wins, at every step and at the end."""
+    if all(a.number < b.number for a, b in pairwise(found)):
+        return found  # the usual case: already increasing, so the longest run is all of it
+    # The best run ending at heading i is the best run ending at a smaller number, plus heading i.
+    # Section numbers are 1..6, so the earliest run of each (last number, length) is all there is to
+    # keep: linear, where comparing with every earlier run made a file full of headings quadratic.
+    before: list[int] = []  # index of the heading before heading i in its run, -1 if none
+    length: list[int] = []  # length of the best run ending at heading i
+    earliest: dict[tuple[int, int], int] = {}  # (last number, length) -> first heading ending such a run
+    for i, h in enumerate(found):
+        best, size = -1, 0
+        for (number, n), j in earliest.items():
+            if number < h.number and (n > size or (n == size and j < best)):
+                best, size = j, n
+        before.append(best)
+        length.append(size + 1)
+        earliest.setdefault((h.number, size + 1), i)
+    i = max(range(len(found)), key=length.__getitem__)  # the first of the longest
+    run = []
+    while i != -1:
+        run.append(found[i])
+        i = before[i]
+    return run[::-1]
 
 
 _EVIDENCE = {
@@ -116,10 +177,12 @@ _EVIDENCE = {
 }
 
 
-def detect_template(document: Document) -> tuple[Template | None, dict[str, int], bool]:
-    """Format from the content: table-2 headers and the table-3 row set vote (spec §3)."""
-    text = "\n".join(_texts(document))
-    score = {t: sum(text.count(w) > 0 for w in words) for t, words in _EVIDENCE.items()}
+def detect_template(document: Document, text: str | None = None) -> tuple[Template | None, dict[str, int], bool]:
+    """Format from the content: table-2 headers and the table-3 row set vote (spec §3). ``text``: all
+    the document's texts joined, when the caller has it already."""
+    if text is None:
+        text = "\n".join(_texts(document))
+    score = {t: sum(w in text for w in words) for t, words in _EVIDENCE.items()}  # `in` stops at the first hit
     single_other = "其他处理" in text and "不补正" not in text and "缴纳费用" not in text
     if single_other:
         score["2019"] += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from itertools import chain, islice
 
 from .model import Document, Line, Meta, Table, Template
 
@@ -26,6 +27,12 @@ _PUBLISHER = re.compile(
 _DEPARTMENT = re.compile(r"部门\s*[:|]\s*\|?\s*([^|:\s]{2,40}?)(?:\s*\||\s{2,}|$|栏目|作者|日期|发文|索引|来源|分类)")
 _PUB_DATE = re.compile(r"(?:发文日期|发布日期|成文日期|日期|发布时间|公开日期)\s*[:|]\s*\|?\s*(20\d\d\s*[-年./]\s*\d{1,2}\s*[-月./]\s*\d{1,2})")
 _ORGAN_SUFFIX = re.compile(r"(?:局|委|委员会|办|办公室|厅|部|院|署|中心|政府|管委会|管理委员会|街道办事处|街道|镇|乡|处|所|站|队|会|区|县|市)$")
+# Compiled once here rather than looked up in re's cache at every call.
+_LEADING_GUANYU = re.compile(r"^(?:关于印发|关于公布|关于发布|关于)")
+_TRAILING_GUANYU = re.compile(r"(?:关于)$")
+_DATE_ONLY = re.compile(r"[\d\s年月日./\-〇零○O一二三四五六七八九十]+")
+_SENTENCE_MARK = re.compile(r"[。,:!?]")
+_YEAR_MENTION = re.compile(r"(20\d\d)\s*年")
 # Only the 本级政府's own report is due 3月31日; its 办公室/办公厅 is a department (1月31日), 第四十九条.
 _GOVERNMENT = re.compile(r"人民政府$")
 
@@ -60,60 +67,85 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
-def _lines(document: Document) -> list[str]:
-    out = []
-    for block in document.blocks:
+def _entries(blocks):
+    """What metadata reads, in order: every non-empty line, stripped, and the rows of small tables
+    (metadata grids), cells joined by " | "."""
+    for block in blocks:
         if isinstance(block, Line):
-            out.append(block.text.strip())
+            if text := block.text.strip():
+                yield text
         elif isinstance(block, Table) and len(block.rows) <= 4:
-            out.extend(" | ".join(t.text for t in row) for row in block.rows)  # metadata grids
-    return [t for t in out if t]
+            for row in block.rows:
+                if text := " | ".join(t.text for t in row):
+                    yield text
+
+
+def _entries_backwards(blocks):
+    """_entries from the end: the signature and date are in the last few."""
+    for block in reversed(blocks):
+        if isinstance(block, Line):
+            if text := block.text.strip():
+                yield text
+        elif isinstance(block, Table) and len(block.rows) <= 4:
+            for row in reversed(block.rows):
+                if text := " | ".join(t.text for t in row):
+                    yield text
+
+
+def _all_entries(document: Document) -> list[str]:
+    if document.text is not None:  # nothing but lines: the same entries, split and stripped in C
+        return list(filter(None, map(str.strip, document.text.split("\n"))))
+    return list(_entries(document.blocks))
 
 
 def extract_meta(document: Document, template: Template | None) -> Meta:
-    meta = Meta(source=document.source, sha256=document.sha256, kind=document.kind, template=template)
-    meta.traditional = document.traditional
-    meta.pinyin_removed = document.pinyin_removed
-    lines = _lines(document)
-    head = lines[:12]
+    # Only the first 12 and the last 4 entries are read, unless the year is still unknown at the end:
+    # taking just those spares walking every line of the report.
+    head = list(islice(_entries(document.blocks), 12))
+    tail = list(islice(_entries_backwards(document.blocks), 4))[::-1]
     hints = document.hints
-    title = hints.get("title", "")
-    for candidate in [title] + [h for h in head if len(h) <= 60 and not h.startswith(("根据", "依据", "按照"))]:
-        m = _TITLE.match(candidate.replace(" ", "")) or _TITLE_NO_YEAR.match(candidate.replace(" ", ""))
-        if m:
-            meta.title = candidate
-            meta.organ = _clean_organ(m["organ"])
-            meta.year = int(m["year"])
+    title = organ = year = index_no = None
+    lines = (h for h in head if len(h) <= 60 and not h.startswith(("根据", "依据", "按照")))
+    for candidate in chain([hints.get("title", "")], lines):  # the title is usually the first line
+        compact = candidate.replace(" ", "")
+        if "政府信息公开" not in compact:  # words both title patterns need: a cheap test before them
+            continue
+        if m := _TITLE.match(compact) or _TITLE_NO_YEAR.match(compact):
+            title, organ, year = candidate, _clean_organ(m["organ"]), int(m["year"])
             break
     head_text = "\n".join(head)
     if m := _INDEX.search(head_text):
-        meta.index_no = m[1]
-    if not meta.organ:
+        index_no = m[1]
+    if not organ:
         for line in head:  # line by line: "$" ends the name at the end of its own line
             if m := _PUBLISHER.search(line if "|" in line else line.replace(" ", "")):
-                meta.organ = _clean_organ(m[1].replace(" ", ""))
+                organ = _clean_organ(m[1].replace(" ", ""))
                 break
-    if not meta.organ:  # "部门:工业和信息化局" often lacks the region: the weakest source
+    if not organ:  # "部门:工业和信息化局" often lacks the region: the weakest source
         for line in head:
             if m := _DEPARTMENT.search(line if "|" in line else line.replace(" ", "")):
-                meta.organ = _clean_organ(m[1].replace(" ", ""))
+                organ = _clean_organ(m[1].replace(" ", ""))
                 break
-    meta.organ = meta.organ or hints.get("organ") or _signature_organ(lines)
-    meta.published = _published(hints, head_text, lines)
-    meta.year = meta.year or _year(lines, meta.published)
-    if meta.organ:
-        meta.is_government = bool(_GOVERNMENT.search(meta.organ))
-    return meta
+    organ = organ or hints.get("organ") or _signature_organ(tail)
+    published = _published(hints, head_text, tail)
+    year = year or _year(_all_entries(document), published)
+    # Built once at the end: setting the fields of a pydantic model one by one costs more.
+    return Meta(
+        source=document.source, sha256=document.sha256, kind=document.kind, template=template,
+        traditional=document.traditional, pinyin_removed=document.pinyin_removed,
+        title=title, organ=organ, year=year, index_no=index_no, published=published,
+        is_government=bool(organ and _GOVERNMENT.search(organ)),
+    )
 
 
 def _clean_organ(organ: str) -> str | None:
     organ = organ.strip(" :|,、")
-    organ = re.sub(r"^(?:关于印发|关于公布|关于发布|关于)", "", organ)
-    organ = re.sub(r"(?:关于)$", "", organ)
+    organ = _LEADING_GUANYU.sub("", organ)
+    organ = _TRAILING_GUANYU.sub("", organ)
     return organ or None
 
 
-def _published(hints: dict[str, str], head_text: str, lines: list[str]) -> dt.date | None:
+def _published(hints: dict[str, str], head_text: str, tail: list[str]) -> dt.date | None:
     if hints.get("published"):
         if date := parse_date(hints["published"]):
             return date
@@ -121,19 +153,19 @@ def _published(hints: dict[str, str], head_text: str, lines: list[str]) -> dt.da
     if m := _PUB_DATE.search(compact):
         if date := parse_date(m[1]):
             return date
-    for line in reversed(lines[-4:]):
-        if len(line) <= 20 and (date := parse_date(line)) and re.fullmatch(r"[\d\s年月日./\-〇零○O一二三四五六七八九十]+", line):
+    for line in reversed(tail):
+        if len(line) <= 20 and (date := parse_date(line)) and _DATE_ONLY.fullmatch(line):
             return date
     return None
 
 
-def _signature_organ(lines: list[str]) -> str | None:
-    """The organ signing at the end: a short name line just before the closing date."""
-    tail = lines[-4:]
+def _signature_organ(tail: list[str]) -> str | None:
+    """The organ signing at the end (``tail``: the last four entries): a short name line just before
+    the closing date."""
     for i in range(len(tail) - 1, 0, -1):
         if parse_date(tail[i]) and len(tail[i]) <= 20:
             name = tail[i - 1].strip()
-            if 2 < len(name) <= 30 and _ORGAN_SUFFIX.search(name) and not re.search(r"[。,:!?]", name):
+            if 2 < len(name) <= 30 and _ORGAN_SUFFIX.search(name) and not _SENTENCE_MARK.search(name):
                 return name
     return None
 
@@ -146,7 +178,7 @@ def _year(lines: list[str], published: dt.date | None) -> int | None:
         return int(m[1])
     if published is not None:
         return published.year - 1 if published.month <= 6 else published.year
-    years = re.findall(r"(20\d\d)\s*年", text[:3000])
+    years = _YEAR_MENTION.findall(text[:3000])
     if years:
         return int(max(set(years), key=years.count))
     return None

