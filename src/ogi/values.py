@@ -54,7 +54,7 @@ class _ValueTexts(dict):
 
     def __missing__(self, text: str) -> bool:
         known = parse_value(text)[1] is not State.unreadable
-        if len(self) < 50_000:  # bounded, like the other caches
+        if len(self) < 16_384:  # bounded, like parse_value's cache
             self[text] = known
         return known
 
