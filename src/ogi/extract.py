@@ -144,29 +144,29 @@ def _has_text(tokens) -> bool:
 
 
 def _labelled_rows(rows: list[Row]):
-    """Yield (label token, following value tokens) for every non-value token in the region."""
+    """Yield (label token, following value tokens) for every row with a label: the last non-value
+    token of the row (an earlier one is a group label), with the values after it on its row and on the
+    rows of values only that follow."""
     numeric = [_texts_are_values(row) for row in rows]  # rows of values only (an empty row is a break)
     count = len(rows)
     for r, row in enumerate(rows):
         if numeric[r]:
             continue  # values only: no label on this row
-        for p, token in enumerate(row):
-            if not token.text or is_value_text(token.text):
-                continue
-            if not _texts_are_values(row[p + 1:]):
-                continue  # another label follows on this row: this one is a group label
-            values: list[Token] = list(row[p + 1:])
-            following = r + 1
-            while following < count:
-                if not rows[following]:
-                    if values:
-                        break
-                elif not numeric[following]:
+        p = len(row) - 1
+        while is_value_text(row[p].text):  # stops: the row has a non-value token
+            p -= 1
+        values: list[Token] = list(row[p + 1:])
+        following = r + 1
+        while following < count:
+            if not rows[following]:
+                if values:
                     break
-                else:
-                    values.extend(rows[following])
-                following += 1
-            yield token, values
+            elif not numeric[following]:
+                break
+            else:
+                values.extend(rows[following])
+            following += 1
+        yield row[p], values
 
 
 def _cell(key: str, token: Token | None, origin: Origin = Origin.source) -> Cell:
