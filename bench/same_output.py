@@ -15,44 +15,17 @@ import argparse
 import hashlib
 import json
 import random
-import re
 import sys
 from pathlib import Path
 
-from ogi import forms
 from ogi.model import OgiError
 from ogi.pipeline import parse
 from ogi.render import LAYOUTS, make_record, render_text
+from ogi.render.damage import detached_markdown, flatten
 from ogi.render.html import render_html
 from ogi.render.sample import INJECTABLE, inject
 
-_VALUE = re.compile(r"^[-\d.]*$")
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-
-
-def flatten(text: str) -> str:
-    """Crawler text: the separators of every table row dropped, labels run together, then the digits."""
-    out = []
-    for line in text.split("\n"):
-        pieces = [p.strip() for p in line.split("|") if p.strip()]
-        if "|" not in line or not any(_VALUE.match(p) for p in pieces):
-            out.append(line if "|" not in line else " ".join(pieces))
-            continue
-        out.append("".join(p for p in pieces if not _VALUE.match(p)) + "".join(p for p in pieces if _VALUE.match(p)))
-    return "\n".join(out)
-
-
-def detached(record) -> str:
-    """Table 3 as a PDF-to-markdown converter leaves it: labels, then the value rows apart."""
-    lines = render_text(record, "pipe", seed=1).split("\n")
-    first = next(i for i, line in enumerate(lines) if "申请人情况" in line or "勾稽" in line)
-    last = next(i for i in range(first, len(lines)) if re.match(r"^\s*四、[^|]*$", lines[i]))
-    rows = forms.T3_ROWS[record.meta.template]
-    labels = ["| 项目 | 数据1 |", "|---|---|"] + [f"| {r.label} | |" for r in rows]
-    values = ["", "| " + " | ".join(f"数据{i}" for i in range(1, 8)) + " |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        values.append("| " + " | ".join(str(record.cells[f"t3.{r.key}.{c.key}"].value) for c in forms.T3_COLUMNS) + " |")
-    return "\n".join(lines[:first] + labels + values + lines[last:])
 
 
 def corpus(count: int):
@@ -71,7 +44,7 @@ def corpus(count: int):
         yield f"inject-{i}-{rule}.txt", render_text(broken, LAYOUTS[(i + 1) % len(LAYOUTS)], seed=i).encode()
         if i % 4 == 0:
             yield f"flat-{i}.txt", flatten(render_text(record, "pipe", seed=i)).encode()
-            yield f"detached-{i}.txt", detached(record).encode()
+            yield f"detached-{i}.txt", detached_markdown(record).encode()
             yield f"page-{i}.html", render_html(record, misaligned=i % 8 == 0, encoding="gbk" if i % 8 else "utf-8", seed=i)
 
 

@@ -159,9 +159,6 @@ def _key(text: str) -> str:
     return _CANONICAL.get(text, text)
 
 
-# The seven table-3 keys of each row of either format: one per applicant column, and the total.
-_ROW_KEYS = {r.key: tuple(_key(f"t3.{r.key}.{c.key}") for c in T3_COLUMNS)
-             for t in forms.TEMPLATES for r in forms.T3_ROWS[t]}
 # Result rows of the other format, which a report may use instead of its own (a single or split （六） row).
 _OTHER_FORMAT_RESULTS = {
     t: tuple(r for r in forms.T3_RESULT_ROWS["2019" if t == "2021" else "2021"] if r not in forms.T3_RESULT_ROWS[t])
@@ -175,7 +172,7 @@ def _t3_results(record: Record) -> tuple[str, ...]:
     cells = record.cells
     rows = list(forms.T3_RESULT_ROWS[template])
     for row in _OTHER_FORMAT_RESULTS[template]:
-        if any(k in cells for k in _ROW_KEYS[row]):
+        if any(k in cells for k in forms.T3_ROW_KEYS[row]):
             rows.append(row)
     if template == "2021" and "other" in rows and not _has_row(record, "other.no_correction"):
         rows = [r for r in rows if not r.startswith("other.")] + ["other"]
@@ -184,7 +181,7 @@ def _t3_results(record: Record) -> tuple[str, ...]:
 
 def _has_row(record: Record, row: str) -> bool:
     cells = record.cells
-    return any((cell := cells.get(k)) is not None and cell.state is not _MISSING for k in _ROW_KEYS[row])
+    return any((cell := cells.get(k)) is not None and cell.state is not _MISSING for k in forms.T3_ROW_KEYS[row])
 
 
 @dataclass(frozen=True, slots=True)

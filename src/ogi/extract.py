@@ -312,7 +312,7 @@ def _row_kind(row: Row) -> str:
     """label (a table-3 row label with no numbers), values (numbers only), or other."""
     if not row:
         return "break"
-    if all(is_value_text(t.text) for t in row):
+    if _texts_are_values(row):
         return "values" if any(t.text for t in row) else "break"
     if any(t.text and is_value_text(t.text) for t in row):
         return "other"
@@ -401,7 +401,7 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
         if len(values) > n and all(not v.text for v in values[n:]):
             values = values[:n]
         if len(values) == n and "" not in order:  # the official columns
-            _fill(_t3_keys(row_key), values, cells)
+            _fill(forms.T3_ROW_KEYS[row_key], values, cells)
         elif len(values) == n:
             for column, token in zip(order, values):
                 if column:
@@ -416,12 +416,6 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
         keys = [f"t3.{row_key}.{c}" for c in order if c]
         if not _place_by_identities(row_key, values, order, template, cells):
             _unreadable(keys, values, label, cells, problems)
-
-
-@lru_cache(maxsize=64)
-def _t3_keys(row_key: str) -> tuple[str, ...]:
-    """The keys of a table-3 row in the official column order."""
-    return tuple(f"t3.{row_key}.{c.key}" for c in T3_COLUMNS)
 
 
 def _placements(values: list[Token], n: int):
@@ -501,7 +495,7 @@ def _table4(rows, template, cells, extras, problems) -> None:
     for row in rows:
         if not row:
             continue
-        if all(is_value_text(t.text) for t in row):
+        if _texts_are_values(row):
             data.extend(row)
         elif data and any(t.text and not is_value_text(t.text) for t in row):
             if sum(1 for t in data if t.text) >= 5:

@@ -258,8 +258,15 @@ def t2_keys(template: Template) -> tuple[str, ...]:
     return tuple(f"t2.{r.key}.{c.key}" for b in t2_blocks(template) for r in b.rows for c in b.columns)
 
 
+# The seven keys of each table-3 row of either format (the six applicants, then the total). The keys of
+# both formats are these very strings, so a dict built from one finds them by identity.
+T3_ROW_KEYS: dict[str, tuple[str, ...]] = {
+    r.key: tuple(f"t3.{r.key}.{c.key}" for c in T3_COLUMNS) for t in TEMPLATES for r in T3_ROWS[t]
+}
+
+
 def t3_keys(template: Template) -> tuple[str, ...]:
-    return tuple(f"t3.{r.key}.{c.key}" for r in T3_ROWS[template] for c in T3_COLUMNS)
+    return tuple(k for r in T3_ROWS[template] for k in T3_ROW_KEYS[r.key])
 
 
 def keys(template: Template) -> tuple[str, ...]:
