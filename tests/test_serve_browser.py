@@ -8,6 +8,7 @@ Skips cleanly without /usr/bin/chromium (Playwright must not download a browser 
 from __future__ import annotations
 
 import random
+import re
 import socket
 import threading
 import time
@@ -136,9 +137,10 @@ def test_correct_cells_and_see_the_audit_change(uploaded, page):
     log = page.locator("#audit-log tbody").inner_text()
     assert log.count(USER[0]) == len(changed) and "按原件更正" in log
     assert "T3-BALANCE" not in page.locator("ol.findings").inner_text()
-    for key in changed:
-        cls = page.locator(f"td[id='cell-{key}']").get_attribute("class")
-        assert "corrected" in cls and "bad" not in cls
+    for key in changed:  # expect() waits for the table's own refresh, which may land after the findings'
+        cell = page.locator(f"td[id='cell-{key}']")
+        expect(cell).to_have_class(re.compile(r"\bcorrected\b"))
+        expect(cell).not_to_have_class(re.compile(r"\bbad\b"))
 
 
 def test_dashboard_charts_are_drawn(uploaded, page):
