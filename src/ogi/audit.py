@@ -17,7 +17,7 @@ from operator import itemgetter, ne
 from . import forms
 from .forms import T3_COLUMNS
 from .model import Finding, Record, Severity, State
-from .rules import IDENTITIES, RULE_BY_ID
+from .rules import IDENTITIES, RULE_BY_ID, finding
 
 # Looking up an enum member (State.number) goes through the enum's metaclass and costs more than the
 # rest of a per-cell test, so the members tested for every cell are bound once here.
@@ -82,16 +82,6 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
-
-
-def finding(rule: str, keys: list[str], message: str, expected=None, found=None, message_en: str = "",
-            severity: Severity | None = None) -> Finding:
-    spec = RULE_BY_ID[rule]
-    return Finding(
-        rule=rule, severity=severity or spec.severity, keys=keys, message=message,
-        message_en=message_en or spec.title_en,
-        expected=None if expected is None else str(expected), found=None if found is None else str(found),
-    )
 
 
 def _fmt(x) -> str:

@@ -21,9 +21,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from .audit import finding
 from .forms import T3_COLUMNS
 from .model import Finding, Meta, Record, Section, Severity, State
+from .rules import finding
 from .query import decode_cell, encode_finding, insert_findings, recount, reviews
 from .schema import cells, findings, reports, sections
 

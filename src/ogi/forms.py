@@ -7,9 +7,11 @@ Spec §2–§4. Every module takes cell keys, labels, and section names from her
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .model import Template
+from .model import State, Template
 
 TEMPLATES: tuple[Template, ...] = ("2019", "2021")
 
@@ -231,7 +233,6 @@ T3_RESULT_ROWS = {
     t: tuple(r.key for r in rows if r.key not in ("new", "carried_in", "total", "carried_out"))
     for t, rows in T3_ROWS.items()
 }
-T3_GROUP_LABELS = ("本年度办理结果", "不予公开", "无法提供", "不予处理", "其他处理")
 
 # Table 4 ------------------------------------------------------------------------------------------
 
@@ -263,6 +264,37 @@ def t2_keys(template: Template) -> tuple[str, ...]:
 T3_ROW_KEYS: dict[str, tuple[str, ...]] = {
     r.key: tuple(f"t3.{r.key}.{c.key}" for c in T3_COLUMNS) for t in TEMPLATES for r in T3_ROWS[t]
 }
+
+
+# Rows of the other format's （六） block, which a report may use instead of its own (spec §4).
+_OTHER_FORMAT_ROWS = {"2019": ROWS_OTHER_2021, "2021": (ROW_OTHER_2019,)}
+_NON_RESULT_ROWS = ("new", "carried_in", "total", "carried_out")
+
+
+def t3_rows(template: Template, cells: Mapping[str, Any]) -> tuple[Row, ...]:
+    """The ONE rule for the rows a report's table 3 has (spec §4), for audit, display and export alike.
+
+    The format's own rows, plus any row of the other format's （六） block that the report fills. A 2021
+    report that writes the 2019 single （六）其他处理 row and not the split rows keeps the single row in
+    their place; ``cells`` maps keys to cells (anything with a ``state``).
+    """
+    own = T3_ROWS[template]
+    extra = [r for r in _OTHER_FORMAT_ROWS[template] if any(k in cells for k in T3_ROW_KEYS[r.key])]
+    if not extra:
+        return own
+    rows = own[:-2] + tuple(extra) + own[-2:]
+    if template == "2021" and not _filled(cells, "other.no_correction"):
+        rows = tuple(r for r in rows if not r.key.startswith("other."))
+    return rows
+
+
+def t3_result_rows(template: Template, cells: Mapping[str, Any]) -> tuple[str, ...]:
+    """Keys of the rows (一)…(六) a report has, whose sum is (七)总计 (T3-TOTAL)."""
+    return tuple(r.key for r in t3_rows(template, cells) if r.key not in _NON_RESULT_ROWS)
+
+
+def _filled(cells: Mapping[str, Any], row: str) -> bool:
+    return any((cell := cells.get(k)) is not None and cell.state is not State.missing for k in T3_ROW_KEYS[row])
 
 
 def t3_keys(template: Template) -> tuple[str, ...]:

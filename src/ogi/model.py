@@ -14,7 +14,9 @@ The error tree (batch code catches ``OgiError``, never ``Exception``)::
     │   ├── TooLarge
     │   └── UndecodableText
     ├── NotAReport           readable, but none of the statutory tables or sections is there
-    └── StoreError           the corpus could not record something
+    ├── NotFound             no such report, finding, organ or account (the web app answers 404)
+    ├── InvalidInput         a value a user gave is not acceptable (the web app answers 422)
+    └── StoreError           the corpus could not read or record something (a database failure)
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class Severity(str, Enum):
 
 
 SEVERITY_ZH = {Severity.error: "错误", Severity.warning: "警告", Severity.info: "提示"}
+# A reviewer's verdict on a finding; the page, the API and every export use these words.
+REVIEW_STATUSES = ("open", "confirmed", "dismissed")
+REVIEW_STATUS_ZH = {"open": "待审核", "confirmed": "已确认", "dismissed": "已驳回"}
 STATE_ZH = {
     State.number: "数字",
     State.blank: "空白",
@@ -286,5 +291,18 @@ class NotAReport(OgiError):
     pass
 
 
+class NotFound(OgiError):
+    pass
+
+
+class InvalidInput(OgiError):
+    pass
+
+
 class StoreError(OgiError):
     pass
+
+
+def now() -> dt.datetime:
+    """The one clock of ogi: UTC without a zone, as the corpus stores every timestamp."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

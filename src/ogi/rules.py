@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .forms import T3_COLUMNS, T4_GROUPS
-from .model import Severity
+from .model import Finding, Severity
 
 ERROR, WARNING, INFO = Severity.error, Severity.warning, Severity.info
 
@@ -79,3 +79,14 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity("T4-TOTAL", ("t4.{x}.total",), ("t4.{x}.upheld", "t4.{x}.corrected", "t4.{x}.other", "t4.{x}.pending"),
              tuple(g.key for g in T4_GROUPS), "总计", "维持+纠正+其他+尚未审结"),
 )
+
+
+def finding(rule: str, keys: list[str], message: str, expected=None, found=None, message_en: str = "",
+            severity: Severity | None = None) -> Finding:
+    """A finding of a catalogue rule: its severity and English title unless given."""
+    spec = RULE_BY_ID[rule]
+    return Finding(
+        rule=rule, severity=severity or spec.severity, keys=keys, message=message,
+        message_en=message_en or spec.title_en,
+        expected=None if expected is None else str(expected), found=None if found is None else str(found),
+    )
