@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from ogi.render import LAYOUTS, make_record, render_text
-from ogi.store import Corpus
+from ogi.corpus import Corpus
 
 PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
 DEPTS = ("教育局", "财政局", "人民政府", "交通运输局", "民政局", "市场监督管理局", "卫生健康委员会", "人力资源和社会保障局")
@@ -118,7 +118,7 @@ def main() -> None:
 
 
 def ingest_once(args, work: Path, db: Path) -> None:
-    from ogi.ingest import ingest
+    from ogi.corpus.ingest import ingest
 
     sampler = Sampler()
     if args.mode == "files":
@@ -131,7 +131,7 @@ def ingest_once(args, work: Path, db: Path) -> None:
         print(f"ingest: {summary}")
         seconds = summary.seconds
     else:
-        from ogi.prepare import prepare
+        from ogi.corpus.rows import prepare
 
         sampler.start()
         timing = {"generate": 0.0, "prepare": 0.0, "store": 0.0}

@@ -1,11 +1,16 @@
 """Shared fixtures. The seeds live outside the project (../shared/seeds); tests that need them skip
-cleanly when that folder is absent."""
+cleanly when that folder is absent. The corpus fixtures open the store on SQLite always, and on PostgreSQL
+too when OGI_PG_URL is set (e.g. postgresql://ogi:ogi@127.0.0.1/ogi_test — see docs/postgresql.md)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from ogi.corpus import Corpus, database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT.parent / "shared" / "seeds"
@@ -19,3 +24,30 @@ def seed_path(prefix: str) -> Path:
     if not matches:
         pytest.skip(f"seed {prefix} is not present")
     return matches[0]
+
+
+PG_URL = os.environ.get("OGI_PG_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="OGI_PG_URL not set"))]
+
+
+def _reset_pg(url: str) -> None:
+    engine = sa.create_engine(database_url(url))
+    with engine.begin() as conn:
+        # Every test starts from an empty database; the migrations then run again at Corpus open.
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "corpus.db")
+    _reset_pg(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture
+def corpus(db_url):
+    with Corpus(db_url) as c:
+        yield c

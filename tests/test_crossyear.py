@@ -7,7 +7,7 @@ import pytest
 
 from ogi import crossyear
 from ogi.forms import T3_COLUMNS
-from tests.corpus_fixtures import corpus, db_url, record  # noqa: F401 - fixtures
+from tests.builders import record
 
 PROBLEMS_2020 = ("一是政策解读形式较为单一，图表图解、音视频解读偏少；二是依申请公开答复的规范性有待提高，"
                  "个别答复文书引用条款不够准确；三是信息公开专栏部分栏目更新不及时，栏目设置不够科学合理。"

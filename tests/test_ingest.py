@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from ogi import forms, pipeline
-from ogi import ingest as ingest_module
-from ogi.ingest import ingest
-from ogi.store import Corpus
+from ogi.corpus import ingest as ingest_module
+from ogi.corpus.ingest import ingest
+from ogi.corpus import Corpus
 from tests.conftest import SEED_DIR
-from tests.corpus_fixtures import generated, total
+from tests.builders import generated, total
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,7 +132,7 @@ def test_resume_after_a_killed_run(tmp_path):
         r.meta.organ = f"第{i}号示例县教育局" if i >= 50 else r.meta.organ
     write_reports(tmp_path / "in", records)
     db = tmp_path / "c.db"
-    code = ("import sys; from ogi.store import Corpus; from ogi.ingest import ingest; "
+    code = ("import sys; from ogi.corpus import Corpus; from ogi.corpus.ingest import ingest; "
             "ingest(Corpus(sys.argv[1]), [sys.argv[2]], workers=1, progress=False)")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(tmp_path / "in")], env=env)

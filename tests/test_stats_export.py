@@ -9,7 +9,7 @@ import random
 import pytest
 
 from ogi.render import inject
-from tests.corpus_fixtures import corpus, db_url, generated, total  # noqa: F401 - fixtures
+from tests.builders import generated, total
 
 PROVINCE = {"缙云县": "浙江省", "会宁县": "甘肃省", "高港区": "江苏省"}
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from ogi.model import Cell, Origin, State, StoreError, Where
-from ogi.store import Corpus, database_url
-from tests.corpus_fixtures import corpus, db_url, generated, record  # noqa: F401 - fixtures
+from ogi.model import Cell, InvalidInput, NotFound, Origin, State, StoreError, Where
+from ogi.corpus import Corpus, database_url
+from tests.builders import generated, record
 
 
 def test_round_trip_keeps_every_detail(corpus):
@@ -86,7 +86,7 @@ def test_review_survives_re_audit(corpus):
     corpus.set_cell(rid, "t2.rules.issued", "1", who="李四")  # re-audit: the same finding comes back
     again = next(f for f in corpus.findings(rid) if f.rule == "T3-BALANCE" and f.keys == target.keys)
     assert (again.status, again.reviewer, again.comment) == ("confirmed", "李四", "已与机关核实")
-    with pytest.raises(StoreError):
+    with pytest.raises(InvalidInput):
         corpus.review_finding(target.id, "maybe", who="李四")
 
 
@@ -136,7 +136,7 @@ def test_organ_list_xlsx(corpus, tmp_path):
     corpus.add(record("兰溪市民政局", 2021))
     (organ,) = corpus.organs()
     assert (organ["province"], organ["city"], organ["reports"]) == ("浙江省", "兰溪市", 1)
-    with pytest.raises(StoreError, match="名称"):
+    with pytest.raises(InvalidInput, match="名称"):
         (tmp_path / "bad.csv").write_text("a,b\n1,2\n", encoding="utf-8")
         corpus.import_organs(tmp_path / "bad.csv")
 
@@ -177,7 +177,7 @@ def test_failures_are_recorded_and_cleared(corpus):
 
 
 def test_missing_report_is_a_store_error(corpus):
-    with pytest.raises(StoreError, match="报告不存在"):
+    with pytest.raises(NotFound, match="报告不存在"):
         corpus.get(999)
 
 
@@ -201,7 +201,7 @@ def test_migrations_match_the_tables(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from ogi.schema import metadata
+    from ogi.corpus.schema import metadata
 
     with Corpus(db_url) as c, c.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)

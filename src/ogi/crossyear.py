@@ -1,4 +1,4 @@
-"""Cross-year and corpus rules of spec §6: (record, previous record) → findings, and their refresh in the corpus.
+"""Cross-year and corpus rules of spec §6: (record, previous record) → findings; the narrative fingerprint. Pure.
 
 XYEAR-CARRY    carried_in[c](y) == carried_out[c](y−1), per table-3 column (error)
 XYEAR-IN-FORCE 2021 format: in_force(y) ≈ in_force(y−1) + issued(y) − repealed(y)  (warning)
@@ -7,8 +7,9 @@ XYEAR-COPY     section 五 / the narrative repeats last year's (containment of c
                near-identical narratives of different organs in the same year (warning)
 OUTLIER        a year-on-year jump by an order of magnitude; 万元 amounts in the hundreds of thousands (info)
 
-A rule whose operands are blank, missing or unreadable is not judged (as in audit.py). ``refresh`` runs the
-rules for every report marked stale (new, re-parsed, corrected, or a neighbouring year arrived).
+A rule whose operands are blank, missing or unreadable is not judged (as in audit.py). ``overlap`` is the one
+measure of repeated text (the finding and the organ page quote it alike); ``PeerIndex`` finds near-identical
+narratives among one year's fingerprints. The corpus runs all of it for stale reports (``corpus/refresh.py``).
 """
 
 from __future__ import annotations
@@ -17,15 +18,12 @@ import re
 import zlib
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
-import sqlalchemy as sa
-
-from .forms import T3_COLUMNS
-from .model import Finding, Meta, Record, Section, Severity, State
+from .forms import T3_COLUMNS, label_of
+from .model import Finding, Record, Severity, State
 from .rules import finding
-from .query import decode_cell, encode_finding, insert_findings, recount, reviews
-from .schema import cells, findings, reports, sections
 
 NEAR = Decimal("0.02")  # "≈": a difference within 2% of the larger side is not reported (spec says ≈)
 COPY_SECTION5 = 0.5  # local rules penalise >50% overlap of section 五 with last year's
@@ -132,7 +130,7 @@ def overlap(text: str, earlier: str) -> float | None:
     return len(mine & _shingles(earlier)) / len(mine)
 
 
-def _narrative(record: Record) -> str:
+def narrative(record: Record) -> str:
     return "\n".join(s.text for s in record.sections if s.number in NARRATIVE)
 
 
@@ -144,7 +142,7 @@ def check_copy(record: Record, previous: Record) -> list[Finding]:
                         f"第五部分“存在的主要问题及改进情况”与{previous.meta.year}年报告重复约 {share:.0%}",
                         expected=f"≤{COPY_SECTION5:.0%}", found=f"{share:.0%}",
                         message_en=f"section 5 repeats last year's by {share:.0%}")]
-    share = overlap(_narrative(record), _narrative(previous))
+    share = overlap(narrative(record), narrative(previous))
     if share is not None and share > COPY_NARRATIVE:
         return [finding("XYEAR-COPY", ["narrative"], f"报告正文与{previous.meta.year}年报告重复约 {share:.0%}",
                         expected=f"≤{COPY_NARRATIVE:.0%}", found=f"{share:.0%}",
@@ -167,16 +165,10 @@ def check_outlier(record: Record, previous: Record | None = None) -> list[Findin
             continue
         hi, lo = max(a, b), min(a, b)
         if hi >= JUMP_MIN and hi >= JUMP * max(lo, 1):
-            message = f"{_label(key)}：{previous.meta.year}年 {a}，本年 {b}，变化超过一个数量级"
+            message = f"{label_of(key)}：{previous.meta.year}年 {a}，本年 {b}，变化超过一个数量级"
             out.append(finding("OUTLIER", [key], message, expected=a, found=b,
                                message_en=f"{key}: {a} last year, {b} this year"))
     return out
-
-
-def _label(key: str) -> str:
-    from .forms import label_of
-
-    return label_of(key)
 
 
 def cross_year(record: Record, previous: Record | None) -> list[Finding]:
@@ -189,7 +181,7 @@ def cross_year(record: Record, previous: Record | None) -> list[Finding]:
 
 def fingerprint(record: Record) -> bytes | None:
     """Sampled shingle hashes of the narrative (crc32: stable across processes, unlike hash())."""
-    hashes = {zlib.crc32(s.encode()) for s in _shingles(_narrative(record))}
+    hashes = {zlib.crc32(s.encode()) for s in _shingles(narrative(record))}
     sample = sorted(h for h in hashes if h % 8 == 0)[:256]
     return array("I", sample).tobytes() if len(sample) >= 8 else None
 
@@ -200,17 +192,16 @@ def _hashes(blob: bytes) -> array:
     return a
 
 
-class _YearIndex:
-    """Inverted index of one year's fingerprints; hashes shared by many reports are stock phrases."""
+class PeerIndex:
+    """Inverted index of one year's fingerprints, from (report id, organ id, fingerprint) rows; hashes shared
+    by many reports are stock phrases."""
 
     MAX_DF = 20
 
-    def __init__(self, conn: sa.Connection, year: int):
+    def __init__(self, rows: Iterable[tuple[int, int | None, bytes]]):
         self.organ: dict[int, int | None] = {}
         self.hashes: dict[int, array] = {}
         posting: dict[int, list[int]] = defaultdict(list)
-        rows = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.fingerprint)
-                            .where(reports.c.year == year, reports.c.fingerprint.is_not(None)))
         for rid, organ_id, blob in rows:
             hs = _hashes(blob)
             self.organ[rid], self.hashes[rid] = organ_id, hs
@@ -235,83 +226,7 @@ class _YearIndex:
         return out
 
 
-def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
-    """Just what the rules read: meta, the needed cells and the prose sections, for many reports at once."""
-    key_ids = [k for k, name in key_of.items() if name in set(NEEDED_KEYS)]
-    out = {}
-    for r in conn.execute(sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name)
-                          .where(reports.c.id.in_(ids))):
-        out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
-    for c in conn.execute(sa.select(cells).where(cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids))):
-        key = key_of[c.key_id]
-        out[c.report_id].cells[key] = decode_cell(key, c)
-    for s in conn.execute(sa.select(sections.c.report_id, sections.c.number, sections.c.text)
-                          .where(sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE))):
-        out[s.report_id].sections.append(Section(number=s.number, text=s.text))
-    return out
-
-
-def refresh(engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400) -> int:
-    """Recompute corpus findings of stale reports (all, or ``report_ids`` and their stale next years)."""
-    with engine.connect() as conn:
-        stmt = sa.select(reports.c.id).where(reports.c.stale.is_(True))
-        if report_ids is not None:
-            ids = set(report_ids)
-            pairs = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
-            for organ_id, year in pairs:
-                if organ_id is not None and year is not None:
-                    ids |= set(conn.execute(stmt.where(reports.c.organ_id == organ_id, reports.c.year == year + 1))
-                               .scalars())
-            stmt = sa.select(reports.c.id).where(reports.c.id.in_(ids))
-        # Year by year: one year's near-duplicate index is in memory at a time (memory stays flat).
-        by_year: dict[int | None, list[int]] = defaultdict(list)
-        for rid, year in conn.execute(stmt.add_columns(reports.c.year).order_by(reports.c.year, reports.c.id)):
-            by_year[year].append(rid)
-    for year, todo in by_year.items():
-        indexes: dict[int, _YearIndex] = {}
-        for start in range(0, len(todo), batch):
-            with engine.begin() as conn:
-                _refresh_batch(conn, todo[start:start + batch], key_of, indexes)
-    return sum(len(t) for t in by_year.values())
-
-
-def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], indexes: dict) -> None:
-    rows = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
-    wanted = {(r.organ_id, r.year - 1) for r in rows if r.organ_id is not None and r.year is not None}
-    prev_of = {}
-    if wanted:
-        organs_ = {o for o, _ in wanted}
-        for organ_id, year, rid in conn.execute(
-                sa.select(reports.c.organ_id, reports.c.year, sa.func.max(reports.c.id))
-                .where(reports.c.organ_id.in_(organs_)).group_by(reports.c.organ_id, reports.c.year)):
-            if (organ_id, year) in wanted:
-                prev_of[(organ_id, year)] = rid
-    records = _light_records(conn, list(set(ids) | set(prev_of.values())), key_of)
-    new_rows, partners = [], set()
-    for r in rows:
-        prev_id = prev_of.get((r.organ_id, (r.year or 0) - 1))
-        previous = records.get(prev_id) if prev_id is not None else None
-        for f in cross_year(records[r.id], previous):
-            new_rows.append(encode_finding(r.id, "corpus", f, prev_id if f.rule != "OUTLIER" or previous else None))
-    for year in {r.year for r in rows if r.year is not None}:
-        index = indexes.get(year) or indexes.setdefault(year, _YearIndex(conn, year))
-        for rid in (r.id for r in rows if r.year == year):
-            for other, share in index.peers(rid):
-                partners.add(other)
-                for a, b in ((rid, other), (other, rid)):
-                    new_rows.append(encode_finding(a, "corpus", _peer_finding(share, b), b))
-    touched = sorted(set(ids) | partners)
-    kept = reviews(conn, touched)
-    conn.execute(findings.delete().where(findings.c.report_id.in_(ids), findings.c.origin == "corpus"))
-    conn.execute(findings.delete().where(findings.c.other_report_id.in_(ids), findings.c.origin == "corpus",
-                                         findings.c.cell_keys == "narrative.peer"))
-    new_rows = list({(d["report_id"], d["rule"], d["cell_keys"], d["other_report_id"]): d for d in new_rows}.values())
-    insert_findings(conn, new_rows, kept)
-    conn.execute(reports.update().where(reports.c.id.in_(ids)).values(stale=False))
-    recount(conn, touched)
-
-
-def _peer_finding(share: float, other: int) -> Finding:
+def peer_finding(share: float, other: int) -> Finding:
     return Finding(rule="XYEAR-COPY", severity=Severity.warning, keys=["narrative.peer"],
                    expected=f"<{PEER_DUPLICATE:.0%}", found=f"{share:.0%}",
                    message=f"报告正文与同年另一机关的报告（编号 {other}）几乎相同（约 {share:.0%}）",

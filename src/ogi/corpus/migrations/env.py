@@ -1,8 +1,8 @@
-"""Alembic environment: run by ``ogi.store.migrate`` with an open connection (no alembic.ini needed)."""
+"""Alembic environment: run by ``ogi.corpus.database.migrate`` with an open connection (no alembic.ini needed)."""
 
 from alembic import context
 
-from ogi.schema import metadata
+from ogi.corpus.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

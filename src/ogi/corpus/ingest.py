@@ -1,8 +1,8 @@
 """Paths, folders, globs, list files and URLs → records in the corpus (issue #4 item 2).
 
-Workers (processes) read and parse; the main process is the only writer and commits each report in its
-own transaction, so a run killed at any moment leaves whole reports only, and the next run skips what is
-there (content addressed by sha256; re-parsed when ``pipeline.PARSER_VERSION`` changed). A file that fails
+Workers (processes) read and parse; the main process is the only writer and commits the parsed reports in
+batches (``_Batch.SIZE`` reports or ``_Batch.SECONDS``, each report whole or not at all), so a run killed
+at any moment leaves whole reports only, and the next run skips what is there (content addressed by sha256; re-parsed when ``pipeline.PARSER_VERSION`` changed). A file that fails
 is recorded with its reason and the batch goes on. Cross-year findings are refreshed once at the end (and
 by the next run for reports a killed run left stale).
 """
@@ -19,10 +19,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import OgiError, ReadError
-from .pipeline import PARSER_VERSION, batch_mode, parse
-from .prepare import Prepared, prepare
-from .store import Corpus
+from ..model import OgiError, ReadError
+from ..pipeline import PARSER_VERSION, batch_mode, parse
+from . import Corpus
+from .rows import Prepared, prepare
 
 URL_PREFIXES = ("http://", "https://")
 CHUNK = 8  # files per worker task
@@ -185,7 +185,7 @@ def ingest(corpus: Corpus, paths: Iterable[str], *, workers: int | None = None, 
 
 
 class _Batch:
-    """Parsed reports wait here until BATCH of them (or FLUSH_SECONDS) are ready, then go in one transaction."""
+    """Parsed reports wait here until SIZE of them (or SECONDS have passed) are ready, then go in one transaction."""
 
     SIZE = 64
     SECONDS = 2.0

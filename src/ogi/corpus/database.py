@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -18,10 +17,6 @@ def database_url(db: str | os.PathLike | None = None) -> str:
     if "://" in db:
         return db.replace("postgresql://", "postgresql+psycopg://", 1) if db.startswith("postgresql://") else db
     return f"sqlite:///{Path(db).expanduser().resolve()}"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def migrate(engine: sa.Engine) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .model import StoreError
-from .normalise import to_simplified  # noqa: F401 - query.py imports it from here
+from ..model import InvalidInput
+from ..normalise import to_simplified
 from .schema import organ_aliases, organs, reports
 
 _PROVINCES = (
@@ -171,7 +171,7 @@ def read_list(path: str | Path) -> list[dict[str, str]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise StoreError(str(path), f"无法读取机关名录 (cannot read: {exc.strerror or exc})") from None
+        raise InvalidInput(str(path), f"无法读取机关名录 (cannot read: {exc.strerror or exc})") from None
     if data[:4] == b"PK\x03\x04":
         rows = _xlsx_rows(data, str(path))
     else:
@@ -181,10 +181,10 @@ def read_list(path: str | Path) -> list[dict[str, str]]:
             text = data.decode("gb18030", errors="replace")
         rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
     if not rows:
-        raise StoreError(str(path), "机关名录为空 (empty organ list)")
+        raise InvalidInput(str(path), "机关名录为空 (empty organ list)")
     fields = [_HEADER_OF.get(str(h or "").strip().lower()) for h in rows[0]]
     if "name" not in fields:
-        raise StoreError(str(path), "机关名录缺少“名称”列 (no name column; expected 名称 or name)")
+        raise InvalidInput(str(path), "机关名录缺少“名称”列 (no name column; expected 名称 or name)")
     out = []
     for row in rows[1:]:
         item = {f: str(v).strip() for f, v in zip(fields, row) if f and v is not None and str(v).strip()}
@@ -199,7 +199,7 @@ def _xlsx_rows(data: bytes, name: str) -> list[list]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise StoreError(name, f"无法读取 Excel 机关名录 ({exc.__class__.__name__})") from None
+        raise InvalidInput(name, f"无法读取 Excel 机关名录 ({exc.__class__.__name__})") from None
     rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     return [r for r in rows if any(v not in (None, "") for v in r)]
 

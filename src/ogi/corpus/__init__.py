@@ -1,5 +1,7 @@
 """The corpus: canonical records in SQLite (default) or PostgreSQL, as tables (issue #4; schema in ``schema.py``).
 
+The only package of ogi that imports SQLAlchemy, and the one door to the database for the CLI and the web app.
+
 ``Corpus(url)`` opens (and migrates, with Alembic) a database: ``None`` → ``$OGI_DB`` → ``./ogi.db``; a path
 means SQLite, a URL (``postgresql+psycopg://…``) any SQLAlchemy database. The API the CLI and the web app use:
 
@@ -21,25 +23,36 @@ Reading
     organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
 Figures (``stats.py``)
     totals(key, by, **filters) / rates(by, **filters) / ranking(measure, top, **filters) / findings_by_rule(**filters)
+Accounts of the web app: ``accounts`` (``accounts.py``)
 
-A report is always written whole inside one transaction (ingest puts ~64 reports in each): it is either entirely
-in the corpus or not at all, so a killed ingest resumes without losses or duplicates.
+Errors: ``NotFound`` for an id that is not there, ``InvalidInput`` for a value that is not acceptable,
+``StoreError`` when the database itself fails.
+
+A report is always written whole inside one transaction (ingest puts several reports in each, ``ingest.BATCH``):
+it is either entirely in the corpus or not at all, so a killed ingest resumes without losses or duplicates.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import zlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..audit import audit
+from ..figures import figures_row
+from ..forms import TEMPLATES, keys
+from ..model import REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
+from ..values import parse_value
 from . import organs as organ_ids
-from . import query, stats
-from .database import DEFAULT_DB, ENV_DB, database_url, migrate, now, open_engine  # noqa: F401 - API
-from .model import Record, State, StoreError
-from .prepare import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
-from .query import FindingRow, ReportRow  # noqa: F401 - part of the API
+from . import query, rows, stats
+from .accounts import Accounts
+from .database import database_url, migrate, open_engine
+from .query import Filters, FindingRow, ReportRow
+from .refresh import refresh
+from .rows import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
 from .schema import (
     cell_keys,
     cells,
@@ -54,9 +67,6 @@ from .schema import (
     sources,
 )
 from .schema import failures as failure_rows
-
-REVIEW_STATUSES = ("open", "confirmed", "dismissed")
-
 
 @dataclass(slots=True)
 class Added:
@@ -79,6 +89,11 @@ class Corpus:
         self._keys = self._load_keys()
         self._sql: dict[tuple, str] = {}
 
+    @property
+    def accounts(self) -> Accounts:
+        """The web app's accounts, kept in this corpus."""
+        return Accounts(self.engine)
+
     def __enter__(self) -> Corpus:
         return self
 
@@ -89,8 +104,6 @@ class Corpus:
         self.engine.dispose()
 
     def _load_keys(self) -> dict[str, int]:
-        from .forms import TEMPLATES, keys
-
         with self.engine.begin() as conn:
             known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
             wanted = [k for t in TEMPLATES for k in keys(t)]
@@ -116,8 +129,6 @@ class Corpus:
                 conn.execute(cell_keys.insert().values(id=known, key=key))
             self._keys[key] = known
         return self._keys[key]
-
-    # Writing ----------------------------------------------------------------------------------------
 
     def add(self, record: Record | Prepared, source: bytes | None = None, *, run_id: int | None = None,
             refresh: bool = True) -> Added:
@@ -178,7 +189,7 @@ class Corpus:
             report_id = conn.execute(reports.insert().values(**row)).inserted_primary_key[0]
         else:
             report_id = old_id
-            kept = query.reviews(conn, [old_id])
+            kept = rows.reviews(conn, [old_id])
             for table in (cells, sections, extras, findings, figures, sources):
                 column = table.c.sha256 if table is sources else table.c.report_id
                 conn.execute(table.delete().where(column == (prep.sha256 if table is sources else old_id)))
@@ -190,7 +201,7 @@ class Corpus:
         raw(conn, "figures", ("report_id", *prep.figures), [(report_id, *prep.figures.values())])
         raw(conn, "extras", ("report_id", "tbl", "label", "cell_values", "line"), [(report_id, *e) for e in prep.extras])
         if kept:
-            query.insert_findings(conn, [finding_row(report_id, f) for f in prep.findings], kept)
+            rows.insert_findings(conn, [finding_row(report_id, f) for f in prep.findings], kept)
         else:
             raw(conn, "findings", FINDING_COLUMNS, [tuple(finding_row(report_id, f).values()) for f in prep.findings])
         if prep.data is not None:
@@ -198,8 +209,8 @@ class Corpus:
         if failed:
             conn.execute(failure_rows.delete().where(
                 sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])))
-        if old_id is not None and query.latest_corrections(conn, report_id):
-            self._reaudit(conn, report_id, query.latest_corrections(conn, report_id))
+        if old_id is not None and (latest := rows.latest_corrections(conn, report_id)):
+            self._reaudit(conn, report_id, latest)
         return report_id
 
     def _insert_raw(self, conn: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -217,55 +228,51 @@ class Corpus:
 
     def _reaudit(self, conn: sa.Connection, report_id: int, changes: dict) -> Record:
         """Apply corrections {key: row with new_value/new_state/new_unit} and re-run the single-report audit."""
-        from .audit import audit
-
-        record = query.load_record(conn, report_id, self._key_of)
+        record = rows.load_record(conn, report_id, self._key_of)
         for key, c in changes.items():
-            record.cells[key] = query.corrected_cell(record.cells.get(key), key, c.new_value, c.new_state, c.new_unit)
+            record.cells[key] = rows.corrected_cell(record.cells.get(key), key, c.new_value, c.new_state, c.new_unit)
             key_id = self.key_id(conn, key)
             conn.execute(cells.delete().where(cells.c.report_id == report_id, cells.c.key_id == key_id))
-            conn.execute(cells.insert().values(**query.encode_cell(report_id, key_id, record.cells[key])))
+            conn.execute(cells.insert().values(**rows.encode_cell(report_id, key_id, record.cells[key])))
         record.findings = audit(record)
         conn.execute(figures.update().where(figures.c.report_id == report_id)
-                     .values(**{k: v for k, v in stats.figures_row(report_id, record).items() if k != "report_id"}))
-        kept = query.reviews(conn, [report_id])
+                     .values(**figures_row(record)))
+        kept = rows.reviews(conn, [report_id])
         conn.execute(findings.delete().where(findings.c.report_id == report_id, findings.c.origin == "audit"))
-        query.insert_findings(conn, [query.encode_finding(report_id, "audit", f) for f in record.findings], kept)
+        rows.insert_findings(conn, [rows.encode_finding(report_id, "audit", f) for f in record.findings], kept)
         row = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id == report_id)).first()
         conn.execute(reports.update().where(sa.or_(
             reports.c.id == report_id,
             sa.and_(reports.c.organ_id == row.organ_id, reports.c.year == (row.year or 0) + 1))).values(stale=True))
-        query.recount(conn, [report_id])
+        rows.recount(conn, [report_id])
         return record
 
     def set_cell(self, report_id: int, key: str, value: str | int | float | None, *, who: str,
                  comment: str | None = None) -> Record:
         """Correct one cell (value as text, e.g. "12" or "—"): the old value stays in ``corrections``."""
-        from .values import parse_value
-
         number, state, unit = parse_value("" if value is None else str(value))
         with self.engine.begin() as conn:
-            old = query.load_record(conn, report_id, self._key_of, only_keys={self._keys.get(key, -1)})
+            old = rows.load_record(conn, report_id, self._key_of, only_keys={self._keys.get(key, -1)})
             if old is None:
-                raise StoreError(f"report {report_id}", "报告不存在 (no such report)")
+                raise NotFound(f"report {report_id}", "报告不存在 (no such report)")
             cell = old.cells.get(key)
             conn.execute(corrections.insert().values(
-                report_id=report_id, key=key, old_value=None if cell is None else query.plain(cell.value),
+                report_id=report_id, key=key, old_value=None if cell is None else rows.plain(cell.value),
                 old_state=(cell.state if cell else State.missing).value, old_raw=cell.raw if cell else None,
-                new_value=query.plain(number), new_state=state.value, new_unit=unit, who=who, at=now(),
+                new_value=rows.plain(number), new_state=state.value, new_unit=unit, who=who, at=now(),
                 comment=comment))
-            self._reaudit(conn, report_id, query.latest_corrections(conn, report_id, key))
+            self._reaudit(conn, report_id, rows.latest_corrections(conn, report_id, key))
         self.refresh([report_id])
         return self.get(report_id)
 
     def review_finding(self, finding_id: int, status: str, *, who: str, comment: str | None = None) -> None:
         if status not in REVIEW_STATUSES:
-            raise StoreError(f"finding {finding_id}", f"未知的审核状态 {status!r} (use {', '.join(REVIEW_STATUSES)})")
+            raise InvalidInput(f"finding {finding_id}", f"未知的审核状态 {status!r} (use {', '.join(REVIEW_STATUSES)})")
         with self.engine.begin() as conn:
             done = conn.execute(findings.update().where(findings.c.id == finding_id).values(
                 status=status, reviewer=who, comment=comment, reviewed=now()))
             if done.rowcount == 0:
-                raise StoreError(f"finding {finding_id}", "审核发现不存在 (no such finding)")
+                raise NotFound(f"finding {finding_id}", "审核发现不存在 (no such finding)")
 
     def import_organs(self, path: str | os.PathLike) -> int:
         """Apply an organ list (名称, 别名, 省, 市, 县, 类型…); reports of merged spellings move with it."""
@@ -277,8 +284,6 @@ class Corpus:
 
     def refresh(self, report_ids: list[int] | None = None) -> int:
         """Recompute cross-year findings (crossyear.py) for stale reports; returns how many were checked."""
-        from .crossyear import refresh
-
         return refresh(self.engine, self._key_of, report_ids)
 
     def start_run(self, paths: list[str], parser_version: str) -> int:
@@ -299,13 +304,11 @@ class Corpus:
             conn.execute(failure_rows.insert().values(source=source, sha256=sha256, parser_version=parser_version,
                                                   error=error[:40], reason=reason[:2000], run_id=run_id, at=now()))
 
-    # Reading ----------------------------------------------------------------------------------------
-
     def get(self, report_id: int) -> Record:
         with self.engine.connect() as conn:
-            record = query.load_record(conn, report_id, self._key_of)
+            record = rows.load_record(conn, report_id, self._key_of)
         if record is None:
-            raise StoreError(f"report {report_id}", "报告不存在 (no such report)")
+            raise NotFound(f"report {report_id}", "报告不存在 (no such report)")
         return record
 
     def report_id_of(self, sha256: str) -> int | None:
@@ -328,21 +331,32 @@ class Corpus:
                                   .where(failure_rows.c.sha256.is_not(None))).all()
             return dict(failed) | done
 
-    def reports(self, *, limit: int | None = 100, offset: int = 0, order: str = "id", **filters) -> list[ReportRow]:
+    def reports(self, filters: Filters | None = None, *, limit: int | None = 100, offset: int = 0,
+                order: str = "id", **by) -> list[ReportRow]:
+        """Reports matching ``filters`` (or the same given as keywords: year=2021, region="缙云" …), in ``order``
+        (``query.ORDERS``: id, -id, year, -year, organ, errors)."""
         with self.engine.connect() as conn:
-            return query.list_reports(conn, limit=limit, offset=offset, order=order, **filters)
+            return query.list_reports(conn, _filters(filters, by), limit=limit, offset=offset, order=order)
 
-    def count(self, **filters) -> int:
+    def count(self, filters: Filters | None = None, **by) -> int:
         with self.engine.connect() as conn:
-            return query.count_reports(conn, **filters)
+            return query.count_reports(conn, _filters(filters, by))
 
     def history(self, organ_id: int) -> list[ReportRow]:
         return self.reports(organ=organ_id, order="year", limit=None)
 
-    def findings(self, report_id: int | None = None, *, limit: int | None = 500, offset: int = 0,
-                 **filters) -> list[FindingRow]:
+    def findings(self, report_id: int | None = None, filters: Filters | None = None, *, limit: int | None = 500,
+                 offset: int = 0, **by) -> list[FindingRow]:
         with self.engine.connect() as conn:
-            return query.list_findings(conn, report_id, limit=limit, offset=offset, **filters)
+            return query.list_findings(conn, _filters(filters, by), report_id, limit=limit, offset=offset)
+
+    def finding_report(self, finding_id: int) -> int:
+        """The report a finding belongs to."""
+        with self.engine.connect() as conn:
+            report_id = conn.execute(sa.select(findings.c.report_id).where(findings.c.id == finding_id)).scalar()
+        if report_id is None:
+            raise NotFound(f"finding {finding_id}", "审核发现不存在 (no such finding)")
+        return report_id
 
     def corrections(self, report_id: int) -> list[dict]:
         with self.engine.connect() as conn:
@@ -363,7 +377,7 @@ class Corpus:
 
     def organs(self, q: str | None = None, region: str | None = None, limit: int | None = 1000) -> list[dict]:
         with self.engine.connect() as conn:
-            return query.list_organs(conn, q=q, region=region, limit=limit)
+            return query.list_organs(conn, Filters(q=q, region=region), limit=limit)
 
     def organ(self, organ_id: int) -> dict | None:
         with self.engine.connect() as conn:
@@ -373,19 +387,64 @@ class Corpus:
     def coverage(self, year: int, region: str | None = None) -> list[dict]:
         """Per region: organs known, organs with a report for ``year``, and which are missing."""
         with self.engine.connect() as conn:
-            return query.coverage(conn, year, region)
+            return query.coverage(conn, year, Filters(region=region))
 
-    def totals(self, key: str, by: tuple[str, ...] = ("year",), **filters) -> list[dict]:
-        return stats.totals(self, key, by, **filters)
+    def deadlines(self, year: int, filters: Filters | None = None, *, registry_only: bool = False) -> list[dict]:
+        """Every organ of the region with its report for ``year`` and whether it was published in time."""
+        with self.engine.connect() as conn:
+            return query.organ_deadlines(conn, year, filters or Filters(), registry_only)
 
-    def rates(self, by: tuple[str, ...] = ("year",), **filters) -> list[dict]:
-        return stats.rates(self, by, **filters)
+    def region_options(self, filters: Filters | None = None) -> dict[str, list[str]]:
+        with self.engine.connect() as conn:
+            return query.region_options(conn, filters or Filters())
 
-    def ranking(self, measure: str, top: int = 20, **filters) -> list[dict]:
-        return stats.ranking(self, measure, top, **filters)
+    def years(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return query.years(conn)
 
-    def findings_by_rule(self, **filters) -> list[dict]:
-        return stats.findings_by_rule(self, **filters)
+    def rules_seen(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return query.rules_seen(conn)
+
+    def count_failures(self) -> int:
+        with self.engine.connect() as conn:
+            return query.count_failures(conn)
+
+    def has_registry(self) -> bool:
+        with self.engine.connect() as conn:
+            return query.has_registry(conn)
+
+    def figures_by_year(self, filters: Filters | None = None) -> list[dict]:
+        with self.engine.connect() as conn:
+            return query.figures_by_year(conn, filters or Filters())
+
+    def figures_per_report(self, filters: Filters | None = None) -> list[dict]:
+        with self.engine.connect() as conn:
+            return query.figures_per_report(conn, filters or Filters())
+
+    def totals(self, key: str | list[str], by: tuple[str, ...] = ("year",), filters: Filters | None = None,
+               **kw) -> list[dict]:
+        return stats.totals(self, key, by, _filters(filters, kw))
+
+    def rates(self, by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw) -> list[dict]:
+        return stats.rates(self, by, _filters(filters, kw))
+
+    def ranking(self, measure: str, top: int = 20, filters: Filters | None = None, *, ascending: bool = False,
+                min_base: float = 10, **kw) -> list[dict]:
+        return stats.ranking(self, measure, top, ascending=ascending, min_base=min_base, f=_filters(filters, kw))
+
+    def findings_by_rule(self, by: tuple[str, ...] = (), filters: Filters | None = None, **kw) -> list[dict]:
+        return stats.findings_by_rule(self, by, _filters(filters, kw))
+
+    def by_region(self, level: str, filters: Filters | None = None) -> list[dict]:
+        return stats.by_region(self, level, filters or Filters())
 
 
-__all__ = ["Added", "Corpus", "FindingRow", "ReportRow", "database_url", "migrate"]
+def _filters(filters: Filters | None, by: dict) -> Filters:
+    """Filters given as an object, as keywords, or both (keywords win)."""
+    if filters is None:
+        return Filters(**by)
+    return dataclasses.replace(filters, **by) if by else filters
+
+
+__all__ = ["Accounts", "Added", "Corpus", "Filters", "FindingRow", "Prepared", "ReportRow", "database_url", "prepare"]

@@ -1,7 +1,7 @@
 """The corpus tables (issue #4 item 1), SQLAlchemy 2 Core. The Alembic revisions in ``migrations/`` create them.
 
 One row per report, organ, alias, section, cell, finding, correction, run and failure — no JSON blobs —
-so the stats of ``stats.py`` are plain indexed GROUP BYs on SQLite and PostgreSQL alike.
+so the figures of ``stats.py`` are plain indexed GROUP BYs on SQLite and PostgreSQL alike.
 
 Compactness matters at 100,000 reports × ~200 cells (20 M cell rows): cell keys are small integers
 (``cell_keys``), a cell's state and origin are small integer codes (``STATES``/``ORIGINS``), and the raw
@@ -28,7 +28,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from .model import Origin, State
+from ..figures import FIGURES
+from ..model import Origin, State
 
 # Codes are part of the stored format: append only, never reorder.
 STATES: tuple[State, ...] = (State.number, State.blank, State.not_applicable, State.missing, State.unreadable)
@@ -158,10 +159,8 @@ cells = Table(
 # Covering index for "total of key K by year/region": scan one key's entries, join reports by id.
 Index("ix_cells_key", cells.c.key_id, cells.c.report_id, cells.c.value)
 
-# The sums the derived rates of spec §6 need, one row per report, kept beside the cells at every write so
-# that rates and rate rankings over 100,000 reports scan one narrow table instead of 28 cell keys.
-FIGURES = ("new", "carried_in", "granted", "partial", "denied", "unable", "rejected", "other", "total",
-           "carried_out", "new_natural", "review_corrected", "review_total", "suit_corrected", "suit_total")
+# The sums the derived rates of spec §6 need (ogi.figures), one row per report, kept beside the cells at every
+# write so that rates and rate rankings over 100,000 reports scan one narrow table instead of 28 cell keys.
 figures = Table(
     "figures", metadata,
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
@@ -230,3 +229,18 @@ failures = Table(
     UniqueConstraint("source"),
 )
 Index("ix_failures_sha256", failures.c.sha256)
+
+# The web app's accounts and its session-signing key live in the corpus too (revision 0002).
+accounts = Table(
+    "accounts", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("role", String(10), nullable=False),
+    Column("password", String(200), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("last_login", DateTime),
+)
+web_keys = Table(
+    "web_keys", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)

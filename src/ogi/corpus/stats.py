@@ -1,21 +1,20 @@
 """Corpus figures (issue #4 item 5): totals of any cell, the derived rates of spec §6, rankings, findings by rule.
 
 Each function is one indexed GROUP BY (SQLite and PostgreSQL alike) and returns plain dicts; ``LABELS`` gives
-the Chinese column headings the CLI and exports print. Rates are pooled — Σ numerator / Σ denominator over
-the reports where both are known — which is how an office sums a region; in the ``figures`` table a blank
-or 不适用 cell counts as 0 (as reviewers read it) and a missing or unreadable one as unknown.
+the Chinese column headings the CLI and exports print. The rates are declared once in ``ogi.figures``; here
+they are pooled — Σ numerator / Σ denominator over the reports where both are known — which is how an
+office sums a region.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 
-from .forms import label_of
-from .model import Record, State, StoreError
-from .query import REPORTS_JOIN, report_conditions
-from .schema import FIGURES, cell_keys, cells, figures, findings, organs, reports
+from ..figures import MEASURE, MEASURES, Measure, ratio
+from ..forms import label_of
+from ..model import InvalidInput
+from .query import REPORTS_JOIN, Filters
+from .schema import cell_keys, cells, figures, findings, organs, reports
 
 BY = {
     "year": reports.c.year, "province": organs.c.province, "city": organs.c.city, "county": organs.c.county,
@@ -30,66 +29,13 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Measure:
-    name: str
-    label: str
-    plus: tuple[str, ...]  # figures columns added in the numerator
-    minus: tuple[str, ...] = ()
-    over: tuple[str, ...] = ()  # denominator columns; empty: a count, not a rate
-    complement: bool = False  # 1 − numerator/denominator
-
-
-MEASURES = (
-    Measure("handled", "办理申请数(新收+上年结转)", ("new", "carried_in")),
-    Measure("open_rate", "公开率", ("granted", "partial"), over=("total",)),
-    Measure("denied_share", "不予公开占比", ("denied",), over=("total",)),
-    Measure("unable_share", "无法提供占比", ("unable",), over=("total",)),
-    Measure("rejected_share", "不予处理占比", ("rejected",), over=("total",)),
-    Measure("review_correction", "复议纠错率", ("review_corrected",), over=("review_total",)),
-    Measure("suit_correction", "诉讼纠错率", ("suit_corrected",), over=("suit_total",)),
-    Measure("legal_share", "法人申请占比", ("new_natural",), over=("new",), complement=True),
-)
-MEASURE = {m.name: m for m in MEASURES}
 LABELS |= {m.name: m.label for m in MEASURES}
-
-_GROUPS = ("denied", "unable", "rejected", "other")
-_SINGLE = {"new": "t3.new.total", "carried_in": "t3.carried_in.total", "granted": "t3.granted.total",
-           "partial": "t3.partial.total", "total": "t3.total.total", "carried_out": "t3.carried_out.total",
-           "new_natural": "t3.new.natural", "review_corrected": "t4.review.corrected",
-           "review_total": "t4.review.total"}
-_SUITS = {"suit_corrected": "corrected", "suit_total": "total"}
-
-
-def _as_number(record: Record, key: str) -> float | None:
-    cell = record.cells.get(key)
-    if cell is None or cell.state in (State.missing, State.unreadable):
-        return None
-    return float(cell.value) if cell.state is State.number and cell.value is not None else 0.0
-
-
-def _sum(values: list[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return sum(known) if known else None
-
-
-def figures_row(report_id: int, record: Record) -> dict:
-    """The ``figures`` row of a record (kept in step with its cells by the store)."""
-    row: dict = {"report_id": report_id}
-    for name, key in _SINGLE.items():
-        row[name] = _as_number(record, key)
-    for name in _GROUPS:
-        prefix = f"t3.{name}."  # t3.denied.state_secret.total …, or t3.other.total in the 2019 format
-        row[name] = _sum([_as_number(record, k) for k in record.cells if k.startswith(prefix) and k.endswith(".total")])
-    for name, col in _SUITS.items():
-        row[name] = _sum([_as_number(record, f"t4.{g}.{col}") for g in ("suit_direct", "suit_after")])
-    return row
 
 
 def _by(by: tuple[str, ...] | list[str]) -> list:
     unknown = [b for b in by if b not in BY]
     if unknown:
-        raise StoreError("stats", f"未知的分组 {', '.join(unknown)} (use {', '.join(BY)})")
+        raise InvalidInput("stats", f"未知的分组 {', '.join(unknown)} (use {', '.join(BY)})")
     return [BY[b].label(b) for b in by]
 
 
@@ -97,11 +43,11 @@ def _key_id(corpus, key: str) -> int:
     with corpus.engine.connect() as conn:
         kid = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
     if kid is None:
-        raise StoreError("stats", f"未知的单元格 {key} (see spec §4 for cell keys)")
+        raise InvalidInput("stats", f"未知的单元格 {key} (see spec §4 for cell keys)")
     return kid
 
 
-def totals(corpus, keys: str | list[str] | tuple[str, ...], by=("year",), **filters) -> list[dict]:
+def totals(corpus, keys: str | list[str] | tuple[str, ...], by=("year",), f: Filters = Filters()) -> list[dict]:
     """Σ of each cell key per group, with how many reports (and how many had a number there)."""
     keys = [keys] if isinstance(keys, str) else list(keys)
     groups = _by(by)
@@ -112,7 +58,7 @@ def totals(corpus, keys: str | list[str] | tuple[str, ...], by=("year",), **filt
             stmt = (sa.select(*groups, sa.func.count().label("reports"), sa.func.count(cells.c.value).label("numbers"),
                               sa.func.sum(cells.c.value).label("total"))
                     .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
-                    .where(cells.c.key_id == kid, *report_conditions(**filters))
+                    .where(cells.c.key_id == kid, *f.conditions())
                     .group_by(*groups).order_by(*groups))
             for r in conn.execute(stmt).mappings():
                 group = tuple(r[b] for b in by)
@@ -142,13 +88,13 @@ def _pooled(m: Measure) -> tuple:
             sa.func.sum(sa.case((known, den))).label(f"{m.name}__den") if den is not None else None)
 
 
-def rates(corpus, by=("year",), **filters) -> list[dict]:
+def rates(corpus, by=("year",), f: Filters = Filters()) -> list[dict]:
     """Every measure of ``MEASURES`` per group, pooled over the group's reports."""
     groups = _by(by)
     columns = [c for m in MEASURES for c in _pooled(m) if c is not None]
     stmt = (sa.select(*groups, sa.func.count().label("reports"), *columns)
             .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
-            .where(*report_conditions(**filters)).group_by(*groups).order_by(*groups))
+            .where(*f.conditions()).group_by(*groups).order_by(*groups))
     out = []
     with corpus.engine.connect() as conn:
         for r in conn.execute(stmt).mappings():
@@ -158,19 +104,17 @@ def rates(corpus, by=("year",), **filters) -> list[dict]:
                 if not m.over:
                     row[m.name] = _clean(num)
                     continue
-                den = r[f"{m.name}__den"]
-                rate = None if not den or num is None else num / den
-                row[m.name] = None if rate is None else round(1 - rate if m.complement else rate, 4)
+                row[m.name] = ratio(m, num, r[f"{m.name}__den"])
             out.append(row)
     return out
 
 
 def ranking(corpus, measure: str, top: int = 20, *, ascending: bool = False, min_base: float = 10,
-            **filters) -> list[dict]:
+            f: Filters = Filters()) -> list[dict]:
     """Reports ranked by a cell key or a measure (rates only over reports whose base ≥ ``min_base``)."""
     base_cols = [reports.c.id.label("report_id"), organs.c.name.label("organ"), reports.c.year,
                  organs.c.province, organs.c.city, organs.c.county]
-    conds = report_conditions(**filters)
+    conds = f.conditions()
     if measure in MEASURE:
         m = MEASURE[measure]
         num = _numerator(m)
@@ -199,10 +143,10 @@ def ranking(corpus, measure: str, top: int = 20, *, ascending: bool = False, min
     return rows
 
 
-def findings_by_rule(corpus, by=(), **filters) -> list[dict]:
+def findings_by_rule(corpus, by=(), f: Filters = Filters()) -> list[dict]:
     """Findings (not dismissed) per rule and severity, and how many reports have them."""
     groups = _by(by)
-    conds = report_conditions(**filters)
+    conds = f.conditions()
     # Without groups or filters on reports, the covering index on findings answers alone.
     source = findings.join(REPORTS_JOIN, reports.c.id == findings.c.report_id) if groups or conds else findings
     stmt = (sa.select(*groups, findings.c.rule, findings.c.severity, sa.func.count().label("findings"),
@@ -215,9 +159,28 @@ def findings_by_rule(corpus, by=(), **filters) -> list[dict]:
         return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
+def by_region(corpus, level: str, f: Filters = Filters()) -> list[dict]:
+    """Per region at ``level``: reports, applications handled, the pooled 公开率, errors and warnings."""
+    column = BY[level]
+    handled, open_rate = MEASURE["handled"], MEASURE["open_rate"]
+    opened, decided = _pooled(open_rate)
+    stmt = (sa.select(column.label("region"), sa.func.count().label("reports"),
+                      sa.func.sum(sa.func.coalesce(figures.c.new, 0) + sa.func.coalesce(figures.c.carried_in, 0))
+                      .label(handled.name), opened, decided,
+                      sa.func.sum(reports.c.errors).label("errors"), sa.func.sum(reports.c.warnings).label("warnings"))
+            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+            .where(column.is_not(None), *f.conditions()).group_by(column).order_by(column))
+    with corpus.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    for row in rows:
+        row["open_rate"] = ratio(open_rate, row.pop(opened.name), row.pop(decided.name))
+        row["handled"] = int(row["handled"] or 0)
+    return rows
+
+
 def label(name: str) -> str:
     """Chinese heading for a stats column: a grouping, a measure, or a cell key."""
     return LABELS.get(name) or label_of(name)
 
 
-__all__ = ["FIGURES", "MEASURES", "figures_row", "findings_by_rule", "label", "ranking", "rates", "totals"]
+__all__ = ["by_region", "findings_by_rule", "label", "ranking", "rates", "totals"]

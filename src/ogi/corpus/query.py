@@ -1,0 +1,314 @@
+"""The corpus's one query layer: lists, counts, coverage, region options and dashboard sums, for the CLI and
+the web app alike, all filtered by one ``Filters``.
+
+``Filters`` holds what a user can narrow a corpus by: year (one or several), region (a name of any level:
+"浙江省", "缙云" …) or the hierarchy province → city → county → township (a township is the leading
+镇/乡/街道 of an organ's name without its region prefix), organ (id or part of a name), template, organ
+kind, rule, severity, review status, and q (text in the organ name, title or source). Names are matched
+in simplified characters whatever the user typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+
+from ..figures import FIGURES
+from ..forms import deadline
+from ..normalise import to_simplified
+from .schema import failures, figures, findings, organs, reports
+
+TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
+LEVELS = ("province", "city", "county", "township")
+LEVEL_ZH = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)"}
+
+
+@dataclass(slots=True)
+class ReportRow:
+    id: int
+    sha256: str
+    source: str
+    organ_id: int | None
+    organ: str | None  # the organ's registered name
+    organ_name: str | None  # as the report writes it
+    province: str | None
+    city: str | None
+    county: str | None
+    township: str | None
+    kind: str | None  # the organ's kind (人民政府, 政府部门 …)
+    year: int | None
+    template: str | None
+    published: dt.date | None
+    errors: int
+    warnings: int
+    infos: int
+    parser_version: str
+    file_kind: str  # what the reader read: text, html, docx, pdf …
+
+
+@dataclass(slots=True)
+class FindingRow:
+    id: int
+    report_id: int
+    origin: str
+    rule: str
+    severity: str
+    keys: list[str]
+    expected: str | None
+    found: str | None
+    message: str
+    message_en: str
+    other_report_id: int | None
+    status: str
+    comment: str | None
+    reviewer: str | None
+    reviewed: dt.datetime | None
+    organ: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a list, a count, a figure or an export is narrowed by; None means any."""
+
+    year: int | list[int] | None = None
+    region: str | None = None
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    township: str | None = None
+    organ: int | str | None = None
+    template: str | None = None
+    kind: str | None = None
+    rule: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    q: str | None = None
+
+    def conditions(self) -> list:
+        """WHERE terms over ``reports`` outer-joined with ``organs`` (``REPORTS_JOIN``)."""
+        conds = self.region_conditions()
+        if (years := self.years()) is not None:
+            conds.append(reports.c.year.in_(years) if len(years) > 1 else reports.c.year == years[0])
+        if isinstance(self.organ, int):
+            conds.append(reports.c.organ_id == self.organ)
+        elif self.organ:
+            part = to_simplified(self.organ)
+            conds.append(sa.or_(organs.c.name.contains(part, autoescape=True),
+                                reports.c.organ_name.contains(part, autoescape=True)))
+        if self.template:
+            conds.append(reports.c.template == str(self.template))
+        if self.kind:
+            conds.append(organs.c.kind == self.kind)
+        if self.rule or self.severity or self.status:
+            # IN (…) rather than EXISTS: SQLite then starts from the findings index, not from every report.
+            sub = sa.select(findings.c.report_id).where(findings.c.origin != "problem", *self.finding_conditions())
+            conds.append(reports.c.id.in_(sub))
+        if self.q:
+            part = to_simplified(self.q)
+            conds.append(sa.or_(organs.c.name.contains(part, autoescape=True),
+                                reports.c.organ_name.contains(part, autoescape=True),
+                                reports.c.title.contains(part, autoescape=True),
+                                reports.c.source.contains(part, autoescape=True)))
+        return conds
+
+    def finding_conditions(self) -> list:
+        """Rule, severity and status over ``findings``; without a status, dismissed findings do not count."""
+        conds = [findings.c.status == self.status] if self.status else [findings.c.status != "dismissed"]
+        if self.rule:
+            conds.append(findings.c.rule == self.rule)
+        if self.severity:
+            conds.append(findings.c.severity == self.severity)
+        return conds
+
+    def region_conditions(self) -> list:
+        conds = [organs.c[level] == to_simplified(value) for level in ("province", "city", "county")
+                 if (value := getattr(self, level))]
+        if self.township:
+            conds.append(organs.c.core.startswith(to_simplified(self.township), autoescape=True))
+        if self.region:
+            conds.append(_region_condition(to_simplified(self.region.strip())))
+        return conds
+
+    def years(self) -> list[int] | None:
+        if self.year is None:
+            return None
+        return [int(y) for y in self.year] if isinstance(self.year, (list, tuple, set)) else [int(self.year)]
+
+    def params(self) -> dict:
+        """The filters that are set, as query parameters."""
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    def deepest_region(self) -> str | None:
+        return self.township or self.county or self.city or self.province or self.region
+
+
+def _region_condition(region: str):
+    """A full region name ("缙云县") matches exactly; a short one ("缙云", "浙江") matches as a prefix."""
+    columns = (organs.c.province, organs.c.city, organs.c.county)
+    if region[-1] in "省市县区旗州盟":
+        return sa.or_(*(c == region for c in columns))
+    return sa.or_(*(c.startswith(region, autoescape=True) for c in columns))
+
+
+def township_of(core: str | None) -> str | None:
+    m = TOWNSHIP.match(core or "")
+    return m.group(0) if m else None
+
+
+REPORTS_JOIN = reports.outerjoin(organs, organs.c.id == reports.c.organ_id)
+# One set of orders for every list: a leading "-" is newest/largest first.
+ORDERS = {"id": (reports.c.id,), "-id": (reports.c.id.desc(),), "year": (reports.c.year, reports.c.id),
+          "-year": (reports.c.year.desc(), reports.c.id), "organ": (organs.c.name, reports.c.year),
+          "errors": (reports.c.errors.desc(), reports.c.warnings.desc(), reports.c.id)}
+
+
+def list_reports(conn: sa.Connection, f: Filters, *, limit: int | None, offset: int = 0, order: str = "id"
+                 ) -> list[ReportRow]:
+    stmt = (sa.select(reports.c.id, reports.c.sha256, reports.c.source, reports.c.organ_id,
+                      organs.c.name.label("organ"), reports.c.organ_name, organs.c.province, organs.c.city,
+                      organs.c.county, organs.c.core, organs.c.kind, reports.c.year, reports.c.template,
+                      reports.c.published, reports.c.errors, reports.c.warnings, reports.c.infos,
+                      reports.c.parser_version, reports.c.kind.label("file_kind"))
+            .select_from(REPORTS_JOIN).where(*f.conditions())
+            .order_by(*ORDERS.get(order, ORDERS["id"])).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_report_row(r) for r in conn.execute(stmt).mappings()]
+
+
+def _report_row(r) -> ReportRow:
+    row = dict(r)
+    row["township"] = township_of(row.pop("core"))
+    return ReportRow(**row)
+
+
+def count_reports(conn: sa.Connection, f: Filters) -> int:
+    stmt = sa.select(sa.func.count()).select_from(REPORTS_JOIN).where(*f.conditions())
+    return conn.execute(stmt).scalar() or 0
+
+
+def list_findings(conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
+                  ) -> list[FindingRow]:
+    report_filters = Filters(**(asdict(f) | {"rule": None, "severity": None, "status": None}))
+    stmt = (sa.select(findings, organs.c.name.label("organ"), reports.c.year)
+            .select_from(findings.join(reports, reports.c.id == findings.c.report_id)
+                         .outerjoin(organs, organs.c.id == reports.c.organ_id))
+            .where(findings.c.origin != "problem", *report_filters.conditions())
+            .order_by(findings.c.report_id, findings.c.id).offset(offset))
+    stmt = stmt.where(findings.c.report_id == report_id) if report_id is not None else stmt
+    stmt = stmt.where(findings.c.rule == f.rule) if f.rule else stmt
+    stmt = stmt.where(findings.c.severity == f.severity) if f.severity else stmt
+    stmt = stmt.where(findings.c.status == f.status) if f.status else stmt
+    stmt = stmt.limit(limit) if limit is not None else stmt
+    return [FindingRow(id=r.id, report_id=r.report_id, origin=r.origin, rule=r.rule, severity=r.severity,
+                       keys=r.cell_keys.split() if r.cell_keys else [], expected=r.expected, found=r.found,
+                       message=r.message, message_en=r.message_en, other_report_id=r.other_report_id,
+                       status=r.status, comment=r.comment, reviewer=r.reviewer, reviewed=r.reviewed,
+                       organ=r.organ, year=r.year) for r in conn.execute(stmt)]
+
+
+def list_organs(conn: sa.Connection, f: Filters, *, limit: int | None) -> list[dict]:
+    n = sa.select(sa.func.count()).where(reports.c.organ_id == organs.c.id).scalar_subquery().label("reports")
+    stmt = sa.select(organs, n).where(*f.region_conditions()).order_by(organs.c.id)
+    if f.q:
+        stmt = stmt.where(organs.c.name.contains(to_simplified(f.q), autoescape=True))
+    stmt = stmt.limit(limit) if limit is not None else stmt
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def coverage(conn: sa.Connection, year: int, f: Filters) -> list[dict]:
+    """Per (province, city, county): organs known, organs reporting on ``year``, the missing names."""
+    has = sa.exists(sa.select(reports.c.id).where(reports.c.organ_id == organs.c.id, reports.c.year == year))
+    stmt = (sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.name, has.label("has"))
+            .where(*f.region_conditions()).order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.id))
+    out: dict[tuple, dict] = {}
+    for r in conn.execute(stmt):
+        entry = out.setdefault((r.province, r.city, r.county), dict(
+            province=r.province, city=r.city, county=r.county, organs=0, reported=0, missing=[]))
+        entry["organs"] += 1
+        if r.has:
+            entry["reported"] += 1
+        else:
+            entry["missing"].append(r.name)
+    return list(out.values())
+
+
+def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: bool) -> list[dict]:
+    """Every organ of the region (the imported registry, or all known organs) with its report for ``year``,
+    its deadline and whether it published in time: state missing / unknown / late / on_time."""
+    mine = (sa.select(reports.c.organ_id, sa.func.min(reports.c.id).label("report_id"),
+                      sa.func.min(reports.c.published).label("published"),
+                      sa.func.max(sa.cast(reports.c.is_government, sa.Integer)).label("government"))
+            .where(reports.c.year == year).group_by(reports.c.organ_id).subquery())
+    stmt = (sa.select(organs.c.id, organs.c.name, organs.c.province, organs.c.city, organs.c.county, organs.c.core,
+                      organs.c.kind, organs.c.imported, mine.c.report_id, mine.c.published, mine.c.government)
+            .select_from(organs.outerjoin(mine, mine.c.organ_id == organs.c.id))
+            .where(*f.region_conditions()).order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.name))
+    if registry_only:
+        stmt = stmt.where(organs.c.imported.is_(True))
+    if f.organ:
+        stmt = stmt.where(organs.c.name.contains(to_simplified(str(f.organ)), autoescape=True))
+    return [_deadline_row(dict(r), year) for r in conn.execute(stmt).mappings()]
+
+
+def _deadline_row(row: dict, year: int) -> dict:
+    row["township"] = township_of(row.pop("core"))
+    government = bool(row.pop("government")) or row["kind"] == "人民政府"
+    row["deadline"] = deadline(year, government)
+    published: dt.date | None = row["published"]
+    row["state"] = ("missing" if row["report_id"] is None else "unknown" if published is None
+                    else "late" if published > row["deadline"] else "on_time")
+    row["days_late"] = (published - row["deadline"]).days if published and row["state"] == "late" else None
+    return row
+
+
+def region_options(conn: sa.Connection, f: Filters) -> dict[str, list[str]]:
+    """Choices for each level of the region filter, narrowed by the levels already chosen."""
+    rows = conn.execute(sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.core)
+                        .where(organs.c.id.in_(sa.select(reports.c.organ_id)) | organs.c.imported)).all()
+    options: dict[str, set] = {level: set() for level in LEVELS}
+    for province, city, county, core in rows:
+        place = {"province": province, "city": city, "county": county, "township": township_of(core)}
+        for i, level in enumerate(LEVELS):
+            parents_match = all(not getattr(f, p) or place[p] == getattr(f, p) for p in LEVELS[:i])
+            if parents_match and place[level]:
+                options[level].add(place[level])
+    return {level: sorted(values) for level, values in options.items()}
+
+
+def years(conn: sa.Connection) -> list[int]:
+    return [y for (y,) in conn.execute(sa.select(reports.c.year).distinct().where(reports.c.year.is_not(None))
+                                       .order_by(reports.c.year.desc()))]
+
+
+def rules_seen(conn: sa.Connection) -> list[str]:
+    return list(conn.execute(sa.select(findings.c.rule).distinct().order_by(findings.c.rule)).scalars())
+
+
+def count_failures(conn: sa.Connection) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(failures)).scalar() or 0
+
+
+def has_registry(conn: sa.Connection) -> bool:
+    return conn.execute(sa.select(organs.c.id).where(organs.c.imported.is_(True)).limit(1)).first() is not None
+
+
+def figures_by_year(conn: sa.Connection, f: Filters) -> list[dict]:
+    """Σ of the figures (applications and outcomes) per year."""
+    stmt = (sa.select(reports.c.year, sa.func.count().label("reports"),
+                      *(sa.func.sum(figures.c[c]).label(c) for c in FIGURES))
+            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+            .where(reports.c.year.is_not(None), *f.conditions()).group_by(reports.c.year).order_by(reports.c.year))
+    return [{k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in r.items()}
+            for r in conn.execute(stmt).mappings()]
+
+
+def figures_per_report(conn: sa.Connection, f: Filters) -> list[dict]:
+    """The figures of each report (for the distributions of 公开率 and 纠错率)."""
+    stmt = (sa.select(reports.c.id, reports.c.year, *(figures.c[c] for c in FIGURES))
+            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id)).where(*f.conditions()))
+    return [dict(r) for r in conn.execute(stmt).mappings()]

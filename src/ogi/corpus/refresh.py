@@ -1,0 +1,101 @@
+"""The cross-year refresh: run ``crossyear``'s rules for every stale report of the corpus, in batches.
+
+A report is stale when it is new, re-parsed or corrected, or when a neighbouring year of the same organ
+arrived. Its corpus findings are recomputed against the organ's previous year, and near-identical
+narratives of other organs in the same year are found with ``crossyear.PeerIndex``; a reviewer's verdict
+on a finding that comes back is kept (``rows.insert_findings``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, cross_year, peer_finding
+from ..model import Meta, Record, Section
+from .rows import decode_cell, encode_finding, insert_findings, recount, reviews
+from .schema import cells, findings, reports, sections
+
+
+def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
+    return PeerIndex(conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.fingerprint)
+                                  .where(reports.c.year == year, reports.c.fingerprint.is_not(None))).all())
+
+
+def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
+    """Just what the rules read: meta, the needed cells and the prose sections, for many reports at once."""
+    key_ids = [k for k, name in key_of.items() if name in set(NEEDED_KEYS)]
+    out = {}
+    for r in conn.execute(sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name)
+                          .where(reports.c.id.in_(ids))):
+        out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
+    for c in conn.execute(sa.select(cells).where(cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids))):
+        key = key_of[c.key_id]
+        out[c.report_id].cells[key] = decode_cell(key, c)
+    for s in conn.execute(sa.select(sections.c.report_id, sections.c.number, sections.c.text)
+                          .where(sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE))):
+        out[s.report_id].sections.append(Section(number=s.number, text=s.text))
+    return out
+
+
+def refresh(engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400) -> int:
+    """Recompute corpus findings of stale reports (all, or ``report_ids`` and their stale next years)."""
+    with engine.connect() as conn:
+        stmt = sa.select(reports.c.id).where(reports.c.stale.is_(True))
+        if report_ids is not None:
+            ids = set(report_ids)
+            pairs = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
+            for organ_id, year in pairs:
+                if organ_id is not None and year is not None:
+                    ids |= set(conn.execute(stmt.where(reports.c.organ_id == organ_id, reports.c.year == year + 1))
+                               .scalars())
+            stmt = sa.select(reports.c.id).where(reports.c.id.in_(ids))
+        # Year by year: one year's near-duplicate index is in memory at a time (memory stays flat).
+        by_year: dict[int | None, list[int]] = defaultdict(list)
+        for rid, year in conn.execute(stmt.add_columns(reports.c.year).order_by(reports.c.year, reports.c.id)):
+            by_year[year].append(rid)
+    for year, todo in by_year.items():
+        indexes: dict[int, PeerIndex] = {}
+        for start in range(0, len(todo), batch):
+            with engine.begin() as conn:
+                _refresh_batch(conn, todo[start:start + batch], key_of, indexes)
+    return sum(len(t) for t in by_year.values())
+
+
+def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], indexes: dict) -> None:
+    rows = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
+    wanted = {(r.organ_id, r.year - 1) for r in rows if r.organ_id is not None and r.year is not None}
+    prev_of = {}
+    if wanted:
+        organs_ = {o for o, _ in wanted}
+        for organ_id, year, rid in conn.execute(
+                sa.select(reports.c.organ_id, reports.c.year, sa.func.max(reports.c.id))
+                .where(reports.c.organ_id.in_(organs_)).group_by(reports.c.organ_id, reports.c.year)):
+            if (organ_id, year) in wanted:
+                prev_of[(organ_id, year)] = rid
+    records = _light_records(conn, list(set(ids) | set(prev_of.values())), key_of)
+    new_rows, partners = [], set()
+    for r in rows:
+        prev_id = prev_of.get((r.organ_id, (r.year or 0) - 1))
+        previous = records.get(prev_id) if prev_id is not None else None
+        for f in cross_year(records[r.id], previous):
+            new_rows.append(encode_finding(r.id, "corpus", f, prev_id if f.rule != "OUTLIER" or previous else None))
+    for year in {r.year for r in rows if r.year is not None}:
+        index = indexes.get(year) or indexes.setdefault(year, _year_index(conn, year))
+        for rid in (r.id for r in rows if r.year == year):
+            for other, share in index.peers(rid):
+                partners.add(other)
+                for a, b in ((rid, other), (other, rid)):
+                    new_rows.append(encode_finding(a, "corpus", peer_finding(share, b), b))
+    touched = sorted(set(ids) | partners)
+    kept = reviews(conn, touched)
+    conn.execute(findings.delete().where(findings.c.report_id.in_(ids), findings.c.origin == "corpus"))
+    conn.execute(findings.delete().where(findings.c.other_report_id.in_(ids), findings.c.origin == "corpus",
+                                         findings.c.cell_keys == "narrative.peer"))
+    new_rows = list({(d["report_id"], d["rule"], d["cell_keys"], d["other_report_id"]): d for d in new_rows}.values())
+    insert_findings(conn, new_rows, kept)
+    conn.execute(reports.update().where(reports.c.id.in_(ids)).values(stale=False))
+    recount(conn, touched)
+
+
