@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # starlette's notice about its test client's HT
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from ogi.model import Cell, State
+from ogi.model import Cell, State, StoreError
 from ogi.render import inject, make_record, render_text
 from ogi.serve import Settings, create_app
 
@@ -276,6 +276,44 @@ def test_static_docs_and_openapi(site):
                  "/export/reports.{fmt}"):
         assert path in paths
     assert client.get("/nope").status_code == 404 and client.get("/api/nope").json()["status"] == 404
+
+
+def test_errors_answer_by_their_type(tmp_path):
+    """A missing report, finding or organ is 404; a value the user gave that is wrong is 422; a corpus that
+    cannot be read is 503 (a failure of ours, not a bad request). Each keeps its Chinese message."""
+    app = make_app(tmp_path)
+    client = TestClient(app)
+    token = login(client, *REVIEWER)
+    broken, _ = inject(generated(2022, 3)[0], "T3-BALANCE", random.Random(3))
+    report_id = upload(client, token, "r.txt", render_text(broken, "pipe").encode()).json()["results"][0]["id"]
+    missing = report_id + 1000
+    r = client.get(f"/api/reports/{missing}")
+    assert (r.status_code, r.json()["error"]) == (404, f"报告 {missing} 不存在")
+    page = client.get(f"/reports/{missing}")
+    assert page.status_code == 404 and f"报告 {missing} 不存在" in page.text and "<html" in page.text
+    assert client.get(f"/api/organs/{missing}").status_code == 404
+    assert client.get(f"/reports/{missing}/original").status_code == 404
+    r = client.post(f"/api/findings/{missing}/review", data={"status": "confirmed"}, headers={"X-CSRF-Token": token})
+    assert (r.status_code, r.json()["error"]) == (404, f"审核发现 {missing} 不存在")
+    r = client.post(f"/api/reports/{missing}/cells", data={"key": "t3.new.natural", "value": "1"},
+                    headers={"X-CSRF-Token": token})
+    assert r.status_code == 404
+    finding = client.get(f"/api/reports/{report_id}").json()["findings"][0]["id"]
+    r = client.post(f"/api/findings/{finding}/review", data={"status": "maybe"}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 422 and "未知的审核状态" in r.json()["error"]
+    basic = "Basic " + base64.b64encode(f"{ADMIN[0]}:{ADMIN[1]}".encode()).decode()
+    r = client.post("/api/users", data={"name": "a b", "password": "password12"}, headers={"Authorization": basic})
+    assert r.status_code == 422 and "用户名只能包含" in r.json()["error"]
+    r = client.post("/api/users", data={"name": REVIEWER[0], "password": "password12"}, headers={"Authorization": basic})
+    assert r.status_code == 422 and "该用户已存在" in r.json()["error"]
+
+    def unreadable(*args, **kwargs):
+        raise StoreError(app.state.corpus.url, "无法读取数据库")
+
+    app.state.corpus.failures = unreadable
+    r = client.get("/api/failures")
+    assert (r.status_code, r.json()["error"]) == (503, "无法读取数据库")
+    assert client.get("/failures").status_code == 503
 
 
 def test_unauthenticated_writes_are_refused(site):

@@ -52,7 +52,7 @@ def user_add(
     db: str | None = typer.Option(None, "--db", envvar="OGI_DB", help="语料库（默认 ./ogi.db）"),
 ) -> None:
     """新增网页界面用户（密码以 scrypt 散列保存）。"""
-    from .serve.auth import Accounts
+    from .serve.accounts import Accounts
     from .store import Corpus
 
     if password_stdin:
@@ -71,7 +71,7 @@ def user_add(
 @user_app.command("list")
 def user_list(db: str | None = typer.Option(None, "--db", envvar="OGI_DB", help="语料库（默认 ./ogi.db）")) -> None:
     """列出网页界面用户。"""
-    from .serve.auth import ROLE_ZH, Accounts
+    from .serve.accounts import ROLE_ZH, Accounts
     from .store import Corpus
 
     with Corpus(db) as corpus:

@@ -12,6 +12,7 @@ import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,10 +20,12 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..model import OgiError, StoreError
+from ..model import InvalidInput, NotFound, OgiError, StoreError
 from ..store import Corpus
-from .auth import Accounts, HTTPProblem
-from .web import HERE, Settings, render, root_of, wants_json
+from . import auth, dashboard, pages, report, upload
+from .accounts import Accounts
+from .session import HTTPProblem, Settings
+from .web import HERE, render, root_of, wants_json
 
 # URL name under /static/vendor/ → file inside node_modules (package.json pins the versions).
 VENDOR = {
@@ -33,6 +36,10 @@ VENDOR = {
 }
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+# An error the library raised on purpose → the HTTP status that says what went wrong (the most specific class
+# wins). NotFound, InvalidInput and StoreError carry a message meant for the user; other errors name their source.
+ERROR_STATUS: dict[type[OgiError], int] = {NotFound: 404, InvalidInput: 422, StoreError: 503, OgiError: 422}
 
 
 def node_modules(settings: Settings) -> Path:
@@ -131,7 +138,6 @@ def create_app(db: str | os.PathLike | Corpus | None = None, settings: Settings 
     app.state.settings = settings
     app.state.corpus = corpus
     app.state.accounts = Accounts(corpus.engine)
-    # One writer at a time: SQLite serialises writes anyway, and the store resolves organ names read-then-insert.
     app.state.write_lock = threading.Lock()
     app.state.secret = settings.secret or os.environ.get("OGI_SECRET") or app.state.accounts.secret()
     modules = node_modules(settings)
@@ -151,8 +157,6 @@ def create_app(db: str | os.PathLike | Corpus | None = None, settings: Settings 
     app.add_middleware(PrefixTolerant, root=root_path.rstrip("/"))
     _errors(app)
     _static(app, modules)
-    from . import auth, dashboard, pages, report, upload
-
     for module in (pages, report, dashboard, upload, auth):
         app.include_router(module.router)
     return app
@@ -173,14 +177,17 @@ def _static(app: FastAPI, modules: Path) -> None:
         return render(request, "docs.html", {})
 
 
+def _ogi_problem(request: Request, exc: OgiError):
+    kind = next(k for k in type(exc).__mro__ if k in ERROR_STATUS)
+    message = f"{exc.source}：{exc.problem}" if kind is OgiError else exc.problem
+    return _problem(request, ERROR_STATUS[kind], message)
+
 
 def _problem(request: Request, status: int, message: str, login: bool = False):
     if wants_json(request):
         headers = {"WWW-Authenticate": 'Cookie realm="ogi"'} if status == 401 else None
         return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
     if login and request.method == "GET":
-        from urllib.parse import quote
-
         target = request.url.path[len(root_of(request)):] + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"{root_of(request)}/login?next={quote(target)}", status_code=303)
     return render(request, "error.html", {"status": status, "message": message}, status)
@@ -191,14 +198,9 @@ def _errors(app: FastAPI) -> None:
     async def problem(request: Request, exc: HTTPProblem):
         return _problem(request, exc.status, exc.message, exc.login)
 
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError):
-        status = 404 if "不存在" in exc.problem else 422
-        return _problem(request, status, exc.problem)
-
     @app.exception_handler(OgiError)
     async def ogi_error(request: Request, exc: OgiError):
-        return _problem(request, 422, f"{exc.source}：{exc.problem}")
+        return _ogi_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

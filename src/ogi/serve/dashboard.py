@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from ..rules import RULE_BY_ID
 from . import data as q
-from .auth import User, reader
+from .session import CorpusDep, User, reader
 from .web import table, view
 
 router = APIRouter()
@@ -76,8 +76,7 @@ def _next_level(f: q.Filters, regions: dict[str, list[str]]) -> str:
     return "county"
 
 
-def dashboard_data(request: Request, f: q.Filters = Depends(q.filters), _user: User | None = Depends(reader)) -> dict:
-    corpus = request.app.state.corpus
+def dashboard_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters), _user: User | None = Depends(reader)) -> dict:
     f.township = None  # dashboards compare regions down to the county
     with corpus.engine.connect() as conn:
         years = q.by_year(conn, f)
@@ -126,10 +125,9 @@ view(router, "/dashboard", dashboard_data, "dashboard.html", name="dashboard", s
 COVERAGE_ZH = {"missing": "未发布年度报告", "late": "逾期发布", "unknown": "发布日期不明", "on_time": "按时发布"}
 
 
-def coverage_data(request: Request, f: q.Filters = Depends(q.filters),
+def coverage_data(request: Request, corpus: CorpusDep, f: q.Filters = Depends(q.filters),
                   registry: str | None = Query(None, description="1：只看导入的机关名录；0：全部已知机关"),
                   _user: User | None = Depends(reader)) -> dict:
-    corpus = request.app.state.corpus
     with corpus.engine.connect() as conn:
         years = q.years(conn)
         year = f.year or (years[0] if years else dt.date.today().year - 1)

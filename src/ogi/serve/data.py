@@ -8,7 +8,7 @@ own filters (year, organ, format, rule, severity, status, q) are reused through 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 from fastapi import Query
@@ -223,6 +223,3 @@ def by_region(conn: sa.Connection, f: Filters, level: str) -> list[dict]:
         out.append(row)
     return out
 
-
-def filter_fields() -> tuple[str, ...]:
-    return tuple(x.name for x in fields(Filters))

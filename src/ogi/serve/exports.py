@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from fastapi.responses import Response
 
-from .auth import HTTPProblem
+from .session import HTTPProblem
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")

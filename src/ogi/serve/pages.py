@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from .. import forms
-from ..model import State
+from ..model import NotFound, State
 from ..normalise import to_simplified
 from . import data as q
-from .auth import HTTPProblem, User, reader
+from .session import CorpusDep, User, reader
 from .web import root_of, table, view
 
 router = APIRouter()
@@ -27,11 +27,10 @@ def home(request: Request):
     return RedirectResponse(root_of(request) + "/reports", status_code=307)
 
 
-def reports_data(request: Request, f: q.Filters = Depends(q.filters),
+def reports_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters),
                  page: int = Query(1, ge=1, le=100000, description="页码"),
                  order: str = Query("id", description="排序：id（最新）、year、organ、errors"),
                  _user: User | None = Depends(reader)) -> dict:
-    corpus = request.app.state.corpus
     with corpus.engine.connect() as conn:
         total = q.count_reports(conn, f)
         rows = q.list_reports(conn, f, PAGE, (page - 1) * PAGE, order)
@@ -45,8 +44,8 @@ def reports_data(request: Request, f: q.Filters = Depends(q.filters),
 view(router, "/reports", reports_data, "reports.html", name="reports", summary="报告列表（可按年度、地区、机关、格式、规则、级别筛选）")
 
 
-def failures_data(request: Request, _user: User | None = Depends(reader)) -> dict:
-    rows = request.app.state.corpus.failures()
+def failures_data(corpus: CorpusDep, _user: User | None = Depends(reader)) -> dict:
+    rows = corpus.failures()
     return {"failures": rows, "tables": {"failures": table("无法读取的文件", [
         ("id", "编号"), ("source", "文件"), ("error", "错误类型"), ("reason", "原因"), ("at", "时间")], rows)}}
 
@@ -54,10 +53,9 @@ def failures_data(request: Request, _user: User | None = Depends(reader)) -> dic
 view(router, "/failures", failures_data, "failures.html", name="failures", summary="无法读取的文件及原因")
 
 
-def organs_data(request: Request, f: q.Filters = Depends(q.filters),
+def organs_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters),
                 _user: User | None = Depends(reader)) -> dict:
     """Organ search: full or partial name, simplified or traditional (the query is simplified first)."""
-    corpus = request.app.state.corpus
     text = to_simplified((f.organ or f.q or "").strip()) or None
     rows = corpus.organs(q=text, region=f.deepest_region() if not f.township else None, limit=500)
     if f.township:
@@ -119,12 +117,11 @@ def _figure(record, key: str):
     return cell.value if cell.state is State.number else ""
 
 
-def organ_data(request: Request, organ_id: int, all: bool = Query(False, description="显示全部单元格"),
+def organ_data(corpus: CorpusDep, organ_id: int, all: bool = Query(False, description="显示全部单元格"),
                _user: User | None = Depends(reader)) -> dict:
-    corpus = request.app.state.corpus
     organ = corpus.organ(organ_id)
     if organ is None:
-        raise HTTPProblem(404, f"机关 {organ_id} 不存在")
+        raise NotFound(f"organ {organ_id}", f"机关 {organ_id} 不存在")
     history = corpus.history(organ_id)
     records = [corpus.get(r.id) for r in history]
     columns = [{"id": r.id, "year": r.year, "template": r.template, "errors": r.errors, "warnings": r.warnings}

@@ -13,12 +13,14 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
-from ..model import OgiError, Record, StoreError, Table
+from ..model import REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
+from ..read import read
 from ..rules import RULE_BY_ID
 from ..schema import findings as findings_table
 from ..schema import reports
+from ..store import Corpus
 from . import layout
-from .auth import HTTPProblem, User, reader, writer
+from .session import CorpusDep, User, WriteLockDep, reader, writer
 from .web import from_page, json_response, root_of, table, view
 
 router = APIRouter()
@@ -63,13 +65,13 @@ def summary(rows: list) -> dict:
     return {"counts": counts, "headline": headline, "groups": [{"where": k, "items": v} for k, v in groups.items()]}
 
 
-def _report_row(request: Request, report_id: int) -> dict:
-    with request.app.state.corpus.engine.connect() as conn:
+def _report_row(corpus: Corpus, report_id: int) -> dict:
+    with corpus.engine.connect() as conn:
         row = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.source, reports.c.added,
                                      reports.c.size, reports.c.kind, reports.c.sha256)
                            .where(reports.c.id == report_id)).mappings().first()
     if row is None:
-        raise HTTPProblem(404, f"报告 {report_id} 不存在")
+        raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
     return dict(row)
 
 
@@ -84,10 +86,9 @@ def _cell_rows(record: Record) -> list[dict]:
     return out
 
 
-def report_data(request: Request, report_id: int = Path(..., description="报告编号"),
+def report_data(corpus: CorpusDep, report_id: int = Path(..., description="报告编号"),
                 _user: User | None = Depends(reader)) -> dict:
-    corpus = request.app.state.corpus
-    row = _report_row(request, report_id)
+    row = _report_row(corpus, report_id)
     record = corpus.get(report_id)
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
@@ -121,8 +122,6 @@ _READ_CACHE: OrderedDict[str, object] = OrderedDict()
 
 def _read_cached(data: bytes, name: str):
     """Reading a PDF or DOCX again on every view is slow; the last few documents are kept (by content)."""
-    from ..read import read
-
     key = hashlib.sha256(data).hexdigest()
     if key in _READ_CACHE:
         _READ_CACHE.move_to_end(key)
@@ -148,9 +147,9 @@ def _source_rows(block: Table) -> list[list[dict | None]]:
     return out
 
 
-def source_view(request: Request, report_id: int, name: str) -> dict:
+def source_view(corpus: Corpus, report_id: int, name: str) -> dict:
     """The stored original as the reader sees it: numbered lines and source tables (ids the cells link to)."""
-    data = request.app.state.corpus.source(report_id)
+    data = corpus.source(report_id)
     if data is None:
         return {"blocks": [], "note": "原始文件未保存"}
     try:
@@ -169,7 +168,8 @@ def source_view(request: Request, report_id: int, name: str) -> dict:
     return {"blocks": blocks, "note": f"（原文过长，只显示前 {SOURCE_LINES} 行）" if lines > SOURCE_LINES else None}
 
 
-def report_extra(request: Request, data: dict) -> dict:
+def report_extra(corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
+    """What only the page shows: the official grids, each cell's view, and the source pane."""
     record: Record = data["_record"]
     flags: dict[str, str] = {}
     for f in data["findings"]:
@@ -185,7 +185,7 @@ def report_extra(request: Request, data: dict) -> dict:
         views[key] = layout.cell_view(key, record.cells.get(key), flags, latest)
     keys_in_order = [k for k in forms.keys(template)] + [k for k in record.cells if k not in forms.keys(template)]
     return {"grids": {"t2": layout.table2(template), "t3": layout.table3(record), "t4": layout.table4()},
-            "views": views, "source": source_view(request, data["report"]["id"], data["meta"]["source"]),
+            "views": views, "source": source_view(corpus, data["report"]["id"], data["meta"]["source"]),
             "key_choices": [(k, forms.label_of(k)) for k in keys_in_order]}
 
 
@@ -194,60 +194,58 @@ view(router, "/reports/{report_id}", report_data, "report.html", name="report", 
 
 
 @router.get("/api/reports/{report_id}/source", summary="报告原文（按读取器所见：编号的行与原表格）", tags=["报告"])
-def api_source(request: Request, report_id: int, _user: User | None = Depends(reader)):
-    row = _report_row(request, report_id)
-    return json_response(source_view(request, report_id, row["source"]))
+def api_source(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)):
+    row = _report_row(corpus, report_id)
+    return json_response(source_view(corpus, report_id, row["source"]))
 
 
 @router.get("/reports/{report_id}/original", summary="下载原始文件（作为附件，不在浏览器中打开）", tags=["报告"])
-def original(request: Request, report_id: int, _user: User | None = Depends(reader)) -> Response:
-    row = _report_row(request, report_id)
-    data = request.app.state.corpus.source(report_id)
+def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)) -> Response:
+    row = _report_row(corpus, report_id)
+    data = corpus.source(report_id)
     if data is None:
-        raise HTTPProblem(404, "原始文件未保存")
+        raise NotFound(f"report {report_id}", "原始文件未保存")
     # An uploaded HTML page must never run in our origin: always an attachment, never sniffed.
     return Response(data, media_type="application/octet-stream", headers={
         "Content-Disposition": f"attachment; filename=\"report-{report_id}.{row['kind'] or 'bin'}\"",
         "X-Content-Type-Options": "nosniff"})
 
 
-def _finding_report(request: Request, finding_id: int) -> int:
-    with request.app.state.corpus.engine.connect() as conn:
+def _finding_report(corpus: Corpus, finding_id: int) -> int:
+    with corpus.engine.connect() as conn:
         report_id = conn.execute(sa.select(findings_table.c.report_id).where(findings_table.c.id == finding_id)).scalar()
     if report_id is None:
-        raise HTTPProblem(404, f"审核发现 {finding_id} 不存在")
+        raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
     return report_id
 
 
 @router.post("/api/findings/{finding_id}/review", summary="审核一条发现：确认(confirmed)、驳回(dismissed)或重新打开(open)，可附意见", tags=["审核"])
-def review(request: Request, finding_id: int, status: str = Form(..., description="confirmed / dismissed / open"),
+def review(request: Request, corpus: CorpusDep, lock: WriteLockDep, finding_id: int,
+           status: str = Form(..., description="confirmed / dismissed / open"),
            comment: str = Form("", max_length=2000), user: User = Depends(writer())):
-    report_id = _finding_report(request, finding_id)
-    try:
-        with request.app.state.write_lock:
-            request.app.state.corpus.review_finding(finding_id, status, who=user.name, comment=comment.strip() or None)
-    except StoreError as exc:
-        raise HTTPProblem(422, exc.problem) from None
+    if status not in REVIEW_STATUS_ZH:
+        choices = "、".join(REVIEW_STATUS_ZH)
+        raise InvalidInput(f"finding {finding_id}", f"未知的审核状态 {status!r}（可选：{choices}）")
+    report_id = _finding_report(corpus, finding_id)
+    with lock:
+        corpus.review_finding(finding_id, status, who=user.name, comment=comment.strip() or None)
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#f{finding_id}", status_code=303)
-    row = next(f for f in request.app.state.corpus.findings(report_id, limit=None) if f.id == finding_id)
+    row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
     return json_response({"finding": row})
 
 
 @router.post("/api/reports/{report_id}/cells", summary="更正一个单元格（保留原值、记录更正人和时间，并重新审核）", tags=["审核"])
-def correct(request: Request, report_id: int, key: str = Form(..., max_length=60, description="单元格键，如 t3.new.natural"),
+def correct(request: Request, corpus: CorpusDep, lock: WriteLockDep, report_id: int,
+            key: str = Form(..., max_length=60, description="单元格键，如 t3.new.natural"),
             value: str = Form("", max_length=40, description="新值，如 12；留空或“—”表示空白"),
             comment: str = Form("", max_length=2000), user: User = Depends(writer())):
-    _report_row(request, report_id)
-    corpus = request.app.state.corpus
+    _report_row(corpus, report_id)
     record = corpus.get(report_id)
     if key not in forms.keys(record.meta.template or "2021") and key not in record.cells:
-        raise HTTPProblem(422, f"单元格 {key} 不属于该报告的格式")
-    try:
-        with request.app.state.write_lock:
-            record = corpus.set_cell(report_id, key, value.strip(), who=user.name, comment=comment.strip() or None)
-    except StoreError as exc:
-        raise HTTPProblem(422, exc.problem) from None
+        raise InvalidInput(f"report {report_id}", f"单元格 {key} 不属于该报告的格式")
+    with lock:
+        record = corpus.set_cell(report_id, key, value.strip(), who=user.name, comment=comment.strip() or None)
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#cell-{key}", status_code=303)
     cell = record.cells.get(key)

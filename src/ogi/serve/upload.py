@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
-from ..model import OgiError
+from ..model import InvalidInput, OgiError
 from ..pipeline import PARSER_VERSION, parse
 from ..read import sniff
-from .auth import HTTPProblem, User, reader, writer
+from ..store import Corpus
+from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, reader, writer
 from .web import from_page, json_response, render, root_of
 
 router = APIRouter()
@@ -25,8 +28,7 @@ CHUNK = 1 << 20
 
 
 @router.get("/upload", include_in_schema=False)
-def upload_page(request: Request, _user: User | None = Depends(reader)):
-    settings = request.app.state.settings
+def upload_page(request: Request, settings: SettingsDep, _user: User | None = Depends(reader)):
     return render(request, "upload.html", {"extensions": sorted(EXTENSIONS), "max_mb": settings.max_upload_mb,
                                            "max_files": settings.max_files})
 
@@ -56,38 +58,35 @@ def check_type(name: str, data: bytes, extensions: set[str] = EXTENSIONS) -> str
     return None
 
 
-def _failed(request: Request, name: str, sha: str, error: str, reason: str) -> dict:
-    with request.app.state.write_lock:
-        request.app.state.corpus.record_failure(name, sha, error, reason, PARSER_VERSION)
+def _failed(corpus: Corpus, lock: threading.Lock, name: str, sha: str, error: str, reason: str) -> dict:
+    with lock:
+        corpus.record_failure(name, sha, error, reason, PARSER_VERSION)
     return _refusal(name, 422, reason)
 
 
-def ingest_one(request: Request, name: str, data: bytes) -> dict:
-    """Parse and store one file; a file that cannot be read is recorded with its reason (listed apart)."""
-    corpus = request.app.state.corpus
+def ingest_one(corpus: Corpus, lock: threading.Lock, name: str, data: bytes, root: str) -> dict:
+    """Parse and store one file; a file that cannot be read is recorded with its reason (listed apart).
+    Files are parsed in parallel and written one at a time (the store resolves organ names on write)."""
     sha = hashlib.sha256(data).hexdigest()
     try:
         record = parse(data, name)
     except OgiError as exc:
-        return _failed(request, name, sha, type(exc).__name__, exc.problem)
+        return _failed(corpus, lock, name, sha, type(exc).__name__, exc.problem)
     except RecursionError:  # pathological nesting in hostile input, as in the CLI
-        return _failed(request, name, sha, "OgiError", "文件结构异常，无法解析")
+        return _failed(corpus, lock, name, sha, "OgiError", "文件结构异常，无法解析")
     record.meta.source = name
     record.meta.sha256 = sha
-    with request.app.state.write_lock:  # parse in parallel, write one at a time (organ names are resolved on write)
+    with lock:
         added = corpus.add(record, data)
     counts = {s: sum(1 for f in record.findings if f.severity.value == s) for s in ("error", "warning", "info")}
     return {"name": name, "ok": True, "status": 200, "id": added.id, "result": added.status,
             "organ": record.meta.organ, "year": record.meta.year, "template": record.meta.template,
-            "findings": counts, "url": f"{root_of(request)}/reports/{added.id}"}
+            "findings": counts, "url": f"{root}/reports/{added.id}"}
 
 
 @router.post("/api/upload", summary="上传一份或多份报告：解析、审核并入库（与命令行相同的解析）", tags=["审核"])
-async def upload(request: Request, files: list[UploadFile] = File(..., description="报告文件，可多份"),
-                 user: User = Depends(writer())):
-    from starlette.concurrency import run_in_threadpool
-
-    settings = request.app.state.settings
+async def upload(request: Request, corpus: CorpusDep, lock: WriteLockDep, settings: SettingsDep,
+                 files: list[UploadFile] = File(..., description="报告文件，可多份"), user: User = Depends(writer())):
     if len(files) > settings.max_files:
         raise HTTPProblem(413, f"一次最多上传 {settings.max_files} 个文件")
     results = []
@@ -101,7 +100,7 @@ async def upload(request: Request, files: list[UploadFile] = File(..., descripti
         if problem:
             results.append(_refusal(name, 415, problem))
             continue
-        results.append(await run_in_threadpool(ingest_one, request, name, data))
+        results.append(await run_in_threadpool(ingest_one, corpus, lock, name, data, root_of(request)))
     ok = [r for r in results if r["ok"]]
     status = 200 if ok else results[0]["status"]
     if from_page(request) and ok and len(results) == 1:
@@ -109,20 +108,16 @@ async def upload(request: Request, files: list[UploadFile] = File(..., descripti
     return json_response({"results": results, "added": len(ok), "failed": len(results) - len(ok)}, status)
 
 
-def _import(request: Request, path: Path) -> int:
-    with request.app.state.write_lock:
-        return request.app.state.corpus.import_organs(path)
+def _import(corpus: Corpus, lock: threading.Lock, path: Path) -> int:
+    with lock:
+        return corpus.import_organs(path)
 
 
 @router.post("/api/organs/import", summary="导入机关名录（CSV 或 XLSX：名称、别名、省、市、县、类型…）（管理员）", tags=["审核"])
-async def import_registry(request: Request, file: UploadFile = File(..., description="机关名录"),
-                          user: User = Depends(writer("admin"))):
-    from starlette.concurrency import run_in_threadpool
-
-    from ..model import StoreError
-
+async def import_registry(request: Request, corpus: CorpusDep, lock: WriteLockDep, settings: SettingsDep,
+                          file: UploadFile = File(..., description="机关名录"), user: User = Depends(writer("admin"))):
     name = Path(file.filename or "名录.csv").name
-    data = await read_limited(file, request.app.state.settings.max_upload_bytes)
+    data = await read_limited(file, settings.max_upload_bytes)
     if data is None:
         raise HTTPProblem(413, "机关名录文件过大")
     problem = check_type(name, data, REGISTRY_EXTENSIONS)
@@ -132,9 +127,9 @@ async def import_registry(request: Request, file: UploadFile = File(..., descrip
         path = Path(tmp) / f"registry{Path(name).suffix.lower()}"
         path.write_bytes(data)
         try:
-            count = await run_in_threadpool(_import, request, path)
-        except StoreError as exc:
-            raise HTTPProblem(422, f"{name}：{exc.problem}") from None
+            count = await run_in_threadpool(_import, corpus, lock, path)
+        except InvalidInput as exc:  # the temporary path means nothing to the user: name the uploaded file
+            raise InvalidInput(name, f"{name}：{exc.problem}") from None
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/coverage?msg=已导入 {count} 个机关", status_code=303)
     return json_response({"imported": count})

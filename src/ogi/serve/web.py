@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -18,34 +17,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..model import SEVERITY_ZH, Severity
+from ..model import REVIEW_STATUS_ZH, SEVERITY_ZH, Severity
+from .exports import export
+from .session import csrf_token, current_user, remember_csrf, settings_of
 
 HERE = Path(__file__).parent
 ExportFormat = Literal["csv", "xlsx"]
-
-
-@dataclass(slots=True)
-class Settings:
-    """What ``ogi serve`` (or a test) can configure; defaults suit one reviewer on 127.0.0.1."""
-
-    anonymous_read: bool = True  # browsing without signing in; writes always need an account
-    read_only: bool = False  # refuse every write, even from signed-in users (a public mirror)
-    max_upload_mb: float = 20  # one report file
-    max_request_mb: float = 100  # one request (several files)
-    max_files: int = 50
-    secret: str | None = None  # signs the session cookies; default: kept in the database
-    session_hours: float = 12
-    secure_cookies: bool = False  # set behind an HTTPS reverse proxy
-    node_modules: Path | None = None  # where `npm ci` put htmx and echarts; default: the checkout's
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def max_upload_bytes(self) -> int:
-        return int(self.max_upload_mb * 1024 * 1024)
-
-    @property
-    def max_request_bytes(self) -> int:
-        return int(self.max_request_mb * 1024 * 1024)
 
 
 def _number(value) -> str:
@@ -90,7 +67,7 @@ templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=
 templates.filters["num"] = _number
 templates.filters["pct"] = _percent
 templates.filters["severity_zh"] = lambda s: SEVERITY_ZH.get(Severity(s), s) if s in Severity.__members__ else s
-templates.globals["STATUS_ZH"] = {"open": "待审核", "confirmed": "已确认", "dismissed": "已驳回"}
+templates.globals["STATUS_ZH"] = REVIEW_STATUS_ZH
 templates.globals["TEMPLATE_ZH"] = {"2019": "2019版", "2021": "2021版"}
 
 
@@ -112,39 +89,35 @@ def from_page(request: Request) -> bool:
 
 
 def render(request: Request, name: str, data: dict, status_code: int = 200) -> HTMLResponse:
-    from .auth import csrf_token, current_user
-
-    settings: Settings = request.app.state.settings
     user = current_user(request)
     root = root_of(request)
     here = request.url.path[len(root):] if root and request.url.path.startswith(root) else request.url.path
-    context = dict(data, request=request, user=user, settings=settings, root=root, here=here,
+    context = dict(data, request=request, user=user, settings=settings_of(request), root=root, here=here,
                    csrf=csrf_token(request), path=request.url.path, query=request.url.query,
                    vendor=request.app.state.vendor)
     html = templates.get_template(name).render(context)
     response = HTMLResponse(html, status_code=status_code)
-    from .auth import remember_csrf
-
     remember_csrf(request, response)
     return response
 
 
+def _nothing_more() -> dict:
+    return {}
+
+
 def view(router: APIRouter, path: str, data: Callable, template: str, *, name: str, summary: str,
-         extra: Callable[[Request, dict], dict] | None = None, exports: bool = True, tag: str = "浏览") -> None:
-    """Register ``data`` (a FastAPI dependency returning a dict) as page, JSON and export."""
+         extra: Callable[..., dict] = _nothing_more, exports: bool = True, tag: str = "浏览") -> None:
+    """Register ``data`` (a FastAPI dependency returning a dict) as page, JSON and export; ``extra`` (a dependency,
+    usually on ``data`` itself, which FastAPI then computes once) adds what only the page shows."""
 
     def as_json(payload: dict = Depends(data)) -> JSONResponse:
         return json_response(payload)
 
-    def as_html(request: Request, payload: dict = Depends(data)) -> HTMLResponse:
-        if extra is not None:
-            payload = payload | extra(request, payload)
-        return render(request, template, payload)
+    def as_html(request: Request, payload: dict = Depends(data), more: dict = Depends(extra)) -> HTMLResponse:
+        return render(request, template, payload | more)
 
     def as_file(fmt: ExportFormat, table: str | None = Query(None, description="导出哪一张表（CSV 只含一张；默认第一张）"),
                 payload: dict = Depends(data)) -> Response:
-        from .exports import export
-
         return export(payload.get("tables") or {}, fmt, table, name)
 
     api = "/api" + (path if path != "/" else "")

@@ -1,0 +1,225 @@
+"""What every request is served with: the app's settings, corpus and accounts (typed dependencies), the
+signed-in user, CSRF, the role gates, and ``HTTPProblem`` (a refusal app.py shows as a page or as JSON).
+
+A signed cookie (itsdangerous) carries the session and its CSRF token; every form and every htmx/fetch
+write sends the token back. Scripts may instead use HTTP Basic credentials, which browsers never send on
+their own (no challenge is ever issued), so they need no token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..store import Corpus
+from .accounts import ROLE_ZH, ROLES, Accounts
+
+SESSION_COOKIE = "ogi_session"
+CSRF_COOKIE = "ogi_csrf"
+
+
+@dataclass(slots=True)
+class Settings:
+    """What ``ogi serve`` (or a test) can configure; defaults suit one reviewer on 127.0.0.1."""
+
+    anonymous_read: bool = True  # browsing without signing in; writes always need an account
+    read_only: bool = False  # refuse every write, even from signed-in users (a public mirror)
+    max_upload_mb: float = 20  # one report file
+    max_request_mb: float = 100  # one request (several files)
+    max_files: int = 50
+    secret: str | None = None  # signs the session cookies; default: kept in the database
+    session_hours: float = 12
+    secure_cookies: bool = False  # set behind an HTTPS reverse proxy
+    node_modules: Path | None = None  # where `npm ci` put htmx and echarts; default: the checkout's
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_mb * 1024 * 1024)
+
+
+class HTTPProblem(Exception):
+    """A refusal shown as a Chinese page to people and as JSON to scripts (handled in app.py)."""
+
+    def __init__(self, status: int, message: str, login: bool = False):
+        self.status, self.message, self.login = status, message, login
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    name: str
+    role: str
+    csrf: str = ""
+    via: str = "session"  # session (cookie) or basic (script)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def role_zh(self) -> str:
+        return ROLE_ZH.get(self.role, self.role)
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def corpus_of(request: Request) -> Corpus:
+    return request.app.state.corpus
+
+
+def accounts_of(request: Request) -> Accounts:
+    return request.app.state.accounts
+
+
+def write_lock_of(request: Request) -> threading.Lock:
+    """One writer at a time: SQLite serialises writes anyway, and the store resolves organ names read-then-insert."""
+    return request.app.state.write_lock
+
+
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+CorpusDep = Annotated[Corpus, Depends(corpus_of)]
+AccountsDep = Annotated[Accounts, Depends(accounts_of)]
+WriteLockDep = Annotated[threading.Lock, Depends(write_lock_of)]
+
+
+def _signer(request: Request, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret, salt=salt)
+
+
+def _max_age(request: Request) -> int:
+    return int(settings_of(request).session_hours * 3600)
+
+
+def _cookie_path(request: Request) -> str:
+    return (request.scope.get("root_path") or "").rstrip("/") + "/"
+
+
+def _basic(request: Request) -> User | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        name, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    row = accounts_of(request).check(name, password)
+    return User(row["name"], row["role"], via="basic") if row else None
+
+
+def _from_cookie(request: Request) -> User | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        data = _signer(request, "session").loads(cookie, max_age=_max_age(request))
+        role, csrf = data["r"], data["c"]
+        row = accounts_of(request).get(data["u"])
+    except (BadSignature, KeyError, TypeError):
+        return None
+    if row is None or row["role"] != role:  # an account removed or demoted since sign-in
+        return None
+    return User(row["name"], row["role"], csrf=csrf)
+
+
+def current_user(request: Request) -> User | None:
+    """The signed-in user of this request (session cookie or Basic credentials), cached per request."""
+    if "user" not in request.scope.get("state", {}):
+        request.state.user = _basic(request) or _from_cookie(request)
+    return request.state.user
+
+
+def sign_in(request: Request, response: Response, account: dict) -> None:
+    """Start a session for ``account`` (a row of Accounts.check) with a fresh CSRF token."""
+    payload = {"u": account["name"], "r": account["role"], "c": secrets.token_urlsafe(24)}
+    response.set_cookie(SESSION_COOKIE, _signer(request, "session").dumps(payload), max_age=_max_age(request),
+                        httponly=True, samesite="lax", secure=settings_of(request).secure_cookies,
+                        path=_cookie_path(request))
+
+
+def sign_out(request: Request, response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms must send back: the session's, or before sign-in a random one kept in a cookie."""
+    user = current_user(request)
+    if user is not None and user.via == "session":
+        return user.csrf
+    if "csrf" not in request.scope.get("state", {}):
+        token = None
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if cookie:
+            try:
+                token = _signer(request, "csrf").loads(cookie)
+            except BadSignature:
+                token = None
+        request.state.csrf = token or secrets.token_urlsafe(24)
+        request.state.csrf_new = token is None
+    return request.state.csrf
+
+
+def remember_csrf(request: Request, response: Response) -> None:
+    """Keep a token handed out before sign-in in its cookie, so the form that carries it is accepted."""
+    if request.scope.get("state", {}).get("csrf_new"):
+        response.set_cookie(CSRF_COOKIE, _signer(request, "csrf").dumps(request.state.csrf), httponly=True,
+                            samesite="lax", secure=settings_of(request).secure_cookies, path=_cookie_path(request))
+
+
+async def _sent_token(request: Request) -> str:
+    token = request.headers.get("x-csrf-token")
+    if token:
+        return token
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        return str(form.get("csrf_token") or "")
+    return ""
+
+
+async def check_csrf(request: Request) -> None:
+    user = current_user(request)
+    if user is not None and user.via == "basic":
+        return
+    if not hmac.compare_digest(await _sent_token(request), csrf_token(request)):
+        raise HTTPProblem(403, "请求缺少有效的 CSRF 令牌，请刷新页面后重试")
+
+
+def reader(request: Request) -> User | None:
+    """Gate for every page and read endpoint: anonymous browsing unless the app is private."""
+    user = current_user(request)
+    if user is None and not settings_of(request).anonymous_read:
+        raise HTTPProblem(401, "请先登录", login=True)
+    return user
+
+
+def writer(role: str = "reviewer"):
+    """Gate for a write: signed in, with the role, not a read-only app, and a valid CSRF token."""
+
+    async def gate(request: Request) -> User:
+        user = current_user(request)
+        if user is None:
+            raise HTTPProblem(401, "修改数据需要先登录", login=True)
+        if settings_of(request).read_only:
+            raise HTTPProblem(403, "本站为只读模式，不能修改数据")
+        if ROLES.index(user.role) < ROLES.index(role):
+            raise HTTPProblem(403, f"需要{ROLE_ZH[role]}权限")
+        await check_csrf(request)
+        return user
+
+    return gate
