@@ -177,7 +177,7 @@ def test_failures_are_recorded_and_cleared(corpus):
 
 
 def test_missing_report_is_a_store_error(corpus):
-    with pytest.raises(NotFound, match="报告不存在"):
+    with pytest.raises(NotFound, match="报告 .* 不存在"):
         corpus.get(999)
 
 

@@ -254,7 +254,7 @@ class Corpus:
         with self.engine.begin() as conn:
             old = rows.load_record(conn, report_id, self._key_of, only_keys={self._keys.get(key, -1)})
             if old is None:
-                raise NotFound(f"report {report_id}", "报告不存在 (no such report)")
+                raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
             cell = old.cells.get(key)
             conn.execute(corrections.insert().values(
                 report_id=report_id, key=key, old_value=None if cell is None else rows.plain(cell.value),
@@ -272,7 +272,7 @@ class Corpus:
             done = conn.execute(findings.update().where(findings.c.id == finding_id).values(
                 status=status, reviewer=who, comment=comment, reviewed=now()))
             if done.rowcount == 0:
-                raise NotFound(f"finding {finding_id}", "审核发现不存在 (no such finding)")
+                raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
 
     def import_organs(self, path: str | os.PathLike) -> int:
         """Apply an organ list (名称, 别名, 省, 市, 县, 类型…); reports of merged spellings move with it."""
@@ -308,8 +308,18 @@ class Corpus:
         with self.engine.connect() as conn:
             record = rows.load_record(conn, report_id, self._key_of)
         if record is None:
-            raise NotFound(f"report {report_id}", "报告不存在 (no such report)")
+            raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
         return record
+
+    def report_file(self, report_id: int) -> dict:
+        """What is known of a report's file: id, organ_id, source, added, size, kind, sha256."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.source, reports.c.added,
+                                         reports.c.size, reports.c.kind, reports.c.sha256)
+                               .where(reports.c.id == report_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
+        return dict(row)
 
     def report_id_of(self, sha256: str) -> int | None:
         with self.engine.connect() as conn:
@@ -355,7 +365,7 @@ class Corpus:
         with self.engine.connect() as conn:
             report_id = conn.execute(sa.select(findings.c.report_id).where(findings.c.id == finding_id)).scalar()
         if report_id is None:
-            raise NotFound(f"finding {finding_id}", "审核发现不存在 (no such finding)")
+            raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
         return report_id
 
     def corrections(self, report_id: int) -> list[dict]:

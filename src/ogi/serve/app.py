@@ -21,9 +21,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..model import InvalidInput, NotFound, OgiError, StoreError
-from ..store import Corpus
+from ..corpus import Corpus
 from . import auth, dashboard, pages, report, upload
-from .accounts import Accounts
+from ..corpus.accounts import Accounts
 from .session import HTTPProblem, Settings
 from .web import HERE, render, root_of, wants_json
 
@@ -137,7 +137,7 @@ def create_app(db: str | os.PathLike | Corpus | None = None, settings: Settings 
                               "X-CSRF-Token 请求头，或 HTTP Basic 认证）。")
     app.state.settings = settings
     app.state.corpus = corpus
-    app.state.accounts = Accounts(corpus.engine)
+    app.state.accounts = corpus.accounts
     app.state.write_lock = threading.Lock()
     app.state.secret = settings.secret or os.environ.get("OGI_SECRET") or app.state.accounts.secret()
     modules = node_modules(settings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from .accounts import ROLE_ZH
+from ..corpus.accounts import ROLE_ZH
 from .session import (
     AccountsDep,
     HTTPProblem,

@@ -7,13 +7,16 @@ Every chart's numbers are also a table of the page, so each chart downloads as C
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from ..corpus import Filters
+from ..corpus.query import LEVEL_ZH
+from ..figures import rate
 from ..rules import RULE_BY_ID
-from . import data as q
 from .session import CorpusDep, User, reader
-from .web import table, view
+from .web import FiltersDep, table, view
 
 router = APIRouter()
 OUTCOMES = (("granted", "予以公开"), ("partial", "部分公开"), ("denied", "不予公开"), ("unable", "无法提供"),
@@ -23,8 +26,8 @@ SEVERITY_COLOR = {"error": "#c62828", "warning": "#f0a30a", "info": "#5b8bd0"}
 BINS = [f"{i * 10}–{i * 10 + 10}%" for i in range(10)] + ["100%"]
 
 
-def _bin(rate: float) -> int:
-    return 10 if rate >= 1 else max(0, int(rate * 10))
+def _bin(share: float) -> int:
+    return 10 if share >= 1 else max(0, int(share * 10))
 
 
 def _chart(title: str, x: list, series: list[dict], *, percent_axis: bool = False, second_axis: str | None = None) -> dict:
@@ -56,18 +59,16 @@ def distributions(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """Per-report 公开率 and 复议/诉讼纠错率, counted in 10% bins (reports with a zero base are left out)."""
     open_bins, review_bins, suit_bins = [0] * 11, [0] * 11, [0] * 11
     for r in rows:
-        if r["total"] and r["granted"] is not None and r["partial"] is not None:
-            open_bins[_bin((r["granted"] + r["partial"]) / r["total"])] += 1
-        if r["review_total"] and r["review_corrected"] is not None:
-            review_bins[_bin(r["review_corrected"] / r["review_total"])] += 1
-        if r["suit_total"] and r["suit_corrected"] is not None:
-            suit_bins[_bin(r["suit_corrected"] / r["suit_total"])] += 1
+        for bins, measure in ((open_bins, "open_rate"), (review_bins, "review_correction"),
+                              (suit_bins, "suit_correction")):
+            if (value := rate(measure, r)) is not None:
+                bins[_bin(value)] += 1
     open_rows = [{"bin": b, "reports": n} for b, n in zip(BINS, open_bins)]
     corr_rows = [{"bin": b, "review": r, "suit": s} for b, r, s in zip(BINS, review_bins, suit_bins)]
     return open_rows, corr_rows
 
 
-def _next_level(f: q.Filters, regions: dict[str, list[str]]) -> str:
+def _next_level(f: Filters, regions: dict[str, list[str]]) -> str:
     chosen = [lvl for lvl in ("province", "city", "county") if getattr(f, lvl)]
     start = ("province", "city", "county").index(chosen[-1]) + 1 if chosen else 0
     for level in ("province", "city", "county")[start:]:
@@ -76,16 +77,15 @@ def _next_level(f: q.Filters, regions: dict[str, list[str]]) -> str:
     return "county"
 
 
-def dashboard_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters), _user: User | None = Depends(reader)) -> dict:
-    f.township = None  # dashboards compare regions down to the county
-    with corpus.engine.connect() as conn:
-        years = q.by_year(conn, f)
-        per_report = q.per_report(conn, f)
-        rules = q.findings_by_rule(conn, f)
-        regions_available = q.region_options(conn, f)
-        level = _next_level(f, regions_available)
-        regions = q.by_region(conn, f, level)
-        options = {"regions": regions_available, "years": q.years(conn)}
+def dashboard_data(corpus: CorpusDep, f: FiltersDep, _user: User | None = Depends(reader)) -> dict:
+    f = replace(f, township=None)  # dashboards compare regions down to the county
+    years = corpus.figures_by_year(f)
+    per_report = corpus.figures_per_report(f)
+    rules = corpus.findings_by_rule(filters=f)
+    regions_available = corpus.region_options(f)
+    level = _next_level(f, regions_available)
+    regions = corpus.by_region(level, f)
+    options = {"regions": regions_available, "years": corpus.years()}
     open_rows, corr_rows = distributions(per_report)
     rule_names = sorted({r["rule"] for r in rules})
     rule_rows = [r | {"title": RULE_BY_ID[r["rule"]].title if r["rule"] in RULE_BY_ID else r["rule"],
@@ -99,7 +99,7 @@ def dashboard_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters), _user: 
         "rules": _chart("审核发现（按规则）", rule_names, [
             _bar(SEVERITY_ZH[s], [by_rule.get((name, s), 0) for name in rule_names], "sev")
             | {"itemStyle": {"color": SEVERITY_COLOR[s]}} for s in SEVERITY_ZH]),
-        "regions": _chart(f"地区比较（按{q.LEVEL_ZH[level]}）", [r["region"] for r in regions], [
+        "regions": _chart(f"地区比较（按{LEVEL_ZH[level]}）", [r["region"] for r in regions], [
             _bar("报告数", [r["reports"] for r in regions]), _bar("办理申请数", [r["handled"] for r in regions]),
             {"name": "公开率", "type": "line", "yAxisIndex": 1,
              "data": [None if r["open_rate"] is None else round(r["open_rate"] * 100, 1) for r in regions]}],
@@ -113,7 +113,7 @@ def dashboard_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters), _user: 
         "correction": table("纠错率分布", [("bin", "纠错率区间"), ("review", "复议纠错率(报告数)"), ("suit", "诉讼纠错率(报告数)")], corr_rows),
         "rules": table("审核发现（按规则）", [("rule", "规则"), ("title", "名称"), ("severity_zh", "级别"), ("findings", "发现数"),
                                        ("reports", "报告数")], rule_rows),
-        "regions": table(f"地区比较（按{q.LEVEL_ZH[level]}）", [("region", "地区"), ("reports", "报告数"), ("handled", "办理申请数"),
+        "regions": table(f"地区比较（按{LEVEL_ZH[level]}）", [("region", "地区"), ("reports", "报告数"), ("handled", "办理申请数"),
                                                          ("open_rate", "公开率"), ("errors", "错误"), ("warnings", "警告")], regions),
     }
     return {"filters": f.params(), "level": level, "charts": charts, "tables": tables, "options": options,
@@ -125,16 +125,15 @@ view(router, "/dashboard", dashboard_data, "dashboard.html", name="dashboard", s
 COVERAGE_ZH = {"missing": "未发布年度报告", "late": "逾期发布", "unknown": "发布日期不明", "on_time": "按时发布"}
 
 
-def coverage_data(request: Request, corpus: CorpusDep, f: q.Filters = Depends(q.filters),
+def coverage_data(request: Request, corpus: CorpusDep, f: FiltersDep,
                   registry: str | None = Query(None, description="1：只看导入的机关名录；0：全部已知机关"),
                   _user: User | None = Depends(reader)) -> dict:
-    with corpus.engine.connect() as conn:
-        years = q.years(conn)
-        year = f.year or (years[0] if years else dt.date.today().year - 1)
-        has_registry = q.has_registry(conn)
-        only = has_registry if registry in (None, "") else registry == "1"
-        rows = q.coverage(conn, year, f, only)
-        regions = q.region_options(conn, f)
+    years = corpus.years()
+    year = f.year if isinstance(f.year, int) else (years[0] if years else dt.date.today().year - 1)
+    has_registry = corpus.has_registry()
+    only = has_registry if registry in (None, "") else registry == "1"
+    rows = corpus.deadlines(year, f, registry_only=only)
+    regions = corpus.region_options(f)
     for r in rows:
         r["state_zh"] = COVERAGE_ZH[r["state"]]
     counts = {k: sum(1 for r in rows if r["state"] == k) for k in COVERAGE_ZH}

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from .. import forms
+from ..corpus import ReportRow
+from ..corpus.query import township_of
+from ..crossyear import narrative, overlap
 from ..model import NotFound, State
 from ..normalise import to_simplified
-from . import data as q
 from .session import CorpusDep, User, reader
-from .web import root_of, table, view
+from .web import FiltersDep, root_of, table, view
 
 router = APIRouter()
 PAGE = 50
@@ -27,18 +30,20 @@ def home(request: Request):
     return RedirectResponse(root_of(request) + "/reports", status_code=307)
 
 
-def reports_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters),
-                 page: int = Query(1, ge=1, le=100000, description="页码"),
-                 order: str = Query("id", description="排序：id（最新）、year、organ、errors"),
+def reports_data(corpus: CorpusDep, f: FiltersDep, page: int = Query(1, ge=1, le=100000, description="页码"),
+                 order: str = Query("-id", description="排序：-id（最新在前）、id、-year、year、organ、errors"),
                  _user: User | None = Depends(reader)) -> dict:
-    with corpus.engine.connect() as conn:
-        total = q.count_reports(conn, f)
-        rows = q.list_reports(conn, f, PAGE, (page - 1) * PAGE, order)
-        options = {"regions": q.region_options(conn, f), "years": q.years(conn), "rules": q.rules_seen(conn)}
-        failures = q.count_failures(conn)
+    total = corpus.count(f)
+    rows = [_report_row(r) for r in corpus.reports(f, limit=PAGE, offset=(page - 1) * PAGE, order=order)]
+    options = {"regions": corpus.region_options(f), "years": corpus.years(), "rules": corpus.rules_seen()}
+    failures = corpus.count_failures()
     return {"filters": f.params(), "total": total, "page": page, "pages": max(1, -(-total // PAGE)),
             "order": order, "reports": rows, "options": options, "failures": failures,
             "tables": {"reports": table("报告列表", REPORT_COLUMNS, rows)}}
+
+
+def _report_row(r: ReportRow) -> dict:
+    return asdict(r) | {"organ": r.organ or r.organ_name}
 
 
 view(router, "/reports", reports_data, "reports.html", name="reports", summary="报告列表（可按年度、地区、机关、格式、规则、级别筛选）")
@@ -53,13 +58,12 @@ def failures_data(corpus: CorpusDep, _user: User | None = Depends(reader)) -> di
 view(router, "/failures", failures_data, "failures.html", name="failures", summary="无法读取的文件及原因")
 
 
-def organs_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters),
-                _user: User | None = Depends(reader)) -> dict:
+def organs_data(corpus: CorpusDep, f: FiltersDep, _user: User | None = Depends(reader)) -> dict:
     """Organ search: full or partial name, simplified or traditional (the query is simplified first)."""
     text = to_simplified((f.organ or f.q or "").strip()) or None
     rows = corpus.organs(q=text, region=f.deepest_region() if not f.township else None, limit=500)
     if f.township:
-        rows = [r for r in rows if q.township_of(r["core"]) == f.township]
+        rows = [r for r in rows if township_of(r["core"]) == f.township]
     return {"q": text or "", "filters": f.params(), "organs": rows, "tables": {"organs": table("机关", [
         ("id", "编号"), ("name", "名称"), ("province", "省"), ("city", "市"), ("county", "县(区)"), ("kind", "类型"),
         ("sector", "领域"), ("imported", "名录导入"), ("reports", "报告数")], rows)}}
@@ -68,14 +72,6 @@ def organs_data(corpus: CorpusDep, f: q.Filters = Depends(q.filters),
 view(router, "/organs", organs_data, "organs.html", name="organs", summary="机关搜索（全称或部分名称，简繁均可）")
 
 _WS = re.compile(r"\s+")
-
-
-def overlap(a: str, b: str) -> float:
-    """Share of the two texts that is the same (difflib ratio over characters, whitespace ignored)."""
-    a, b = _WS.sub("", a), _WS.sub("", b)
-    if not a and not b:
-        return 0.0
-    return round(difflib.SequenceMatcher(None, a, b, autojunk=False).ratio(), 4)
 
 
 def diff_pieces(a: str, b: str, keep: int = 60) -> list[dict]:
@@ -92,11 +88,6 @@ def diff_pieces(a: str, b: str, keep: int = 60) -> list[dict]:
         if op in ("insert", "replace"):
             out.append({"op": "insert", "text": b[j1:j2]})
     return out
-
-
-def _narrative(record) -> str:
-    """Sections 一、五、六: the prose (二–四 are mostly the statutory tables, which repeat by nature)."""
-    return "".join(s.text for s in record.sections if s.number in (1, 5, 6))
 
 
 def _figure_keys(records: list, everything: bool) -> list[str]:
@@ -141,9 +132,9 @@ def organ_data(corpus: CorpusDep, organ_id: int, all: bool = Query(False, descri
             if a is None and b is None:
                 continue
             ta, tb = (a.text if a else ""), (b.text if b else "")
-            sections.append({"number": number, "title": forms.SECTIONS[number - 1].title, "overlap": overlap(ta, tb),
+            sections.append({"number": number, "title": forms.SECTIONS[number - 1].title, "overlap": overlap(tb, ta),
                              "pieces": diff_pieces(ta, tb)})
-        whole = overlap(_narrative(prev), _narrative(cur))
+        whole = overlap(narrative(cur), narrative(prev))
         diffs.append({"from": prev.meta.year, "to": cur.meta.year, "from_id": history[i - 1].id,
                       "to_id": history[i].id, "overlap": whole, "sections": sections})
     rows = [{"key": f["key"], "label": f["label"]} | {f"y{i}": v for i, v in enumerate(f["values"])} for f in figures]

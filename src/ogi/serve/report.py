@@ -8,7 +8,6 @@ import hashlib
 from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -16,9 +15,7 @@ from .. import forms
 from ..model import REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
 from ..read import read
 from ..rules import RULE_BY_ID
-from ..schema import findings as findings_table
-from ..schema import reports
-from ..store import Corpus
+from ..corpus import Corpus
 from . import layout
 from .session import CorpusDep, User, WriteLockDep, reader, writer
 from .web import from_page, json_response, root_of, table, view
@@ -65,16 +62,6 @@ def summary(rows: list) -> dict:
     return {"counts": counts, "headline": headline, "groups": [{"where": k, "items": v} for k, v in groups.items()]}
 
 
-def _report_row(corpus: Corpus, report_id: int) -> dict:
-    with corpus.engine.connect() as conn:
-        row = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.source, reports.c.added,
-                                     reports.c.size, reports.c.kind, reports.c.sha256)
-                           .where(reports.c.id == report_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
-    return dict(row)
-
-
 def _cell_rows(record: Record) -> list[dict]:
     out = []
     for key in forms.keys(record.meta.template or "2021") if record.meta.template else record.cells:
@@ -88,7 +75,7 @@ def _cell_rows(record: Record) -> list[dict]:
 
 def report_data(corpus: CorpusDep, report_id: int = Path(..., description="报告编号"),
                 _user: User | None = Depends(reader)) -> dict:
-    row = _report_row(corpus, report_id)
+    row = corpus.report_file(report_id)
     record = corpus.get(report_id)
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
@@ -195,13 +182,13 @@ view(router, "/reports/{report_id}", report_data, "report.html", name="report", 
 
 @router.get("/api/reports/{report_id}/source", summary="报告原文（按读取器所见：编号的行与原表格）", tags=["报告"])
 def api_source(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)):
-    row = _report_row(corpus, report_id)
+    row = corpus.report_file(report_id)
     return json_response(source_view(corpus, report_id, row["source"]))
 
 
 @router.get("/reports/{report_id}/original", summary="下载原始文件（作为附件，不在浏览器中打开）", tags=["报告"])
 def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)) -> Response:
-    row = _report_row(corpus, report_id)
+    row = corpus.report_file(report_id)
     data = corpus.source(report_id)
     if data is None:
         raise NotFound(f"report {report_id}", "原始文件未保存")
@@ -211,14 +198,6 @@ def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(rea
         "X-Content-Type-Options": "nosniff"})
 
 
-def _finding_report(corpus: Corpus, finding_id: int) -> int:
-    with corpus.engine.connect() as conn:
-        report_id = conn.execute(sa.select(findings_table.c.report_id).where(findings_table.c.id == finding_id)).scalar()
-    if report_id is None:
-        raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
-    return report_id
-
-
 @router.post("/api/findings/{finding_id}/review", summary="审核一条发现：确认(confirmed)、驳回(dismissed)或重新打开(open)，可附意见", tags=["审核"])
 def review(request: Request, corpus: CorpusDep, lock: WriteLockDep, finding_id: int,
            status: str = Form(..., description="confirmed / dismissed / open"),
@@ -226,7 +205,7 @@ def review(request: Request, corpus: CorpusDep, lock: WriteLockDep, finding_id: 
     if status not in REVIEW_STATUS_ZH:
         choices = "、".join(REVIEW_STATUS_ZH)
         raise InvalidInput(f"finding {finding_id}", f"未知的审核状态 {status!r}（可选：{choices}）")
-    report_id = _finding_report(corpus, finding_id)
+    report_id = corpus.finding_report(finding_id)
     with lock:
         corpus.review_finding(finding_id, status, who=user.name, comment=comment.strip() or None)
     if from_page(request):
@@ -240,7 +219,7 @@ def correct(request: Request, corpus: CorpusDep, lock: WriteLockDep, report_id: 
             key: str = Form(..., max_length=60, description="单元格键，如 t3.new.natural"),
             value: str = Form("", max_length=40, description="新值，如 12；留空或“—”表示空白"),
             comment: str = Form("", max_length=2000), user: User = Depends(writer())):
-    _report_row(corpus, report_id)
+    corpus.report_file(report_id)
     record = corpus.get(report_id)
     if key not in forms.keys(record.meta.template or "2021") and key not in record.cells:
         raise InvalidInput(f"report {report_id}", f"单元格 {key} 不属于该报告的格式")

@@ -21,8 +21,8 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..store import Corpus
-from .accounts import ROLE_ZH, ROLES, Accounts
+from ..corpus import Corpus
+from ..corpus.accounts import ROLE_ZH, ROLES, Accounts
 
 SESSION_COOKIE = "ogi_session"
 CSRF_COOKIE = "ogi_csrf"

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ..model import InvalidInput, OgiError
 from ..pipeline import PARSER_VERSION, parse
 from ..read import sniff
-from ..store import Corpus
+from ..corpus import Corpus
 from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, reader, writer
 from .web import from_page, json_response, render, root_of
 

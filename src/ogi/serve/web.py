@@ -11,13 +11,15 @@ import math
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..model import REVIEW_STATUS_ZH, SEVERITY_ZH, Severity
+from ..corpus import Filters
+from ..model import REVIEW_STATUS_ZH, REVIEW_STATUSES, SEVERITY_ZH, Severity
+from ..normalise import to_simplified
 from .exports import export
 from .session import csrf_token, current_user, remember_csrf, settings_of
 
@@ -131,3 +133,35 @@ def view(router: APIRouter, path: str, data: Callable, template: str, *, name: s
 def table(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> dict:
     """A table as pages show it and exports write it: (key, Chinese heading) columns over row dicts."""
     return {"title": title, "columns": [list(c) for c in columns], "rows": rows}
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return to_simplified(text) if text else None
+
+
+def filters(
+    year: str | None = Query(None, description="报告年度，如 2021"),
+    province: str | None = Query(None, description="省"),
+    city: str | None = Query(None, description="市"),
+    county: str | None = Query(None, description="县(区)"),
+    township: str | None = Query(None, description="乡镇(街道)"),
+    organ: str | None = Query(None, description="机关名称（全称或部分，简体或繁体）"),
+    template: str | None = Query(None, description="格式：2019 或 2021"),
+    rule: str | None = Query(None, description="审核规则编号，如 T3-BALANCE"),
+    severity: str | None = Query(None, description="级别：error / warning / info"),
+    status: str | None = Query(None, description="审核状态：open / confirmed / dismissed"),
+    q: str | None = Query(None, description="在机关名、标题和文件名中搜索"),
+) -> Filters:
+    """Query parameters → the corpus's Filters; empty form fields mean "any" (an HTML form sends year= when
+    blank), and values outside their choices are ignored rather than refused."""
+    year_text = (year or "").strip()
+    return Filters(
+        year=int(year_text) if year_text.isdigit() else None, province=_clean(province), city=_clean(city),
+        county=_clean(county), township=_clean(township), organ=_clean(organ),
+        template=template if template in ("2019", "2021") else None, rule=_clean(rule),
+        severity=severity if severity in Severity.__members__ else None,
+        status=status if status in REVIEW_STATUSES else None, q=_clean(q))
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
