@@ -184,7 +184,7 @@ def report_extra(request: Request, data: dict) -> dict:
     for key in set(forms.keys(template)) | set(record.cells):
         views[key] = layout.cell_view(key, record.cells.get(key), flags, latest)
     keys_in_order = [k for k in forms.keys(template)] + [k for k in record.cells if k not in forms.keys(template)]
-    return {"grids": {"t2": layout.table2(template), "t3": layout.table3(record), "t4": layout.table4()},
+    return {"grids": layout.grids(record),
             "views": views, "source": source_view(request, data["report"]["id"], data["meta"]["source"]),
             "key_choices": [(k, forms.label_of(k)) for k in keys_in_order]}
 
