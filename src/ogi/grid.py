@@ -13,6 +13,7 @@ The renderers, the terminal view, the web page and the XLSX export all draw from
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,12 +89,13 @@ def table2(template: Template, cells: Mapping[str, Any], skip_absent: bool = Fal
         rows.append((_head(f"第二十条第{block.item}项", colspan=T2_WIDTH),))
         # The value columns of a block over the form's three: the last one stretches.
         spans = [1] * (len(block.columns) - 1) + [T2_WIDTH - len(block.columns)]
-        rows.append((_head("信息内容"),) + tuple(_head(c.label, colspan=s) for c, s in zip(block.columns, spans, strict=True)))
+        heads = zip(block.columns, spans, strict=True)
+        rows.append((_head("信息内容"), *(_head(c.label, colspan=s) for c, s in heads)))
         for row in block.rows:
             keys = [f"t2.{row.key}.{c.key}" for c in block.columns]
             if skip_absent and not _present(cells, keys):
                 continue
-            rows.append((GridCell(row.label),) + tuple(GridCell(colspan=s, key=k) for k, s in zip(keys, spans, strict=True)))
+            rows.append((GridCell(row.label), *(GridCell(colspan=s, key=k) for k, s in zip(keys, spans, strict=True))))
     return Grid(2, T2_WIDTH, tuple(rows))
 
 
@@ -103,16 +105,17 @@ def table3(template: Template, cells: Mapping[str, Any], skip_absent: bool = Fal
         (_head("自然人", rowspan=2), _head("法人或其他组织", colspan=5), _head("总计", rowspan=2)),
         tuple(_head(c.label) for c in forms.T3_COLUMNS[1:-1]),
     ]
-    official = forms.t3_rows(template, cells)
-    shown = [r for r in official if not skip_absent or _present(cells, forms.T3_ROW_KEYS[r.key])]
-    group_sizes: dict[str, int] = {}
-    for r in shown:
-        if r.group:
-            group_sizes[r.group] = group_sizes.get(r.group, 0) + 1
+    shown = [r for r in forms.t3_rows(template, cells) if not skip_absent or _present(cells, forms.T3_ROW_KEYS[r.key])]
+    return Grid(3, T3_WIDTH, tuple(heads + _t3_body(shown)))
+
+
+def _t3_body(rows: list[forms.Row]) -> list[tuple[GridCell, ...]]:
+    """Table 3's rows, each group cell (三、本年度办理结果, (三)…(六)) on the first row it spans."""
+    group_sizes = Counter(r.group for r in rows if r.group)
     in_results = sum(group_sizes.values())  # every row under 三、本年度办理结果
     seen: set[str] = set()
     body = []
-    for r in shown:
+    for r in rows:
         lead: list[GridCell] = []
         if r.group and RESULTS not in seen:
             lead.append(GridCell(RESULTS, rowspan=in_results))
@@ -122,7 +125,7 @@ def table3(template: Template, cells: Mapping[str, Any], skip_absent: bool = Fal
         span = 3 if not r.group else 2 if r.group == RESULTS else 1
         values = tuple(GridCell(key=k) for k in forms.T3_ROW_KEYS[r.key])
         body.append((*lead, GridCell(r.label, colspan=span), *values))
-    return Grid(3, T3_WIDTH, tuple(heads + body))
+    return body
 
 
 def table4() -> Grid:

@@ -17,7 +17,8 @@ META = (
     ("errors", "错误"), ("warnings", "警告"), ("source", "来源"), ("sha256", "SHA-256"),
 )
 LONG = ("report_id", "organ", "year", "template", "key", "label", "value", "state", "unit", "raw", "origin")
-LONG_ZH = dict(zip(LONG, ("报告编号", "机关", "年度", "格式", "单元格", "名称", "数值", "状态", "单位", "原文", "来源"), strict=True))
+LONG_ZH = dict(zip(LONG, ("报告编号", "机关", "年度", "格式", "单元格", "名称", "数值", "状态", "单位", "原文", "来源"),
+                   strict=True))
 Selection = Iterable[tuple[dict, list[dict]]]
 
 

@@ -23,7 +23,8 @@ from .rows import META
 from .tables import xlsx_cell
 
 _LEAD = (("organ", "机关"), ("province", "省"), ("city", "市"), ("county", "县(区)"), ("year", "年度"))
-_FINDINGS_HEAD = ("报告编号", "机关", "年度", "规则", "规则名称", "级别", "单元格", "应为", "实为", "说明", "审核状态", "审核意见")
+_FINDINGS_HEAD = ("报告编号", "机关", "年度", "规则", "规则名称", "级别", "单元格", "应为", "实为", "说明", "审核状态",
+                  "审核意见")
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
