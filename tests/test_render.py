@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ogi.model import State
+from ogi.model import Cell, State
 from ogi.render.sample import make_record
 from ogi.render.text import LAYOUTS, render_text
 
@@ -246,3 +246,73 @@ def test_blank_cells_render_blank_everywhere():
     values = [c[0] for c in cells_of(page) if c[3] == row[3] and c[4] == row[4]][-7:]
     blanks = [v for v, c in zip(values, COLUMNS, strict=True) if record.cells[f"t3.denied.state_secret.{c}"].state is State.blank]
     assert blanks and set(blanks) == {""}
+
+
+def single_other_row(record):
+    """The record as a 2021 report that writes the 2019 single （六）其他处理 row (spec §4)."""
+    for column in COLUMNS:
+        split = [record.cells.pop(f"t3.other.{part}.{column}") for part in ("no_correction", "no_fee", "misc")]
+        key = f"t3.other.{column}"
+        record.cells[key] = Cell(key=key, value=sum(c.value for c in split), state=State.number)
+    return record
+
+
+def test_one_grid_keeps_a_single_other_row_in_a_2021_report():
+    from rich.console import Console
+
+    from ogi import grid
+    from ogi.render.html import render_html
+    from ogi.serve.layout import grids
+    from ogi.show import table3
+
+    record = single_other_row(record_of("2021"))
+    table = grid.of_record(record)[3]
+    results = next(c for row in table.rows for c in row if c.text == "三、本年度办理结果")
+    assert results.rowspan == T3_RESULT_ROWS["2021"] - 2  # three split rows become one
+    line = next(line for line in grid.lines(table) if line.labels[-1] == "(六)其他处理")
+    assert line.keys == tuple(f"t3.other.{c}" for c in COLUMNS) and line.heads == ("申请人情况",)
+    spans = {c[0]: (c[1], c[2]) for c in cells_of(render_html(record, word_pasted=False).decode())}
+    assert spans["（六）其他处理"] == (1, 2) and "3.其他" not in spans
+    assert any(c.text == "（六）其他处理" and c.colspan == 2 for row in grids(record)["t3"] for c in row)
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    console.print(table3(record))
+    shown = next(x for x in console.file.getvalue().splitlines() if "(六)其他处理" in x)
+    assert [x.strip() for x in shown.split("│")[2:9]] == [str(record.value(f"t3.other.{c}")) for c in COLUMNS]
+
+
+def test_rendered_tables_leave_out_rows_missing_from_the_source():
+    from ogi import grid
+
+    record = record_of("2019")
+    for key in ("t2.fees.prev", "t2.fees.change"):
+        record.cells[key] = Cell(key=key, state=State.missing)
+    labels = {c.text for row in grid.of_record(record, skip_absent=True)[2].rows for c in row}
+    assert "行政事业性收费" not in labels and "行政许可" in labels
+    assert "行政事业性收费" in {c.text for row in grid.of_record(record)[2].rows for c in row}
+
+
+def test_lines_read_the_official_heads():
+    from ogi import grid
+    from ogi.export.xlsx import official_sheets
+
+    t4 = grid.lines(grid.table4())
+    assert [line.heads for line in t4] == [("行政复议",), ("行政诉讼", "未经复议直接起诉"), ("行政诉讼", "复议后起诉")]
+    assert [grid.one_line(c) for c in t4[2].columns] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    assert t4[2].keys == tuple(f"t4.suit_after.{c}" for c in ("upheld", "corrected", "other", "pending", "total"))
+    t2 = grid.lines(grid.tables("2019")[2])
+    assert (t2[2].labels, t2[2].heads) == (("行政许可",), ("第二十条第(五)项",))
+    assert [grid.one_line(c) for c in t2[2].columns] == ["上一年项目数量", "本年增/减", "处理决定数量"]
+    sheets = dict(official_sheets(["2019"]))
+    assert [label for label, _ in sheets["表四"]] == ["行政复议", "行政诉讼·未经复议直接起诉", "行政诉讼·复议后起诉"]
+    t3 = [label for label, _ in sheets["表三(2019版)"]]
+    assert t3[2:5] == ["(一)予以公开", "(二)部分公开", "(三)不予公开 1.属于国家秘密"] and t3[-3] == "(六)其他处理"
+
+
+def test_grid_is_pure_data():
+    import subprocess
+    import sys
+
+    heavy = ("rich", "fastapi", "openpyxl", "docx", "sqlalchemy")
+    code = f"import sys, ogi.grid; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+from decimal import Decimal
 
 import pytest
 
@@ -162,3 +163,53 @@ def test_cli_stats_and_export(filled, tmp_path, db_url):
     assert result.exit_code == 0 and "已导出 8 份报告" in result.stdout
     result = runner.invoke(app, ["organs", "--db", db_url, "--coverage", "2022"])
     assert result.exit_code == 0 and "会宁县" in result.stdout
+
+
+HOSTILE = ("=1+1", "@SUM(A1)", "-2+3", "+3", "\tx", "\rx")
+
+
+def test_tables_neutralise_formulas_and_keep_numbers():
+    import io
+
+    import openpyxl
+
+    from ogi.export.tables import csv_bytes, xlsx_bytes
+
+    header = ["文本", "整数", "小数"]
+    rows = [[text, -5, Decimal("-2.50")] for text in HOSTILE]
+    data = csv_bytes(header, rows)
+    assert data.startswith("\ufeff".encode())
+    parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert parsed[0] == header
+    assert [r[0] for r in parsed[1:]] == ["'" + text for text in HOSTILE]
+    assert all(r[1:] == ["-5", "-2.50"] for r in parsed[1:])
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([("表", header, rows)]))).active
+    for row, text in zip(sheet.iter_rows(min_row=2), HOSTILE, strict=True):
+        assert (row[0].value, row[0].data_type) == (text, "s")  # a string cell: shown as typed, never evaluated
+        assert (row[1].value, row[1].data_type, row[2].value) == (-5, "n", -2.5)
+
+
+def test_exports_neutralise_hostile_organ_names_and_comments(corpus, tmp_path):
+    import openpyxl
+
+    from ogi.export import export
+    from tests.builders import record
+
+    corpus.add(record("=1+1县人民政府", 2021, {"t3.new.natural": -5}), refresh=False)
+    corpus.add(record("-2+3县财政局", 2021), refresh=False)
+    finding = corpus.findings()[0]
+    corpus.review_finding(finding.id, "dismissed", who="审核员", comment="@SUM(A1)")
+    export(corpus, tmp_path / "wide.csv", "csv", "wide")
+    with (tmp_path / "wide.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = {r["organ_name"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"'=1+1县人民政府", "'-2+3县财政局"}
+    assert rows["'=1+1县人民政府"]["t3.new.natural"] == "-5"  # a negative number stays a number
+    export(corpus, tmp_path / "out.xlsx", "xlsx")
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    listing = {c.value: c.data_type for c in book["报告"]["C"][1:]}
+    assert listing == {"=1+1县人民政府": "s", "-2+3县财政局": "s"}
+    t3 = book["表三(2021版)"]
+    new_natural = next(c for c in range(1, t3.max_column + 1) if t3.cell(2, c).value == "自然人")
+    assert sorted(t3.cell(r, new_natural).value for r in (3, 4)) == [-5, 0]
+    reviewed = next(r for r in book["审核发现"].iter_rows(min_row=2) if r[11].value)
+    assert (reviewed[10].value, reviewed[11].value, reviewed[11].data_type) == ("已驳回", "@SUM(A1)", "s")

@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from . import forms
+from . import grid
 from .model import SEVERITY_ZH, Cell, Record, Severity, State
 
 _STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
@@ -34,53 +34,51 @@ def _flagged(record: Record) -> set[str]:
     return {k for f in record.findings if f.severity is Severity.error for k in f.keys}
 
 
+def _values(record: Record, keys: tuple[str, ...], flagged: set[str]) -> list[Text]:
+    return [cell_text(record.cells.get(k), k in flagged) for k in keys]
+
+
 def table2(record: Record) -> Table:
-    template = record.meta.template or "2021"
+    """Table 2 row by row as the grid has it: each block's heads in bold, then its rows."""
     flagged = _flagged(record)
-    width = max(len(b.columns) for b in forms.t2_blocks(template))
+    rows = grid.of_record(record)[2].rows
+    width = max(len(row) for row in rows)
     t = Table(title="二、主动公开政府信息情况", show_header=False, show_lines=False, title_justify="left")
-    for b in forms.t2_blocks(template):
-        t.add_row(Text(f"第二十条第{b.item}项", style="bold"), *[""] * width)
-        t.add_row(Text("信息内容", style="bold"), *[Text(c.label, style="bold") for c in b.columns],
-                  *[""] * (width - len(b.columns)))
-        for r in b.rows:
-            keys = [f"t2.{r.key}.{c.key}" for c in b.columns]
-            t.add_row(r.label, *[cell_text(record.cells.get(k), k in flagged) for k in keys], *[""] * (width - len(keys)))
+    for row in rows:
+        shown = [Text(grid.one_line(c.text), style="bold") if c.header else
+                 cell_text(record.cells.get(c.key), c.key in flagged) if c.key is not None else c.text for c in row]
+        t.add_row(*shown, *[""] * (width - len(row)))
     return t
 
 
 def table3(record: Record) -> Table:
-    template = record.meta.template or "2021"
+    """Table 3 one official row a line; a group (三)…(六) as a bold line over its indented rows."""
     flagged = _flagged(record)
+    lines = grid.lines(grid.of_record(record)[3])
     t = Table(title="三、收到和处理政府信息公开申请情况", title_justify="left", show_lines=False)
-    t.add_column("申请人情况")
-    for c in forms.T3_COLUMNS:
-        t.add_column(c.label, justify="right")
-    rows = list(forms.T3_ROWS[template])
-    if template == "2021" and "t3.other.natural" in record.cells:  # the 2019 single row kept in 2021
-        rows = [r for r in rows if not r.key.startswith("other.")]
-        rows.insert(-2, forms.ROW_OTHER_2019)
-    group = ""
-    for r in rows:
-        label = r.label.split("(区分")[0]
-        if r.group and r.group != group and r.group != "三、本年度办理结果":
-            t.add_row(Text(r.group, style="bold"), *[""] * 7)
-        group = r.group
-        indent = "  " if r.group and r.group != "三、本年度办理结果" else ""
-        t.add_row(indent + label, *[cell_text(record.cells.get(f"t3.{r.key}.{c.key}"), f"t3.{r.key}.{c.key}" in flagged)
-                                    for c in forms.T3_COLUMNS])
+    t.add_column(lines[0].heads[0])
+    for column in lines[0].columns:
+        t.add_column(grid.one_line(column), justify="right")
+    shown_group = ""
+    for line in lines:
+        group = line.labels[1] if len(line.labels) == 3 else ""  # (三)… between 三、本年度办理结果 and the row
+        if group and group != shown_group:
+            t.add_row(Text(group, style="bold"), *[""] * len(line.keys))
+        shown_group = group
+        t.add_row(("  " if group else "") + grid.brief(line.labels[-1]), *_values(record, line.keys, flagged))
     return t
 
 
 def table4(record: Record) -> Table:
+    """Table 4 one line per proceeding (行政复议, and 行政诉讼 of either kind), its five results across."""
     flagged = _flagged(record)
+    lines = grid.lines(grid.of_record(record)[4])
     t = Table(title="四、政府信息公开行政复议、行政诉讼情况", title_justify="left")
     t.add_column("")
-    for c in forms.T4_COLUMNS:
-        t.add_column(c.label, justify="right")
-    for g in forms.T4_GROUPS:
-        t.add_row(g.label, *[cell_text(record.cells.get(f"t4.{g.key}.{c.key}"), f"t4.{g.key}.{c.key}" in flagged)
-                             for c in forms.T4_COLUMNS])
+    for column in lines[0].columns:
+        t.add_column(grid.one_line(column), justify="right")
+    for line in lines:
+        t.add_row("·".join(line.heads), *_values(record, line.keys, flagged))
     return t
 
 

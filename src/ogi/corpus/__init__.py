@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -431,6 +432,15 @@ class Corpus:
     def figures_per_report(self, filters: Filters | None = None) -> list[dict]:
         with self.engine.connect() as conn:
             return query.figures_per_report(conn, filters or Filters())
+
+    def templates_present(self, filters: Filters | None = None, **by) -> list[str]:
+        """The formats of the selected reports, sorted ("2019", "2021")."""
+        with self.engine.connect() as conn:
+            return query.templates_present(conn, _filters(filters, by))
+
+    def reports_with_cells(self, filters: Filters | None = None, **by) -> Iterator[tuple[dict, list[dict]]]:
+        """(report, cells) of each selected report in id order, streamed (an export reads them all)."""
+        return query.reports_with_cells(self.engine, _filters(filters, by))
 
     def totals(self, key: str | list[str], by: tuple[str, ...] = ("year",), filters: Filters | None = None,
                **kw) -> list[dict]:

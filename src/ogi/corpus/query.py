@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
@@ -19,7 +20,8 @@ import sqlalchemy as sa
 from ..figures import FIGURES
 from ..forms import deadline
 from ..normalise import to_simplified
-from .schema import failures, figures, findings, organs, reports
+from .rows import decode_value, plain
+from .schema import ORIGINS, STATES, cell_keys, cells, failures, figures, findings, organs, reports
 
 TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 LEVELS = ("province", "city", "county", "township")
@@ -312,3 +314,48 @@ def figures_per_report(conn: sa.Connection, f: Filters) -> list[dict]:
     stmt = (sa.select(reports.c.id, reports.c.year, *(figures.c[c] for c in FIGURES))
             .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id)).where(*f.conditions()))
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+EXPORT_BATCH = 1000  # reports read at a time for an export: memory stays flat at any corpus size
+_EXPORT_COLUMNS = (
+    reports.c.id.label("report_id"), organs.c.name.label("organ"), reports.c.organ_name, organs.c.province,
+    organs.c.city, organs.c.county, organs.c.kind, reports.c.year, reports.c.template, reports.c.published,
+    reports.c.errors, reports.c.warnings, reports.c.source, reports.c.sha256,
+)
+
+
+def templates_present(conn: sa.Connection, f: Filters) -> list[str]:
+    """The formats of the selected reports, sorted ("2019", "2021")."""
+    stmt = sa.select(reports.c.template).select_from(REPORTS_JOIN).where(*f.conditions()).distinct()
+    return sorted(t for t in conn.execute(stmt).scalars() if t)
+
+
+def reports_with_cells(engine: sa.Engine, f: Filters) -> Iterator[tuple[dict, list[dict]]]:
+    """(report, cells) of each selected report in id order. A report row has ``_EXPORT_COLUMNS``'s names; a
+    cell is {key, value, state, unit, raw, origin} with its value decoded and its raw text filled in."""
+    last = 0
+    with engine.connect() as conn:
+        while batch := _report_batch(conn, last, f):
+            by_report = _cells_of(conn, [r["report_id"] for r in batch])
+            for report in batch:
+                yield report, by_report[report["report_id"]]
+            last = batch[-1]["report_id"]
+
+
+def _report_batch(conn: sa.Connection, after: int, f: Filters) -> list[dict]:
+    stmt = (sa.select(*_EXPORT_COLUMNS).select_from(REPORTS_JOIN)
+            .where(reports.c.id > after, *f.conditions()).order_by(reports.c.id).limit(EXPORT_BATCH))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def _cells_of(conn: sa.Connection, ids: list[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    stmt = (sa.select(cells, cell_keys.c.key).join(cell_keys, cell_keys.c.id == cells.c.key_id)
+            .where(cells.c.report_id.in_(ids)).order_by(cells.c.report_id, cells.c.key_id))
+    for r in conn.execute(stmt):
+        value = decode_value(r.value, r.scale)
+        # A NULL raw text means the source wrote the value plainly (the store's encoding).
+        out[r.report_id].append({"key": r.key, "value": value, "state": STATES[r.state], "unit": r.unit,
+                                 "raw": r.raw if r.raw is not None else (plain(value) or ""),
+                                 "origin": ORIGINS[r.origin]})
+    return out

@@ -10,26 +10,9 @@ from __future__ import annotations
 import random
 from io import BytesIO
 
+from .. import grid as g
 from ..model import Record
-from . import grid as g
-from .text import format_date, stable_seed
-
-
-def place(grid: g.Grid) -> list[tuple[int, int, g.G]]:
-    """(row, column, cell) of every origin cell, skipping grid positions covered by earlier spans."""
-    taken: set[tuple[int, int]] = set()
-    placed = []
-    for r, row in enumerate(grid.rows):
-        col = 0
-        for cell in row:
-            while (r, col) in taken:
-                col += 1
-            placed.append((r, col, cell))
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    taken.add((r + dr, col + dc))
-            col += cell.colspan
-    return placed
+from .text import format_date, paragraphs, sections, stable_seed, value_text
 
 
 def render_docx(record: Record, *, seed: int | None = None) -> bytes:
@@ -51,11 +34,11 @@ def render_docx(record: Record, *, seed: int | None = None) -> bytes:
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run(title)
     run.bold, run.font.size = True, Pt(16)
-    grids = g.tables(record)
-    for section in g.sections(record):
+    grids = g.of_record(record, skip_absent=True)
+    for section in sections(record):
         if section.heading:
             document.add_paragraph().add_run(section.heading.translate(g.FULLWIDTH)).bold = True
-        for text in g.paragraphs(section):
+        for text in paragraphs(section):
             document.add_paragraph(text.translate(g.FULLWIDTH)).paragraph_format.first_line_indent = Pt(21)
         if section.number in grids:
             _table(document, record, grids[section.number], rng)
@@ -76,12 +59,12 @@ def _table(document, record: Record, grid: g.Grid, rng: random.Random) -> None:
     # table.cell() rebuilds the whole cell list on every call; take it once. Origin cells are never
     # covered by an earlier merge (place() skips covered positions), so these handles stay valid.
     cells = table._cells
-    for r, c, cell in place(grid):
+    for r, c, cell in g.place(grid):
         target = cells[r * grid.width + c]
         if cell.rowspan > 1 or cell.colspan > 1:
             target = target.merge(cells[(r + cell.rowspan - 1) * grid.width + c + cell.colspan - 1])
-        if cell.role == "value":
-            text = g.value_text(record.cells.get(cell.key), rng, ("", "", "—", "/"))
+        if cell.key is not None:
+            text = value_text(record.cells.get(cell.key), rng, ("", "", "—", "/"))
         else:
             text = cell.text.translate(g.FULLWIDTH)
         paragraph = target.paragraphs[0]
@@ -91,5 +74,5 @@ def _table(document, record: Record, grid: g.Grid, rng: random.Random) -> None:
             run.font.size = Pt(9)
             if i < len(lines) - 1:
                 run.add_break()  # Word's line break inside a narrow header cell ("商业/企业")
-        if cell.role != "label":
+        if cell.key is not None or cell.header:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -10,11 +10,12 @@ the one an organ would publish with ogi (and the source of the PDF).
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from html import escape
 
+from .. import grid as g
 from ..model import Record
-from . import grid as g
-from .text import format_date, stable_seed
+from .text import format_date, paragraphs, sections, stable_seed, value_text
 
 _CELL_STYLE = "border:solid windowtext 1.0pt;padding:0cm 5.4pt 0cm 5.4pt"
 _SPAN_STYLE = "font-size:10.0pt;font-family:宋体"
@@ -65,8 +66,6 @@ def _date(record: Record, rng: random.Random) -> str:
     return format_date(record.meta.published, rng, rng.choice(("cn", "iso"))) if record.meta.published else ""
 
 
-# -- the clean official version --------------------------------------------------------------
-
 
 def clean_html(record: Record, charset: str = "utf-8", rng: random.Random | None = None) -> str:
     rng = rng or random.Random(stable_seed(record, "clean"))
@@ -82,11 +81,11 @@ def clean_html(record: Record, charset: str = "utf-8", rng: random.Random | None
     if meta.published:
         out.append(f'<p class="meta">索引号：{_e(meta.index_no or "")}　发布机构：{_e(meta.organ or "")}'
                    f"　发文日期：{meta.published.isoformat()}</p>")
-    grids = g.tables(record)
-    for section in g.sections(record):
+    grids = g.of_record(record, skip_absent=True)
+    for section in sections(record):
         if section.heading:
             out.append(f"<h2>{_e(section.heading.translate(g.FULLWIDTH))}</h2>")
-        out += [f"<p>{_e(p.translate(g.FULLWIDTH))}</p>" for p in g.paragraphs(section)]
+        out += [f"<p>{_e(p.translate(g.FULLWIDTH))}</p>" for p in paragraphs(section)]
         if section.number in grids:
             out.append(_clean_table(record, grids[section.number], rng))
     if meta.published:
@@ -101,10 +100,10 @@ def _clean_table(record: Record, grid: g.Grid, rng: random.Random) -> str:
         cells = []
         for c in row:
             attrs = _spans(c)
-            if c.role == "value":
-                text = _e(g.value_text(record.cells.get(c.key), rng, ("",)))
+            if c.key is not None:
+                text = _e(value_text(record.cells.get(c.key), rng, ("",)))
                 cells.append(f"<td{attrs}>{text}</td>")
-            elif c.role == "head":
+            elif c.header:
                 cells.append(f"<th{attrs}>{_e(c.text.translate(g.FULLWIDTH)).replace(chr(10), '<br>')}</th>")
             else:
                 cells.append(f'<td class="label"{attrs}>{_e(c.text.translate(g.FULLWIDTH))}</td>')
@@ -113,11 +112,9 @@ def _clean_table(record: Record, grid: g.Grid, rng: random.Random) -> str:
     return f'<table class="t{grid.number}"><colgroup>{cols}</colgroup>\n' + "\n".join(rows) + "\n</table>"
 
 
-def _spans(c: g.G) -> str:
+def _spans(c: g.GridCell) -> str:
     return (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (f' colspan="{c.colspan}"' if c.colspan > 1 else "")
 
-
-# -- the Word-pasted government page ---------------------------------------------------------
 
 
 def _word_page(record: Record, rng: random.Random, misaligned: bool, charset: str) -> str:
@@ -143,14 +140,14 @@ def _word_page(record: Record, rng: random.Random, misaligned: bool, charset: st
     if meta.published:
         head.append(_xxgk_box(record))
     body = [f'<div class="article"><h1 class="title">{_e(title)}</h1>', '<div class="TRS_Editor" id="zoom">']
-    grids = g.tables(record)
-    for section in g.sections(record):
+    grids = g.of_record(record, skip_absent=True)
+    for section in sections(record):
         if section.heading:
             heading = _e(section.heading.translate(g.FULLWIDTH))
             body.append(
                 f'<p class=MsoNormal style="text-indent:32.0pt"><b><span style="font-family:黑体">{heading}</span></b></p>'
             )
-        body += [_para(p.translate(g.FULLWIDTH)) for p in g.paragraphs(section)]
+        body += [_para(p.translate(g.FULLWIDTH)) for p in paragraphs(section)]
         if section.number in grids:
             body.append(_word_table(record, grids[section.number], rng, misaligned))
     if meta.published:
@@ -184,7 +181,7 @@ def _para(text: str) -> str:
             f'<span style="font-size:16.0pt;font-family:仿宋_GB2312">{_e(text)}</span></p>')
 
 
-def _word_cell(inner: str, c: g.G, width: int) -> str:
+def _word_cell(inner: str, c: g.GridCell, width: int) -> str:
     return (f'<td width={width}{_spans(c)} valign=center style="{_CELL_STYLE}">'
             f'<p class=MsoNormal align=center style="text-align:center"><span style="{_SPAN_STYLE}">{inner}</span></p></td>')
 
@@ -192,13 +189,12 @@ def _word_cell(inner: str, c: g.G, width: int) -> str:
 def _word_table(record: Record, grid: g.Grid, rng: random.Random, misaligned: bool) -> str:
     rows = []
     for row in grid.rows:
-        row = [g.G(c.text, c.rowspan, c.colspan, c.key, c.role) for c in row]
-        if misaligned and any(c.role == "value" for c in row) and rng.random() < 0.5:
-            _misalign(row, rng)
+        if misaligned and any(c.key is not None for c in row) and rng.random() < 0.5:
+            row = _misalign(list(row), rng)
         cells = []
         for c in row:
-            if c.role == "value":
-                text = _e(g.value_text(record.cells.get(c.key), rng, ("\x00",)))
+            if c.key is not None:
+                text = _e(value_text(record.cells.get(c.key), rng, ("\x00",)))
                 inner = rng.choice(_BLANKS) if text == "\x00" else text
             else:
                 parts = c.text.translate(g.FULLWIDTH).split("\n")
@@ -211,14 +207,16 @@ def _word_table(record: Record, grid: g.Grid, rng: random.Random, misaligned: bo
             'style="border-collapse:collapse;border:none">\n' + "\n".join(rows) + "\n</table></div>")
 
 
-def _misalign(row: list[g.G], rng: random.Random) -> None:
-    """Change spans so the row's cells no longer sit under their headers; the order stays (spec §7)."""
-    labels = [c for c in row if c.role != "value"]
-    values = [c for c in row if c.role == "value"]
+def _misalign(row: list[g.GridCell], rng: random.Random) -> list[g.GridCell]:
+    """The row with spans changed so its cells no longer sit under their headers; the order stays (spec §7)."""
+    labels = [i for i, c in enumerate(row) if c.key is None]
+    values = [i for i, c in enumerate(row) if c.key is not None]
     choice = rng.random()
-    if labels and labels[-1].colspan > 1 and choice < 0.35:
-        labels[-1].colspan -= 1  # label narrower than its header: values slide left
+    if labels and row[labels[-1]].colspan > 1 and choice < 0.35:
+        at, change = labels[-1], -1  # label narrower than its header: values slide left
     elif labels and choice < 0.7:
-        labels[-1].colspan += 1  # label wider: values slide right
+        at, change = labels[-1], 1  # label wider: values slide right
     else:
-        rng.choice(values).colspan += 1  # one value stretched over two header columns
+        at, change = rng.choice(values), 1  # one value stretched over two header columns
+    row[at] = replace(row[at], colspan=row[at].colspan + change)
+    return row

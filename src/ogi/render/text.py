@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import zlib
+from decimal import Decimal
 from functools import lru_cache
 
-from ..model import Record
-from . import grid as g
+from .. import forms
+from .. import grid as g
+from ..model import Cell, Record, Section
 
 LAYOUTS = ("pipe", "pipe_cells", "blank_lines", "tabs", "spaces")
 # Blank cells as each layout can show them: an empty cell is only visible between separators.
@@ -85,6 +87,43 @@ def add_pinyin(text: str, rng: random.Random, share: float = 0.9) -> str:
     return "".join(out)
 
 
+def sections(record: Record) -> list[Section]:
+    """The six sections in order; one the record lacks gets its standard heading, so its table is
+    still printed (a parsed record may miss a heading)."""
+    have = {s.number: s for s in record.sections}
+    numerals = "一二三四五六"
+    return [have.get(d.number) or Section(number=d.number, heading=f"{numerals[d.number - 1]}、{d.title}")
+            for d in forms.SECTIONS]
+
+
+def paragraphs(section: Section) -> list[str]:
+    """The prose of a section. In sections 二–四 a parsed record's text also holds the table as read
+    from the source; only sentences are kept there, since the table is printed from the cells."""
+    lines = [p for p in section.text.split("\n") if p.strip()]
+    if section.number in (2, 3, 4):
+        lines = [p for p in lines if p.rstrip().endswith(("。", "；", ";"))]
+    return lines
+
+
+def value_text(cell: Cell | None, rng: random.Random, blanks: tuple[str, ...] = ("", "—", "/")) -> str:
+    """A cell as an organ writes it: "增4"/"减5"/"-10" for changes, "1,234" now and then, units kept."""
+    if cell is None or cell.value is None:
+        return rng.choice(blanks)
+    v = cell.value
+    column = forms.column_of(cell.key)
+    if column.signed and v != 0:
+        if v > 0:
+            return rng.choice((f"增{v}", f"增{v}", str(v), f"+{v}"))
+        return rng.choice((f"减{-v}", str(v)))
+    if isinstance(v, Decimal):
+        text = str(v)
+    elif v >= 10000 and rng.random() < 0.25:
+        text = f"{v:,}"
+    else:
+        text = str(v)
+    return text + (cell.unit or "")
+
+
 def format_date(date: dt.date, rng: random.Random, style: str | None = None) -> str:
     style = style or rng.choice(("iso", "iso", "cn", "cn", "cn_numerals"))
     if style == "iso":
@@ -116,16 +155,15 @@ class _Writer:
     def document(self) -> str:
         lines: list[str] = []
         lines += self.top()
-        for section in g.sections(self.r):
+        for section in sections(self.r):
             if section.heading:
                 lines.append(self.fw(section.heading) if self.rng.random() < 0.9 else "\u2002" + self.fw(section.heading))
-            lines += [self.fw(p) for p in g.paragraphs(section)]
+            lines += [self.fw(p) for p in paragraphs(section)]
             if section.number in (2, 3, 4):
                 lines += self.table(section.number)
         lines += self.bottom()
         return ("\n\n" if self.para_gap else "\n").join(lines) + "\n"
 
-    # -- frame -------------------------------------------------------------------------------
     def top(self) -> list[str]:
         meta, rng = self.r.meta, self.rng
         lines: list[str] = []
@@ -185,18 +223,17 @@ class _Writer:
             lines += [t.format(organ=(meta.organ or "")[:3]) for t in rng.choice(_TAIL)]
         return lines
 
-    # -- tables ------------------------------------------------------------------------------
     def table(self, number: int) -> list[str]:
-        grid = g.tables(self.r)[number]
+        grid = g.of_record(self.r, skip_absent=True)[number]
         rows = [[self.cell(c) for c in row] for row in grid.rows]
         body = getattr(self, f"_{self.layout}")(rows, grid.width)
         if self.layout == "blank_lines":
             return ["\xa0"] + body + ["\xa0"]
         return body
 
-    def cell(self, c: g.G) -> str:
-        if c.role == "value":
-            text = g.value_text(self.r.cells.get(c.key), self.rng, _BLANKS[self.layout])
+    def cell(self, c: g.GridCell) -> str:
+        if c.key is not None:
+            text = value_text(self.r.cells.get(c.key), self.rng, _BLANKS[self.layout])
             if self.wide_digits:
                 text = text.translate(_WIDE_DIGITS)
             if self.layout == "blank_lines" and text != "\xa0" and self.rng.random() < 0.03:

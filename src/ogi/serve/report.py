@@ -166,12 +166,14 @@ def report_extra(corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
             if flags.get(k) != "bad":
                 flags[k] = "bad" if f["severity"] == "error" else "warn"
     latest = {c["key"]: c for c in data["corrections"]}
-    views = {}
     template = record.meta.template or "2021"
-    for key in set(forms.keys(template)) | set(record.cells):
-        views[key] = layout.cell_view(key, record.cells.get(key), flags, latest)
+    grids = layout.grids(record)
+    # Every key the page shows: the format's, the record's, and any the grids draw (another format's （六） row).
+    shown = {c.key for rows in grids.values() for row in rows for c in row if c.key}
+    views = {key: layout.cell_view(key, record.cells.get(key), flags, latest)
+             for key in set(forms.keys(template)) | set(record.cells) | shown}
     keys_in_order = [k for k in forms.keys(template)] + [k for k in record.cells if k not in forms.keys(template)]
-    return {"grids": {"t2": layout.table2(template), "t3": layout.table3(record), "t4": layout.table4()},
+    return {"grids": grids,
             "views": views, "source": source_view(corpus, data["report"]["id"], data["meta"]["source"]),
             "key_choices": [(k, forms.label_of(k)) for k in keys_in_order]}
 
