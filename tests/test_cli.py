@@ -124,3 +124,24 @@ def test_report_commands_do_not_import_the_database_or_web_stack(generated_repor
         assert cells["t4.review.total"] == record.cells["t4.review.total"].value
     if args[0] == "check":
         assert "示例市交通运输局" in output and "2022" in output
+
+
+def test_demo_writes_audits_and_stores_the_samples(tmp_path, monkeypatch):
+    from ogi import Corpus
+    from ogi.cli.demo import ORGANS, seed_files
+    from ogi.render import INJECTABLE
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--folder", "samples", "--count", "3", "--db", "demo.db"])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "samples").iterdir())
+    assert written == [f"000_{ORGANS[0]}_2019_pipe_ok.txt", f"001_{ORGANS[1]}_2020_pipe_cells_ok.txt",
+                       f"002_{ORGANS[2]}_2021_blank_lines_{INJECTABLE[2]}.txt"]
+    total = 3 + len(seed_files(tmp_path))
+    assert f"共 {total} 份" in result.output and f"新增 {total}" in result.output
+    with Corpus("demo.db") as corpus:
+        rows = corpus.reports()
+    assert len(rows) == total
+    by_organ = {r.organ_name: r for r in rows}
+    assert (by_organ[ORGANS[0]].year, by_organ[ORGANS[0]].errors) == (2019, 0)
+    assert by_organ[ORGANS[2]].year == 2021 and by_organ[ORGANS[2]].errors > 0
