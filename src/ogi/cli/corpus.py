@@ -41,7 +41,9 @@ def opened(db: str | None) -> Iterator[Corpus]:
 
 
 def _filters(year, region, organ, template, kind) -> dict:
-    return {k: v for k, v in dict(year=year or None, region=region, organ=organ, template=template, kind=kind).items() if v}
+    """The filters the user gave, as keywords for the corpus's queries."""
+    given = dict(year=year or None, region=region, organ=organ, template=template, kind=kind)
+    return {k: v for k, v in given.items() if v}
 
 
 @app.command()
@@ -143,7 +145,9 @@ def export_command(
     output: str = typer.Argument(..., help="导出文件路径"),
     db: str | None = _DB,
     fmt: str | None = typer.Option(None, "--format", "-f", help="csv、xlsx 或 parquet（默认按文件扩展名）"),
-    form: str = typer.Option("wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"),
+    form: str = typer.Option(
+        "wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"
+    ),
     year: list[int] = _YEAR, region: str | None = _REGION, organ: str | None = _ORGAN,
     template: str | None = _TEMPLATE, kind: str | None = _KIND,
 ) -> None:
@@ -161,7 +165,9 @@ def export_command(
 @app.command("organs")
 def organs_command(
     db: str | None = _DB,
-    import_file: str | None = typer.Option(None, "--import", help="导入机关名录（CSV/XLSX：名称、别名、省、市、县、类型…）"),
+    import_file: str | None = typer.Option(
+        None, "--import", help="导入机关名录（CSV/XLSX：名称、别名、省、市、县、类型…）"
+    ),
     q: str | None = typer.Option(None, "--q", help="按名称查找"),
     region: str | None = _REGION,
     coverage: int | None = typer.Option(None, "--coverage", help="某年度各地区报告覆盖情况"),

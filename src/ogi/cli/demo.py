@@ -100,7 +100,8 @@ def audit_samples(paths: list[Path]) -> None:
         rules.update(f.rule for f in errors + warnings)
         first = errors or warnings
         table.add_row(path.name[:34], record.meta.organ or "—", str(record.meta.year or "—"),
-                      record.meta.template or "—", str(len(errors)) if errors else "", str(len(warnings)) if warnings else "",
+                      record.meta.template or "—", str(len(errors)) if errors else "",
+                      str(len(warnings)) if warnings else "",
                       f"{first[0].rule}: {first[0].message[:40]}" if first else "[green]无[/green]")
     console.print(table)
     clean = sum(1 for r in records if not any(f.severity is Severity.error for f in r.findings))

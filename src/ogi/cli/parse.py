@@ -109,7 +109,9 @@ def check_command(
 
 
 @app.command("schema")
-def schema_command(output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）")) -> None:
+def schema_command(
+    output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）"),
+) -> None:
     """输出规范化记录（Record）的 JSON Schema，供其他系统对接。"""
     text = json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=1) + "\n"
     if output is None:

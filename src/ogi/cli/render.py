@@ -71,7 +71,9 @@ def _load(source: str) -> Record:
     return record_from_contract(data, name)
 
 
-def _sample(seed: int, template: str | None, year: int | None, organ: str | None, blanks: float, rule: str | None) -> Record:
+def _sample(
+    seed: int, template: str | None, year: int | None, organ: str | None, blanks: float, rule: str | None
+) -> Record:
     from ..render.sample import INJECTABLE, inject, make_record, random_organ, template_for  # see render_command
 
     rng = random.Random(seed)

@@ -27,7 +27,9 @@ def serve_command(
     private: bool = typer.Option(False, "--private", help="浏览也需要登录（默认任何人可只读浏览）"),
     read_only: bool = typer.Option(False, "--read-only", help="只读：不接受任何修改（上传、审核、更正）"),
     max_upload_mb: float = typer.Option(20, "--max-upload-mb", help="单个上传文件的大小上限（MB）"),
-    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="只通过 HTTPS 发送登录 Cookie（反向代理提供 HTTPS 时）"),
+    secure_cookies: bool = typer.Option(
+        False, "--secure-cookies", help="只通过 HTTPS 发送登录 Cookie（反向代理提供 HTTPS 时）"
+    ),
 ) -> None:
     """启动网页界面和 HTTP 接口（接口文档在 /docs）。"""
     # FastAPI, uvicorn and the corpus: only when this command runs
