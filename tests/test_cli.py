@@ -1,16 +1,25 @@
 """The command line as a user meets it: JSON and CSV output contract (spec §8), check's summary and
-exit status, standard input, and bad files that do not stop the run."""
+exit status, standard input, bad files that do not stop the run, and a start-up free of the database."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import ogi
 from ogi import forms
 from ogi.cli import app
+from ogi.render.sample import make_record
+from ogi.render.text import render_text
 
 from .conftest import seed_path
 
@@ -72,3 +81,67 @@ def test_every_command_has_help():
     for command in ("parse", "check", "schema", "rules"):
         assert command in result.output
         assert runner.invoke(app, [command, "--help"]).exit_code == 0
+
+
+RUN_AND_LIST_HEAVY_MODULES = """
+import runpy, sys
+sys.argv = ["ogi", *sys.argv[1:]]
+try:
+    runpy.run_module("ogi", run_name="__main__")
+except SystemExit as exit:
+    code = exit.code
+heavy = [m for m in ("sqlalchemy", "fastapi", "openpyxl", "uvicorn") if m in sys.modules]
+print("HEAVY", code, *heavy)
+"""
+
+
+def run_ogi(*args: str) -> tuple[str, int, list[str]]:
+    """``python -m ogi ARGS`` in a fresh interpreter: its stdout, exit status and the heavy modules it imported."""
+    env = dict(os.environ, PYTHONPATH=str(Path(ogi.__file__).resolve().parents[1]))
+    done = subprocess.run([sys.executable, "-c", RUN_AND_LIST_HEAVY_MODULES, *args], capture_output=True,
+                          text=True, encoding="utf-8", env=env, timeout=120)
+    output, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    _, code, *heavy = last.split(" ")
+    return output, int(code), heavy
+
+
+@pytest.fixture(scope="module")
+def generated_report(tmp_path_factory) -> tuple[Path, object]:
+    record = make_record(random.Random(11), "2021", 2022, "示例市交通运输局")
+    path = tmp_path_factory.mktemp("startup") / "report.txt"
+    path.write_text(render_text(record, "tabs"), encoding="utf-8")
+    return path, record
+
+
+@pytest.mark.parametrize("args", [("parse",), ("parse", "--format", "csv"), ("check",), ("rules",), ("schema",)])
+def test_report_commands_do_not_import_the_database_or_web_stack(generated_report, args):
+    path, record = generated_report
+    output, code, heavy = run_ogi(*args, *([str(path)] if args[0] in ("parse", "check") else []))
+    assert heavy == [] and code == 0
+    if args == ("parse",):
+        cells = json.loads(output)["cells"]
+        assert cells["t3.new.total"] == record.cells["t3.new.total"].value
+        assert cells["t4.review.total"] == record.cells["t4.review.total"].value
+    if args[0] == "check":
+        assert "示例市交通运输局" in output and "2022" in output
+
+
+def test_demo_writes_audits_and_stores_the_samples(tmp_path, monkeypatch):
+    from ogi import Corpus
+    from ogi.cli.demo import ORGANS, seed_files
+    from ogi.render import INJECTABLE
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--folder", "samples", "--count", "3", "--db", "demo.db"])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "samples").iterdir())
+    assert written == [f"000_{ORGANS[0]}_2019_pipe_ok.txt", f"001_{ORGANS[1]}_2020_pipe_cells_ok.txt",
+                       f"002_{ORGANS[2]}_2021_blank_lines_{INJECTABLE[2]}.txt"]
+    total = 3 + len(seed_files(tmp_path))
+    assert f"共 {total} 份" in result.output and f"新增 {total}" in result.output
+    with Corpus("demo.db") as corpus:
+        rows = corpus.reports()
+    assert len(rows) == total
+    by_organ = {r.organ_name: r for r in rows}
+    assert (by_organ[ORGANS[0]].year, by_organ[ORGANS[0]].errors) == (2019, 0)
+    assert by_organ[ORGANS[2]].year == 2021 and by_organ[ORGANS[2]].errors > 0

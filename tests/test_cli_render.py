@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
 from typer.testing import CliRunner
 
 from ogi.cli import app
 from ogi.pipeline import parse
+from ogi.render import RENDERERS
 from ogi.render.sample import make_record
 from ogi.render.text import render_text
 
@@ -53,7 +55,8 @@ def test_parsed_json_renders_back_to_the_same_cells(tmp_path):
         assert result.exit_code == 0, result.output
         back = parse(str(tmp_path / name), name)
         assert same_cells(record, back) == [], to
-        assert (back.meta.organ, back.meta.year, back.meta.published) == (record.meta.organ, 2020, record.meta.published)
+        expected_meta = (record.meta.organ, 2020, record.meta.published)
+        assert (back.meta.organ, back.meta.year, back.meta.published) == expected_meta
     # the parsed sections 二–四 also hold the source's table text: printed once, from the cells
     assert (tmp_path / "out.txt").read_text(encoding="utf-8").count("本年新收政府信息公开申请数量") == 1
 
@@ -85,3 +88,17 @@ def test_bad_input_gives_one_clear_line(tmp_path):
     assert runner.invoke(app, ["render"]).exit_code == 2
     for bad in (missing, result):
         assert "Traceback" not in bad.output
+
+
+SIGNATURES = {"text": "政府信息公开工作年度报告".encode(), "html": b"<html", "docx": b"PK\x03\x04", "pdf": b"%PDF",
+              "scan": b"%PDF"}
+
+
+@pytest.mark.parametrize("to", sorted(RENDERERS))
+def test_every_renderer_in_the_table_writes_its_format(tmp_path, to):
+    out = tmp_path / f"r.{to}"
+    result = runner.invoke(app, ["render", "--sample", "--seed", "6", "--to", to, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert SIGNATURES[to] in out.read_bytes()[:4000]
+    if RENDERERS[to].binary:  # a binary format is never written to the terminal
+        assert runner.invoke(app, ["render", "--sample", "--seed", "6", "--to", to]).exit_code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ogi import forms
-from ogi.cli import rules_markdown
+from ogi.cli.parse import rules_markdown
 from ogi.model import Record
 from ogi.rules import IDENTITIES, RULES
 

@@ -1,26 +1,29 @@
-"""``ogi ingest | stats | export | organs``: the corpus commands, each one library call plus printing (issue #4).
+"""``ogi ingest | stats | export | organs``: the corpus commands, each one library call plus printing.
 
 The database is ``--db`` (a path for SQLite, or a URL such as postgresql://user:pw@127.0.0.1/ogi), else
-$OGI_DB, else ./ogi.db.
+$OGI_DB, else ./ogi.db. The corpus modules are imported inside the commands: they pull in SQLAlchemy
+(about 0.3 s), which ``ogi parse`` and ``ogi check`` must not pay for.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from . import stats as figures
-from .cli import app, console, errors
-from .model import SEVERITY_ZH, OgiError, Severity
-from .rules import RULE_BY_ID
-from .store import Corpus
+from ..figures import MEASURE
+from ..model import SEVERITY_ZH, Severity
+from ..rules import RULE_BY_ID
+from .app import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREADABLE, app, console, errors, exit_on_error, print_csv
 
-EXIT_FAILED = 2
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
 _DB = typer.Option(None, "--db", envvar="OGI_DB", help="语料库：SQLite 文件路径或数据库 URL（默认 ./ogi.db）")
 _YEAR = typer.Option(None, "--year", help="年度（可多次指定）")
 _REGION = typer.Option(None, "--region", help="地区：省、市或县（区）名称")
@@ -29,16 +32,19 @@ _TEMPLATE = typer.Option(None, "--template", help="报告格式：2019 或 2021"
 _KIND = typer.Option(None, "--kind", help="机关类型，如 政府部门、人民政府、乡镇街道")
 
 
-def _open(db: str | None) -> Corpus:
-    try:
-        return Corpus(db)
-    except OgiError as exc:
-        errors.print(f"[red]{exc}[/red]")
-        raise typer.Exit(EXIT_FAILED) from None
+@contextmanager
+def opened(db: str | None) -> Iterator[Corpus]:
+    """The corpus, open for one command; an error opening or using it ends the command with exit status 2."""
+    from ..corpus import Corpus  # SQLAlchemy: only when a corpus command runs
+
+    with exit_on_error(), Corpus(db) as corpus:
+        yield corpus
 
 
 def _filters(year, region, organ, template, kind) -> dict:
-    return {k: v for k, v in dict(year=year or None, region=region, organ=organ, template=template, kind=kind).items() if v}
+    """The filters the user gave, as keywords for the corpus's queries."""
+    given = dict(year=year or None, region=region, organ=organ, template=template, kind=kind)
+    return {k: v for k, v in given.items() if v}
 
 
 @app.command()
@@ -51,24 +57,21 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
 ) -> None:
     """把报告加入语料库：按内容去重，可中断后续传，失败的文件记录原因后继续。"""
-    from .ingest import ingest as run
+    from ..corpus.ingest import ingest as run  # the corpus: only when this command runs
 
-    with _open(db) as corpus:
+    with opened(db) as corpus:
         try:
             summary = run(corpus, paths, workers=workers, keep_source=keep_source, retry_failed=retry_failed,
                           progress=not quiet and sys.stderr.isatty(), console=errors)
         except KeyboardInterrupt:
             errors.print("已中断：已入库的报告均完整保存，再次运行同一命令即可继续。")
-            raise typer.Exit(130) from None
-        except OgiError as exc:
-            errors.print(f"[red]{exc}[/red]")
-            raise typer.Exit(EXIT_FAILED) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
     console.print(str(summary))
     for source, reason in summary.failures:
         errors.print(f"[red]失败[/red] {source}: {reason}")
     if summary.failed > len(summary.failures):
         errors.print(f"……另有 {summary.failed - len(summary.failures)} 份失败，详见语料库 failures 表")
-    raise typer.Exit(EXIT_FAILED if summary.failed else 0)
+    raise typer.Exit(EXIT_UNREADABLE if summary.failed else EXIT_OK)
 
 
 @app.command("stats")
@@ -85,21 +88,19 @@ def stats_command(
     fmt: str = typer.Option("table", "--format", "-f", help="输出：table、json 或 csv"),
 ) -> None:
     """语料库统计：各单元格合计、派生比率（公开率、纠错率等）、排名、按规则的审核发现。"""
+    from ..corpus import stats  # the rank's label, beside the SQL aggregates (SQLAlchemy)
+
     filters = _filters(year, region, organ, template, kind)
     groups = tuple(b for b in by.split(",") if b) if by else ()
-    with _open(db) as corpus:
-        try:
-            if rank:
-                rows, title = corpus.ranking(rank, top, ascending=ascending, **filters), f"排名：{figures.label(rank)}"
-            elif by_rule:
-                rows, title = corpus.findings_by_rule(by=groups, **filters), "审核发现（按规则）"
-            elif key:
-                rows, title = corpus.totals(key, by=groups, **filters), "合计"
-            else:
-                rows, title = corpus.rates(by=groups, **filters), "申请办理与复议诉讼指标"
-        except OgiError as exc:
-            errors.print(f"[red]{exc}[/red]")
-            raise typer.Exit(EXIT_FAILED) from None
+    with opened(db) as corpus:
+        if rank:
+            rows, title = corpus.ranking(rank, top, ascending=ascending, **filters), f"排名：{stats.label(rank)}"
+        elif by_rule:
+            rows, title = corpus.findings_by_rule(by=groups, **filters), "审核发现（按规则）"
+        elif key:
+            rows, title = corpus.totals(key, by=groups, **filters), "合计"
+        else:
+            rows, title = corpus.rates(by=groups, **filters), "申请办理与复议诉讼指标"
     _print_rows(rows, title, fmt)
 
 
@@ -111,28 +112,30 @@ def _print_rows(rows: list[dict], title: str, fmt: str) -> None:
         return
     columns = list(dict.fromkeys(k for r in rows for k in r))
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows([["" if r.get(c) is None else r.get(c) for c in columns] for r in rows])
-        sys.stdout.write(out.getvalue())
+        print_csv(columns, ([r.get(c) for c in columns] for r in rows))
         return
+    console.print(_figures_table(rows, columns, title) if rows else f"{title}：没有符合条件的报告")
+
+
+def _figures_table(rows: list[dict], columns: list[str], title: str) -> Table:
+    from ..corpus import stats  # column labels and groupings, beside the SQL aggregates (SQLAlchemy)
+
     table = Table(title=title)
     for c in columns:
-        table.add_column(figures.label(c), justify="left" if c in figures.BY or c == "rule" else "right")
+        table.add_column(stats.label(c), justify="left" if c in stats.BY or c == "rule" else "right")
     for r in rows:
-        table.add_row(*(_show(c, r.get(c)) for c in columns))
-    console.print(table if rows else f"{title}：没有符合条件的报告")
+        table.add_row(*(_show(c, r.get(c), MEASURE.get(c)) for c in columns))
+    return table
 
 
-def _show(column: str, value) -> str:
+def _show(column: str, value, measure) -> str:
+    """A figure as the table prints it; a column whose measure is a ratio prints as a percentage."""
     if value is None:
         return "—"
     if column == "severity":
         return SEVERITY_ZH.get(Severity(value), value)
     if column == "rule" and value in RULE_BY_ID:
         return f"{value} {RULE_BY_ID[value].title}"
-    measure = figures.MEASURE.get(column)
     if (measure and measure.over) or (column == "value" and isinstance(value, float) and value <= 1):
         return f"{value:.1%}"
     return str(value)
@@ -143,21 +146,19 @@ def export_command(
     output: str = typer.Argument(..., help="导出文件路径"),
     db: str | None = _DB,
     fmt: str | None = typer.Option(None, "--format", "-f", help="csv、xlsx 或 parquet（默认按文件扩展名）"),
-    form: str = typer.Option("wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"),
+    form: str = typer.Option(
+        "wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"
+    ),
     year: list[int] = _YEAR, region: str | None = _REGION, organ: str | None = _ORGAN,
     template: str | None = _TEMPLATE, kind: str | None = _KIND,
 ) -> None:
     """导出语料库：CSV / Parquet（宽表或长表），或按官方表样分表的 Excel（中文表头）。"""
-    from .export import FORMATS, export
+    from ..export import FORMATS, export  # SQLAlchemy and openpyxl: only when this command runs
 
     suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
     fmt = fmt or (suffix if suffix in FORMATS else "csv")
-    with _open(db) as corpus:
-        try:
-            n = export(corpus, output, fmt, form, **_filters(year, region, organ, template, kind))
-        except OgiError as exc:
-            errors.print(f"[red]{exc}[/red]")
-            raise typer.Exit(EXIT_FAILED) from None
+    with opened(db) as corpus:
+        n = export(corpus, output, fmt, form, **_filters(year, region, organ, template, kind))
     unit = "个单元格" if form == "long" and fmt != "xlsx" else "份报告"
     console.print(f"已导出 {n} {unit} → {output}")
 
@@ -165,26 +166,22 @@ def export_command(
 @app.command("organs")
 def organs_command(
     db: str | None = _DB,
-    import_file: str | None = typer.Option(None, "--import", help="导入机关名录（CSV/XLSX：名称、别名、省、市、县、类型…）"),
+    import_file: str | None = typer.Option(
+        None, "--import", help="导入机关名录（CSV/XLSX：名称、别名、省、市、县、类型…）"
+    ),
     q: str | None = typer.Option(None, "--q", help="按名称查找"),
     region: str | None = _REGION,
     coverage: int | None = typer.Option(None, "--coverage", help="某年度各地区报告覆盖情况"),
     limit: int = typer.Option(50, "--limit", help="最多显示几个机关"),
 ) -> None:
     """机关名录：查看、导入（合并不同写法、更正地区和类型），以及年度报告覆盖情况。"""
-    with _open(db) as corpus:
-        try:
-            if import_file:
-                console.print(f"已导入机关 {corpus.import_organs(import_file)} 个")
-            if coverage:
-                rows = [dict(r, missing="、".join(r["missing"][:5]) + ("…" if len(r["missing"]) > 5 else ""))
-                        for r in corpus.coverage(coverage, region)]
-                _print_cov(rows, coverage)
-                return
-            rows = corpus.organs(q=q, region=region, limit=limit)
-        except OgiError as exc:
-            errors.print(f"[red]{exc}[/red]")
-            raise typer.Exit(EXIT_FAILED) from None
+    with opened(db) as corpus:
+        if import_file:
+            console.print(f"已导入机关 {corpus.import_organs(import_file)} 个")
+        if coverage:
+            _print_coverage(corpus.coverage(coverage, region), coverage)
+            return
+        rows = corpus.organs(q=q, region=region, limit=limit)
     table = Table(title="机关")
     for h in ("编号", "名称", "省", "市", "县(区)", "类型", "领域", "报告数"):
         table.add_column(h)
@@ -194,11 +191,12 @@ def organs_command(
     console.print(table)
 
 
-def _print_cov(rows: list[dict], year: int) -> None:
+def _print_coverage(rows: list[dict], year: int) -> None:
     table = Table(title=f"{year}年度报告覆盖情况")
     for h in ("省", "市", "县(区)", "机关数", "已有报告", "缺报告（部分）"):
         table.add_column(h)
     for r in rows:
+        missing = "、".join(r["missing"][:5]) + ("…" if len(r["missing"]) > 5 else "")
         table.add_row(r["province"] or "", r["city"] or "", r["county"] or "", str(r["organs"]), str(r["reported"]),
-                      r["missing"])
+                      missing)
     console.print(table)

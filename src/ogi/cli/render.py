@@ -1,8 +1,8 @@
-"""``ogi render``: write a record (``ogi parse --format json`` output) or a generated sample as a report.
+"""``ogi render``: a record (``ogi parse --format json`` output) or a generated sample → a report file.
 
-Text (five layouts), Word-pasted or clean HTML, DOCX, PDF or a scanned PDF. A report whose figures
-break a table identity (T3-BALANCE, T3-TOTAL, T3-COLUMNS, T4-TOTAL) is not published unless --force:
-the command lists the broken identities in Chinese and exits with status 1.
+Text (five layouts), Word-pasted or clean HTML, DOCX, PDF or a scanned PDF (``ogi.render.RENDERERS``).
+A report whose figures break a table identity (T3-BALANCE, T3-TOTAL, T3-COLUMNS, T4-TOTAL) is not
+published unless --force: the command lists the broken identities in Chinese and exits with status 1.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from pathlib import Path
 
 import typer
 
-from .audit import audit
-from .cli import EXIT_FINDINGS, EXIT_UNREADABLE, app, errors
-from .model import Cell, Finding, Meta, OgiError, Record, Section, Severity, State
+from ..audit import audit
+from ..model import Cell, Finding, Meta, OgiError, Record, Section, Severity, State
+from .app import EXIT_FINDINGS, EXIT_UNREADABLE, app, errors, report_error
 
 IDENTITY_RULES = ("T3-BALANCE", "T3-TOTAL", "T3-COLUMNS", "T4-TOTAL")
-TARGETS = ("text", "html", "docx", "pdf", "scan")
 
 
 def record_from_contract(data: object, name: str) -> Record:
@@ -54,6 +53,7 @@ def record_from_contract(data: object, name: str) -> Record:
 
 
 def broken_identities(record: Record) -> list[Finding]:
+    """The table identities the record breaks: such a report is not published without --force."""
     return [f for f in audit(record) if f.rule in IDENTITY_RULES and f.severity is Severity.error]
 
 
@@ -71,8 +71,10 @@ def _load(source: str) -> Record:
     return record_from_contract(data, name)
 
 
-def _sample(seed: int, template: str | None, year: int | None, organ: str | None, blanks: float, rule: str | None) -> Record:
-    from .render.sample import INJECTABLE, inject, make_record, random_organ, template_for
+def _sample(
+    seed: int, template: str | None, year: int | None, organ: str | None, blanks: float, rule: str | None
+) -> Record:
+    from ..render.sample import INJECTABLE, inject, make_record, random_organ, template_for  # see render_command
 
     rng = random.Random(seed)
     if template not in (None, "2019", "2021"):
@@ -87,25 +89,6 @@ def _sample(seed: int, template: str | None, year: int | None, organ: str | None
         except ValueError as exc:
             raise OgiError("--inject", str(exc)) from None
     return record
-
-
-def _render(record: Record, to: str, layout: str, traditional: bool, pinyin: bool, word: bool, misaligned: bool,
-            encoding: str, seed: int | None) -> bytes:
-    if to == "text":
-        from .render.text import render_text
-
-        return render_text(record, layout, traditional=traditional, pinyin=pinyin, seed=seed).encode("utf-8")
-    if to == "html":
-        from .render.html import render_html
-
-        return render_html(record, word_pasted=word, misaligned=misaligned, encoding=encoding, seed=seed)
-    if to == "docx":
-        from .render.docx import render_docx
-
-        return render_docx(record, seed=seed)
-    from .render.pdf import render_pdf, render_scan
-
-    return render_pdf(record) if to == "pdf" else render_scan(record)
 
 
 @app.command("render")
@@ -131,31 +114,44 @@ def render_command(
     force: bool = typer.Option(False, "--force", help="表格不满足勾稽关系时仍然生成"),
 ) -> None:
     """把报告记录（或随机样例）生成为文本、HTML、Word、PDF 或扫描件。"""
+    # The renderers (with the sample generator, about 20 ms): only when this command runs, not for `ogi parse`.
+    from ..render import RENDERERS, RenderOptions
+
+    options = RenderOptions(layout=layout, traditional=traditional, pinyin=pinyin, word_pasted=word,
+                            misaligned=misaligned, encoding=encoding, seed=seed)
     try:
-        if to not in TARGETS:
-            raise OgiError("--to", f"不支持的输出 {to}；可选：{'、'.join(TARGETS)}")
+        if to not in RENDERERS:
+            raise OgiError("--to", f"不支持的输出 {to}；可选：{'、'.join(RENDERERS)}")
         if sample == (source is not None):
             raise OgiError("ogi render", "请给出一个记录 JSON 文件，或使用 --sample 生成样例（二者选一）")
-        if to in ("docx", "pdf", "scan") and output is None:
+        if RENDERERS[to].binary and output is None:
             raise OgiError("--output", f"{to} 是二进制格式，请用 -o 指定输出文件")
         if sample:
             sample_seed = seed if seed is not None else random.randrange(2**31)
             record = _sample(sample_seed, template, year, organ, blanks, inject_rule)
         else:
             record = _load(source)
-        broken = broken_identities(record)
-        if broken and not force:
-            errors.print("[red]拒绝生成：表格数据不满足勾稽关系（确需生成请加 --force）：[/red]")
-            for f in broken:
-                errors.print(f"  • [{f.rule}] {f.message}")
-            raise typer.Exit(EXIT_FINDINGS)
-        data = _render(record, to, layout, traditional, pinyin, word, misaligned, encoding, seed)
+        _refuse_broken(record, force)
+        data = RENDERERS[to].write(record, options)
     except OgiError as exc:
-        errors.print(f"[red]✗ {exc.source}[/red]：{exc.problem}")
+        report_error(exc)
         raise typer.Exit(EXIT_UNREADABLE) from None
     except ValueError as exc:  # an unknown layout or encoding
         errors.print(f"[red]✗ 参数错误[/red]：{exc}")
         raise typer.Exit(EXIT_UNREADABLE) from None
+    _write(data, output)
+
+
+def _refuse_broken(record: Record, force: bool) -> None:
+    broken = broken_identities(record)
+    if broken and not force:
+        errors.print("[red]拒绝生成：表格数据不满足勾稽关系（确需生成请加 --force）：[/red]")
+        for f in broken:
+            errors.print(f"  • [{f.rule}] {f.message}")
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _write(data: bytes, output: Path | None) -> None:
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

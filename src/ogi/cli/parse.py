@@ -1,38 +1,32 @@
-"""The ``ogi`` command: a thin face over the library (each command is one library call plus printing).
+"""``ogi parse | check | rules | schema``: report files → records, audits and the rule catalogue, without a database.
 
     ogi parse FILE... [--format json|csv]   the canonical record (spec §8)
     ogi check FILE...                       a Chinese summary per report; exit status 1 = errors found,
                                             2 = a file could not be read, 3 = both
-Other modules add their commands to ``app`` (corpus, render, serve).
+
+None of these imports SQLAlchemy, FastAPI or openpyxl (a test keeps it so): they start fast.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from rich.table import Table
 
-from .model import OgiError, Record, Severity
-from .pipeline import batch_mode, parse
+from ..forms import label_of
+from ..model import SEVERITY_ZH, OgiError, Record, Severity
+from ..pipeline import batch_mode, parse
+from ..rules import RULES
+from ..show import show_record
+from .app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, console, errors, print_csv, report_error
 
-app = typer.Typer(
-    name="ogi",
-    help="政府信息公开工作年度报告：读取、审核、入库、展示与编制 (open-government-information annual reports)",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
-
-EXIT_FINDINGS = 1
-EXIT_UNREADABLE = 2
+CSV_FIELDS = ("source", "sha256", "organ", "year", "template", "key", "label", "value", "state", "unit", "raw",
+              "origin", "line", "page", "table", "row", "col")
+WHERE_FIELDS = ("line", "page", "table", "row", "col")
 
 
 def _inputs(files: list[str]) -> Iterator[tuple[str, str | bytes]]:
@@ -62,8 +56,13 @@ def parse_all(files: list[str]) -> Iterator[tuple[str, Record | OgiError]]:
             yield name, OgiError(name, "文件结构异常，无法解析 (pathological structure)")
 
 
-def _report_error(exc: OgiError) -> None:
-    errors.print(f"[red]✗ {exc.source}[/red]：{exc.problem}")
+def cell_rows(records: list[Record]) -> Iterator[tuple[object, ...]]:
+    """Long form: one row per cell, with its provenance (columns ``CSV_FIELDS``)."""
+    for r in records:
+        for key, cell in r.cells.items():
+            where = [None if cell.where is None else getattr(cell.where, f) for f in WHERE_FIELDS]
+            yield (r.meta.source, r.meta.sha256, r.meta.organ, r.meta.year, r.meta.template, key, label_of(key),
+                   cell.value, cell.state.value, cell.unit, cell.raw, cell.origin.value, *where)
 
 
 @app.command("parse")
@@ -78,7 +77,7 @@ def parse_command(
     records, failed = [], False
     for _, result in parse_all(files):
         if isinstance(result, OgiError):
-            _report_error(result)
+            report_error(result)
             failed = True
         else:
             records.append(result)
@@ -87,31 +86,8 @@ def parse_command(
         out = data[0] if len(data) == 1 and len(files) == 1 and files[0] != "." else data
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
     else:
-        sys.stdout.write(records_to_csv(records))
-    raise typer.Exit(EXIT_UNREADABLE if failed else 0)
-
-
-CSV_FIELDS = ("source", "sha256", "organ", "year", "template", "key", "label", "value", "state", "unit", "raw",
-              "origin", "line", "page", "table", "row", "col")
-
-
-def records_to_csv(records: list[Record]) -> str:
-    """Long form: one row per cell, with its provenance."""
-    from .forms import label_of
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for r in records:
-        for key, cell in r.cells.items():
-            w = cell.where
-            writer.writerow([
-                r.meta.source, r.meta.sha256, r.meta.organ or "", r.meta.year or "", r.meta.template or "", key,
-                label_of(key), "" if cell.value is None else cell.value, cell.state.value, cell.unit or "", cell.raw,
-                cell.origin.value, *(("" if w is None or getattr(w, f) is None else getattr(w, f))
-                                     for f in ("line", "page", "table", "row", "col")),
-            ])
-    return buffer.getvalue()
+        print_csv(CSV_FIELDS, cell_rows(records))
+    raise typer.Exit(EXIT_UNREADABLE if failed else EXIT_OK)
 
 
 @app.command("check")
@@ -120,12 +96,10 @@ def check_command(
     tables: bool = typer.Option(True, "--tables/--no-tables", help="是否按官方格式显示三张统计表"),
 ) -> None:
     """审核报告：逐份显示机关、年度、格式、三张表和审核发现；有错误时退出码为 1，无法读取为 2。"""
-    from .show import show_record
-
-    status = 0
+    status = EXIT_OK
     for _, result in parse_all(files):
         if isinstance(result, OgiError):
-            _report_error(result)
+            report_error(result)
             status |= EXIT_UNREADABLE
             continue
         show_record(console, result, tables=tables)
@@ -135,7 +109,9 @@ def check_command(
 
 
 @app.command("schema")
-def schema_command(output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）")) -> None:
+def schema_command(
+    output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）"),
+) -> None:
     """输出规范化记录（Record）的 JSON Schema，供其他系统对接。"""
     text = json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=1) + "\n"
     if output is None:
@@ -146,9 +122,6 @@ def schema_command(output: Path | None = typer.Option(None, "--output", "-o", he
 
 def rules_markdown() -> str:
     """The rule catalogue as a Markdown table (docs/rules.md is this text; a test keeps it current)."""
-    from .model import SEVERITY_ZH
-    from .rules import RULES
-
     lines = ["# 审核规则 (audit rules)", "", "Generated from `src/ogi/rules.py` by `ogi rules --markdown`.", "",
              "| 规则 | 级别 | 名称 | 检查内容 | title |", "|---|---|---|---|---|"]
     for r in RULES:
@@ -159,38 +132,12 @@ def rules_markdown() -> str:
 @app.command("rules")
 def rules_command(markdown: bool = typer.Option(False, "--markdown", help="以 Markdown 表格输出")) -> None:
     """列出全部审核规则（编号、级别、说明）。"""
-    from rich.table import Table as RichTable
-
-    from .model import SEVERITY_ZH
-    from .rules import RULES
-
     if markdown:
         sys.stdout.write(rules_markdown())
         return
-    table = RichTable(title="审核规则")
+    table = Table(title="审核规则")
     for column in ("规则", "级别", "名称", "检查内容"):
         table.add_column(column)
     for r in RULES:
         table.add_row(r.id, SEVERITY_ZH[r.severity], r.title, r.description)
     console.print(table)
-
-
-@app.command("demo")
-def demo_command(
-    folder: Path = typer.Option(Path("samples"), "--folder", help="样例报告写入的文件夹"),
-    count: int = typer.Option(24, "--count", help="生成的样例报告份数"),
-    db: str | None = typer.Option(None, "--db", envvar="OGI_DB", help="语料库（默认 ./ogi.db）"),
-) -> None:
-    """演示：生成样例报告（并加入 ../shared/seeds 的真实报告），逐份审核并汇总结果。"""
-    from .demo import run
-
-    raise typer.Exit(run(console, folder, db, count))
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
-from . import cli_render  # noqa: E402,F401  registers `ogi render` (src/ogi/render/)
-from . import cli_corpus  # noqa: E402,F401
-from . import cli_serve  # noqa: E402,F401
