@@ -178,6 +178,37 @@ class Record(BaseModel):
     def section(self, number: int) -> Section | None:
         return next((s for s in self.sections if s.number == number), None)
 
+    @classmethod
+    def from_contract(cls, data: object, name: str) -> Record:
+        """The JSON of ``ogi parse --format json`` (spec §8), or a dumped Record, back into a Record."""
+        if isinstance(data, list):
+            if len(data) != 1:
+                raise InvalidInput(name, f"包含 {len(data)} 份记录，请每次渲染一份")
+            data = data[0]
+        if not isinstance(data, dict) or not isinstance(data.get("cells"), dict):
+            raise InvalidInput(name, "不是 ogi parse --format json 输出的报告记录（缺少 cells）")
+        raw_meta = dict(data.get("meta") or {})
+        raw_meta.setdefault("organ", raw_meta.get("agency"))
+        try:
+            meta = Meta.model_validate({k: v for k, v in raw_meta.items() if k in Meta.model_fields})
+            detail = data.get("detail") or {}
+            cells = {}
+            for key, value in data["cells"].items():
+                if isinstance(value, dict):  # a dumped Record: cells are full objects
+                    cells[key] = Cell.validate({**value, "key": key})
+                elif key in detail:
+                    cells[key] = Cell.validate({**detail[key], "key": key})
+                else:
+                    cells[key] = Cell(key=key, value=value, state=State.number if value is not None else State.blank)
+            sections = [Section.model_validate(s) for s in data.get("sections") or []]
+        except ValueError as exc:  # pydantic.ValidationError is a ValueError
+            raise InvalidInput(name, f"记录内容不合规：{exc}") from None
+        if meta.template is None:
+            meta.template = "2021" if "t2.rules.issued" in cells else "2019" if "t2.rules.made" in cells else None
+        if meta.template is None:
+            raise InvalidInput(name, "无法确定报告格式（2019 或 2021 版）")
+        return cls(meta=meta, cells=cells, sections=sections)
+
     def contract(self) -> dict:
         """The command line's JSON output contract (spec §8), with per-cell detail beside it."""
         data = self.model_dump(mode="json", exclude={"problems"})

@@ -15,41 +15,10 @@ from pathlib import Path
 import typer
 
 from ..audit import audit
-from ..model import Cell, Finding, Meta, OgiError, Record, Section, Severity, State
+from ..model import Finding, OgiError, Record, Severity
 from .app import EXIT_FINDINGS, EXIT_UNREADABLE, app, errors, report_error
 
 IDENTITY_RULES = ("T3-BALANCE", "T3-TOTAL", "T3-COLUMNS", "T4-TOTAL")
-
-
-def record_from_contract(data: object, name: str) -> Record:
-    """The JSON of ``ogi parse --format json`` (or a dumped Record) back into a Record."""
-    if isinstance(data, list):
-        if len(data) != 1:
-            raise OgiError(name, f"包含 {len(data)} 份记录，请每次渲染一份")
-        data = data[0]
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), dict):
-        raise OgiError(name, "不是 ogi parse --format json 输出的报告记录（缺少 cells）")
-    raw_meta = dict(data.get("meta") or {})
-    raw_meta.setdefault("organ", raw_meta.get("agency"))
-    try:
-        meta = Meta.model_validate({k: v for k, v in raw_meta.items() if k in Meta.model_fields})
-        detail = data.get("detail") or {}
-        cells = {}
-        for key, value in data["cells"].items():
-            if isinstance(value, dict):  # a dumped Record: cells are full objects
-                cells[key] = Cell.validate({**value, "key": key})
-            elif key in detail:
-                cells[key] = Cell.validate({**detail[key], "key": key})
-            else:
-                cells[key] = Cell(key=key, value=value, state=State.number if value is not None else State.blank)
-        sections = [Section.model_validate(s) for s in data.get("sections") or []]
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise OgiError(name, f"记录内容不合规：{exc}") from None
-    if meta.template is None:
-        meta.template = "2021" if "t2.rules.issued" in cells else "2019" if "t2.rules.made" in cells else None
-    if meta.template is None:
-        raise OgiError(name, "无法确定报告格式（2019 或 2021 版）")
-    return Record(meta=meta, cells=cells, sections=sections)
 
 
 def broken_identities(record: Record) -> list[Finding]:
@@ -68,7 +37,7 @@ def _load(source: str) -> Record:
         raise OgiError(name, f"无法读取：{exc}") from None
     except json.JSONDecodeError as exc:
         raise OgiError(name, f"不是有效的 JSON（第 {exc.lineno} 行）") from None
-    return record_from_contract(data, name)
+    return Record.from_contract(data, name)
 
 
 def _sample(
