@@ -68,11 +68,11 @@ class _Sum:
 
 
 def _mismatch(s: _Sum, a, b) -> Finding:
+    left, right, gap = format_number(a), format_number(b), format_number(abs(a - b))
     return finding(
-        s.rule, list(s.keys),
-        f"{s.where}：{s.left_label} = {format_number(a)}，{s.right_label} = {format_number(b)}，相差 {format_number(abs(a - b))}",
-        expected=format_number(a), found=format_number(b),
-        message_en=f"{s.where}: {' + '.join(s.left)} = {format_number(a)} but {' + '.join(s.right)} = {format_number(b)}",
+        s.rule, list(s.keys), f"{s.where}：{s.left_label} = {left}，{s.right_label} = {right}，相差 {gap}",
+        expected=left, found=right,
+        message_en=f"{s.where}: {' + '.join(s.left)} = {left} but {' + '.join(s.right)} = {right}",
     )
 
 
