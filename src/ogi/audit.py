@@ -161,9 +161,14 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
     return out
 
 
-def _t3_row_keys(record: Record) -> set[str]:
+def _t3_row_keys(record: Record) -> frozenset[str]:
     """The table-3 rows the report has (forms.t3_rows)."""
-    return {r.key for r in forms.t3_rows(record.meta.template or "2021", record.cells)}
+    template = record.meta.template or "2021"
+    rows = forms.t3_rows(template, record.cells)
+    return _OWN_ROW_KEYS[template] if rows is forms.T3_ROWS[template] else frozenset(r.key for r in rows)
+
+
+_OWN_ROW_KEYS = {t: frozenset(r.key for r in forms.T3_ROWS[t]) for t in forms.TEMPLATES}
 
 
 _KEY_SET = {t: frozenset(forms.keys(t)) for t in forms.TEMPLATES}

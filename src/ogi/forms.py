@@ -273,7 +273,8 @@ def t3_rows(template: Template, cells: Mapping[str, Any]) -> tuple[Row, ...]:
 
     The format's own rows, plus any row of the other format's （六） block that the report fills. A 2021
     report that writes the 2019 single （六）其他处理 row and not the split rows keeps the single row in
-    their place; ``cells`` maps keys to cells (anything with a ``state``).
+    their place; ``cells`` maps keys to cells (anything with a ``state``). A report with exactly its
+    format's rows gets ``T3_ROWS[template]`` itself, so callers can keep what they derive from it per format.
     """
     own = T3_ROWS[template]
     extra = [r for r in _OTHER_FORMAT_ROWS[template] if any(k in cells for k in T3_ROW_KEYS[r.key])]

@@ -86,6 +86,9 @@ def _canonical(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_CANONICAL.get(k, k) for k in keys)
 
 
+_ROW_KEYS = {t: tuple(r.key for r in forms.T3_ROWS[t]) for t in forms.TEMPLATES}
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """The identities of one kind of report, and how to judge them all at once when every operand is a number."""
@@ -120,8 +123,11 @@ def _plan(rows: tuple[str, ...], results: tuple[str, ...]) -> _Plan:
 def judge(record: Record, numbers: Mapping[str, int | Decimal]) -> list[Finding]:
     """The identity findings of ``record``, whose readable numbers by key are ``numbers``."""
     template, cells = record.meta.template or "2021", record.cells
-    rows = tuple(r.key for r in forms.t3_rows(template, cells))
-    plan = _plan(rows, forms.t3_result_rows(template, cells))
+    rows = forms.t3_rows(template, cells)
+    if rows is forms.T3_ROWS[template]:  # most reports: the format's own rows, whose plan is known by the format
+        plan = _plan(_ROW_KEYS[template], forms.T3_RESULT_ROWS[template])
+    else:
+        plan = _plan(tuple(r.key for r in rows), forms.t3_result_rows(template, cells))
     try:
         values = plan.operands(numbers)
     except KeyError:
