@@ -1,6 +1,6 @@
 """Instructions per report, counted by valgrind (repeatable whatever else the machine is doing).
 
-    python bench/count_instructions.py [--stage parse|read|normalise|locate|extract|audit] [--small 40] [--large 240]
+    python bench/count_instructions.py [--stage parse|read|normalise|locate|metadata|extract|audit] [--small 40] [--large 240]
 
 Wall-clock figures on a shared VM swing by ±30–50%; callgrind counts instructions, which do not. Two
 runs over the same files, ``small`` and ``large`` reports after the same warm-up, and the difference
@@ -23,20 +23,27 @@ from pathlib import Path
 from ogi.audit import audit
 from ogi.extract import extract
 from ogi.locate import locate
+from ogi.metadata import metadata
 from ogi.normalise import normalise
 from ogi.pipeline import parse
 from ogi.read import read
 files = [Path(p) for p in sys.argv[3:]]
-stages = [read, normalise, locate, extract, audit]
+def extract_located(located):
+    return extract(*located)
+def with_metadata(layout):  # extract takes the layout and its metadata
+    return layout, metadata(layout)
+stages = {"read": read, "normalise": normalise, "locate": locate, "metadata": metadata, "extract": extract_located,
+          "audit": audit}
+making = stages | {"metadata": with_metadata}  # what each stage hands on to the next
 name, n = sys.argv[1], int(sys.argv[2])
 if name in ("parse", "read"):
     inputs, stage = files, {"parse": parse, "read": read}[name]
 else:  # the stage's inputs are made by the stages before it, the same in both runs
-    index = [s.__name__ for s in stages].index(name)
+    order = list(stages)
     inputs = files
-    for before in stages[:index]:
-        inputs = [before(x) for x in inputs]
-    stage = stages[index]
+    for before in order[:order.index(name)]:
+        inputs = [making[before](x) for x in inputs]
+    stage = stages[name]
 for x in inputs[:40]:
     stage(x)  # warm-up: caches filled as in a long batch
 for x in inputs[40:40 + n]:
@@ -58,7 +65,7 @@ def count(stage: str, n: int, files: list[str]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stage", default="parse", choices=["parse", "read", "normalise", "locate", "extract", "audit"])
+    parser.add_argument("--stage", default="parse", choices=["parse", "read", "normalise", "locate", "metadata", "extract", "audit"])
     parser.add_argument("--small", type=int, default=40)
     parser.add_argument("--large", type=int, default=240)
     parser.add_argument("--corpus", type=Path, default=Path("bench/out/text"))

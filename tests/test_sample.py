@@ -32,14 +32,14 @@ def v(record, key) -> int:
 
 def identity_errors(record) -> list[str]:
     t, out = record.meta.template, []
-    results = forms.T3_RESULT_ROWS[t]
+    results = forms.t3_result_rows(t, record.cells)
     for c in COLUMNS:
         handled = v(record, f"t3.new.{c}") + v(record, f"t3.carried_in.{c}")
         if handled != v(record, f"t3.total.{c}") + v(record, f"t3.carried_out.{c}"):
             out.append(f"T3-BALANCE {c}")
         if sum(v(record, f"t3.{r}.{c}") for r in results) != v(record, f"t3.total.{c}"):
             out.append(f"T3-TOTAL {c}")
-    for row in forms.T3_ROWS[t]:
+    for row in forms.t3_rows(t, record.cells):
         if sum(v(record, f"t3.{row.key}.{c}") for c in APPLICANTS) != v(record, f"t3.{row.key}.total"):
             out.append(f"T3-COLUMNS {row.key}")
     for g in ("review", "suit_direct", "suit_after"):

@@ -1,23 +1,22 @@
 """Record → findings: the single-report rules of spec §6, run from the catalogue in ``rules.py``.
 
-Pure: no I/O. An identity with a blank, missing or unreadable operand is not judged (no error); the
-skip is reported once per rule as ``info`` so a reviewer knows what was not checked.
-Cross-year rules live with the corpus (issue #4) and are called through ``audit(record, previous)``.
+Pure: no I/O. ``CHECKS`` maps each check named in the catalogue to its function; the table identities
+are judged by ``identities.py``. Cross-year rules live in ``crossyear.py`` and are called through
+``audit(record, previous)``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from operator import itemgetter, ne
 
+from .crossyear import cross_year
 from . import forms
 from .forms import T3_COLUMNS
+from .identities import format_number as _fmt, judge
 from .model import Finding, Record, Severity, State
-from .rules import IDENTITIES, RULE_BY_ID, finding
+from .rules import RULES, finding
 
 # Looking up an enum member (State.number) goes through the enum's metaclass and costs more than the
 # rest of a per-cell test, so the members tested for every cell are bound once here.
@@ -59,15 +58,10 @@ def audit(record: Record, previous: Record | None = None) -> list[Finding]:
     """All findings for a record: extraction problems already on it, then every rule in order."""
     findings = _dedupe(list(record.problems))
     index = CellIndex(record)
-    for check in CHECKS:
+    for check in _IN_ORDER:
         findings.extend(check(record, index))
     if previous is not None:
-        try:
-            from .crossyear import cross_year  # issue #4; absent in a core-only install
-        except ImportError:  # pragma: no cover
-            cross_year = None
-        if cross_year is not None:
-            findings.extend(cross_year(record, previous))
+        findings.extend(cross_year(record, previous))
     return sorted(findings, key=lambda f: _SEVERITY_ORDER[f.severity.value])
 
 
@@ -84,178 +78,13 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _fmt(x) -> str:
-    return format(x, "f").rstrip("0").rstrip(".") if isinstance(x, Decimal) else str(x)
-
-
-class _Skips:
-    """Collects identities that could not be judged, reported once per rule.
-
-    Per rule, an insertion-ordered dict serves as an ordered set of keys, so adding stays linear."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, dict[str, None]] = {}
-
-    def add(self, rule: str, keys: Iterable[str]) -> None:
-        self.keys.setdefault(rule, {}).update(dict.fromkeys(keys))
-
-    def findings(self) -> list[Finding]:
-        return [
-            finding(rule, list(keys), f"{RULE_BY_ID[rule].title}：因 {len(keys)} 个单元格空白、缺失或无法识别，相关核对未进行",
-                    message_en="identity not checked: blank or missing operands", severity=Severity.info)
-            for rule, keys in self.keys.items()
-        ]
-
-
-@dataclass(frozen=True, slots=True)
-class _Sum:
-    """One identity expanded to cell keys: ``sum(left) == sum(right)``, with the texts of its finding."""
-
-    rule: str
-    left: tuple[str, ...]
-    right: tuple[str, ...]
-    left_label: str
-    right_label: str
-    where: str  # "表三“自然人”列" …
-    only_if_any: tuple[str, ...] = ()  # judged only when one of these cells is present (T3-COLUMNS: a row the report has)
-    # Fetches the values of left + right from a dict in one C call (a tuple: there are always >= 2 operands);
-    # KeyError when one is not a readable number.
-    operands: Callable[[dict], tuple] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "operands", itemgetter(*self.left, *self.right))
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return self.left + self.right
-
-
-def _mismatch(s: _Sum, a, b) -> Finding:
-    return finding(
-        s.rule, list(s.keys),
-        f"{s.where}：{s.left_label} = {_fmt(a)}，{s.right_label} = {_fmt(b)}，相差 {_fmt(abs(a - b))}",
-        expected=_fmt(a), found=_fmt(b),
-        message_en=f"{s.where}: {' + '.join(s.left)} = {_fmt(a)} but {' + '.join(s.right)} = {_fmt(b)}",
-    )
-
-
-# Every canonical key, mapped to the very string object ``forms.keys`` holds. Extraction builds a record's
-# cells from those objects, so a key taken from here finds its cell by identity: the dict lookup never reads
-# the strings, which after extraction are mostly out of the CPU cache. Other records just compare as usual.
-_CANONICAL = {k: k for t in forms.TEMPLATES for k in forms.keys(t)}
-
-
-def _key(text: str) -> str:
-    return _CANONICAL.get(text, text)
-
-
-# Result rows of the other format, which a report may use instead of its own (a single or split （六） row).
-_OTHER_FORMAT_RESULTS = {
-    t: tuple(r for r in forms.T3_RESULT_ROWS["2019" if t == "2021" else "2021"] if r not in forms.T3_RESULT_ROWS[t])
-    for t in forms.TEMPLATES
-}
-
-
-def _t3_results(record: Record) -> tuple[str, ...]:
-    """Result rows (一)…(六) as present: the template's, plus a deviating single/split （六） row."""
-    template = record.meta.template or "2021"
-    cells = record.cells
-    rows = list(forms.T3_RESULT_ROWS[template])
-    for row in _OTHER_FORMAT_RESULTS[template]:
-        if any(k in cells for k in forms.T3_ROW_KEYS[row]):
-            rows.append(row)
-    if template == "2021" and "other" in rows and not _has_row(record, "other.no_correction"):
-        rows = [r for r in rows if not r.startswith("other.")] + ["other"]
-    return tuple(rows)
-
-
-def _has_row(record: Record, row: str) -> bool:
-    cells = record.cells
-    return any((cell := cells.get(k)) is not None and cell.state is not _MISSING for k in forms.T3_ROW_KEYS[row])
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """The identities of one kind of report, and how to judge them all at once when every operand is a number."""
-
-    sums: tuple[_Sum, ...]
-    operands: Callable[[dict], tuple]  # the operands of every identity, side after side, in one C call
-    lefts: tuple[slice, ...]  # where each identity's left side lies among those operands
-    rights: tuple[slice, ...]
-
-
-@lru_cache(maxsize=64)
-def _plan(template: str, results: tuple[str, ...]) -> _Plan:
-    """Every identity of a report with this format and these result rows, in the order they are reported.
-
-    Expanding the key templates and labels is the same for every report of a kind, so it is done once."""
-    plan = []
-    for ident in IDENTITIES:
-        for x in ident.over:
-            name = next((c.label for c in T3_COLUMNS if c.key == x), None) if ident.rule.startswith("T3") else None
-            where = f"表三“{name}”列" if name else f"表四“{next(g.label for g in forms.T4_GROUPS if g.key == x)}”"
-            plan.append(_Sum(ident.rule, tuple(_key(k.format(x=x)) for k in ident.left),
-                             tuple(_key(k.format(x=x)) for k in ident.right), ident.left_label, ident.right_label, where))
-    for c in T3_COLUMNS:
-        plan.append(_Sum("T3-TOTAL", (_key(f"t3.total.{c.key}"),), tuple(_key(f"t3.{r}.{c.key}") for r in results),
-                         "(七)总计", "(一)至(六)之和", f"表三“{c.label}”列"))
-    rows = [r.key for r in forms.T3_ROWS[template]]
-    rows += [r for r in results if r not in rows]
-    for row in rows:
-        applicants = tuple(_key(f"t3.{row}.{a}") for a in forms.T3_APPLICANTS)
-        label = forms.label_of(f"t3.{row}.total").split("·")[1]
-        plan.append(_Sum("T3-COLUMNS", (_key(f"t3.{row}.total"),), applicants, "总计", "六类申请人之和",
-                         f"表三“{label}”行", only_if_any=applicants))
-    keys: list[str] = []
-    lefts, rights = [], []
-    for s in plan:
-        lefts.append(slice(len(keys), len(keys) + len(s.left)))
-        keys += s.left
-        rights.append(slice(len(keys), len(keys) + len(s.right)))
-        keys += s.right
-    return _Plan(tuple(plan), itemgetter(*keys), tuple(lefts), tuple(rights))
-
-
-def check_identities(record: Record, index: CellIndex) -> list[Finding]:
-    plan = _plan(record.meta.template or "2021", _t3_results(record))
-    try:
-        values = plan.operands(index.numbers)
-    except KeyError:
-        return _judge_one_by_one(record, index, plan.sums)
-    # Every operand is a readable number, as in most reports: every identity is judged, and both sides of
-    # all of them are summed in C, slice by slice; Python only looks at the identities that do not hold.
-    left_sums = list(map(sum, map(values.__getitem__, plan.lefts)))
-    right_sums = list(map(sum, map(values.__getitem__, plan.rights)))
-    if not any(map(ne, left_sums, right_sums)):
-        return []
-    return [_mismatch(s, a, b) for s, a, b in zip(plan.sums, left_sums, right_sums) if a != b]
-
-
-def _judge_one_by_one(record: Record, index: CellIndex, sums: tuple[_Sum, ...]) -> list[Finding]:
-    """An identity with an operand that is not a readable number is not judged; the skip is noted."""
-    cells, numbers = record.cells, index.numbers
-    present = cells.keys()
-    out: list[Finding] = []
-    skips = _Skips()
-    for s in sums:
-        if s.only_if_any and present.isdisjoint(s.only_if_any):
-            continue
-        try:
-            values = s.operands(numbers)
-        except KeyError:
-            if operands := [k for k in s.keys if k in cells]:
-                skips.add(s.rule, [k for k in operands if cells[k].state is not _NUMBER])
-            continue
-        split = len(s.left)
-        a, b = sum(values[:split]), sum(values[split:])
-        if a != b:
-            out.append(_mismatch(s, a, b))
-    return out + skips.findings()
-
-
 # Per key: may it be negative (本年增/减), may it have decimals (amounts of money)?
 _SIGNED = frozenset(k for t in forms.TEMPLATES for k in forms.keys(t) if forms.column_of(k).signed)
 _MONEY = frozenset(k for t in forms.TEMPLATES for k in forms.keys(t) if forms.column_of(k).money)
+
+
+def check_identities(record: Record, index: CellIndex) -> list[Finding]:
+    return judge(record, index.numbers)
 
 
 def check_cell_types(record: Record, index: CellIndex) -> list[Finding]:
@@ -324,10 +153,20 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
         out.append(finding("FORMAT-COMPLETE", [], f"表{'一二三四'[extra.table - 1]}有格式外的行或列：“{extra.label}”",
                            found=" | ".join(extra.values), severity=Severity.warning))
     template = record.meta.template
-    if template == "2021" and _has_row(record, "other"):
+    if template == "2021" and "other" in _t3_row_keys(record):
         out.append(finding("FORMAT-COMPLETE", [f"t3.other.{c.key}" for c in T3_COLUMNS],
                            "表三沿用2019版“(六)其他处理”单行，2021版应分为三个子项", severity=Severity.warning))
     return out
+
+
+def _t3_row_keys(record: Record) -> frozenset[str]:
+    """The table-3 rows the report has (forms.t3_rows)."""
+    template = record.meta.template or "2021"
+    rows = forms.t3_rows(template, record.cells)
+    return _OWN_ROW_KEYS[template] if rows is forms.T3_ROWS[template] else frozenset(r.key for r in rows)
+
+
+_OWN_ROW_KEYS = {t: frozenset(r.key for r in forms.T3_ROWS[t]) for t in forms.TEMPLATES}
 
 
 _KEY_SET = {t: frozenset(forms.keys(t)) for t in forms.TEMPLATES}
@@ -346,9 +185,10 @@ def _missing_rows(record: Record, index: CellIndex) -> list[Finding]:
     groups: dict[str, list[str]] = {}
     for key in missing:
         groups.setdefault(key.rsplit(".", 1)[0], []).append(key)
-    if template == "2021" and _has_row(record, "other"):
-        for row in ("t3.other.no_correction", "t3.other.no_fee", "t3.other.misc"):
-            groups.pop(row, None)
+    has = _t3_row_keys(record)
+    for row in forms.T3_ROWS[template]:
+        if row.key not in has:  # a split （六） row a 2021 report replaced by the single one (forms.t3_rows)
+            groups.pop(f"t3.{row.key}", None)
     for table, name in (("t2", "表二"), ("t3", "表三"), ("t4", "表四")):
         rows = {r: ks for r, ks in groups.items() if r.startswith(table + ".")}
         if not rows:
@@ -422,7 +262,7 @@ def _stated_applications(sentence: str) -> int | None:
 _FEES = re.compile(r"信息处理费|处理费|收费")
 
 
-def check_fees(record: Record, index: CellIndex) -> list[Finding]:
+def check_fees_stated(record: Record, index: CellIndex) -> list[Finding]:
     if (record.meta.year or 0) < 2021:
         return []
     section = record.section(6)
@@ -445,12 +285,10 @@ def check_deadline(record: Record, index: CellIndex) -> list[Finding]:
                     expected=f"≤{due.isoformat()}", found=published.isoformat())]
 
 
-CHECKS: tuple[Check, ...] = (
-    check_identities,
-    check_cell_types,
-    check_format_year,
-    check_format_complete,
-    check_text_table,
-    check_fees,
-    check_deadline,
-)
+CHECKS: dict[str, Check] = {
+    check.__name__: check
+    for check in (check_identities, check_cell_types, check_format_year, check_format_complete, check_text_table,
+                  check_fees_stated, check_deadline)
+}
+# The checks of the single-report rules, each once, in the catalogue's order.
+_IN_ORDER: tuple[Check, ...] = tuple(dict.fromkeys(CHECKS[r.check] for r in RULES if r.single_report))

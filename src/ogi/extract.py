@@ -1,4 +1,4 @@
-"""Layout → Record: every cell of tables 2–4 under its canonical key, plus sections and metadata.
+"""Layout + Meta → Record: every cell of tables 2–4 under its canonical key, plus the sections.
 
 Spec §4, §5, §7. Rows are found by their labels (both formats, old and new wording), values are read
 in logical column order after the label, and where a row has too few or too many values the tables'
@@ -14,10 +14,10 @@ from itertools import combinations
 from operator import attrgetter
 
 from . import forms, repair
-from .forms import T3_COLUMNS, T4_COLUMNS, T4_GROUPS, Row as FormRow
+from .forms import T3_COLUMNS, Row as FormRow
 from .locate import Layout
-from .metadata import extract_meta
-from .model import Cell, Extra, Finding, Line, NotAReport, Origin, Record, Section, Severity, State, Token, Where
+from .model import Cell, Extra, Finding, Line, Meta, NotAReport, Origin, Record, Section, Severity, State, Token, Where
+from .rules import IDENTITIES, IDENTITY_BY_RULE
 from .tokens import Row, rows_of
 from .values import is_value_text, parse_value
 
@@ -77,13 +77,13 @@ def match_row(text: str, candidates: str) -> FormRow | None:
     return None
 
 
-def extract(layout: Layout) -> Record:
+def extract(layout: Layout, meta: Meta) -> Record:
+    """The record of a located report whose metadata is ``meta`` (its year picks the format when the
+    layout could not tell)."""
     document = layout.document
-    record = Record()
+    record = Record(meta=meta)
     record.sections = _sections(layout)
-    record.meta = extract_meta(document, layout.template)
-    template = layout.template or forms.template_for(record.meta.year or 0)
-    record.meta.template = layout.template
+    template = layout.template or forms.template_for(meta.year or 0)
     problems: list[Finding] = []
     cells: dict[str, Cell] = {}
     extras: list[Extra] = []
@@ -355,24 +355,28 @@ def _place_detached(body: list[Row], pending, runs, template, cells) -> None:
 
 
 def _table_consistent(trial: dict[str, object], template, cells) -> bool:
-    """Every table-3 identity that can be judged on ``trial`` over ``cells`` holds."""
-    def val(row: str, column: str):
-        key = f"t3.{row}.{column}"
+    """Every table-3 identity that can be judged on ``trial`` over ``cells`` holds (an absent value is unknown)."""
+    def value(key: str):
         if key in trial:
             return trial[key]
         cell = cells.get(key)
         return cell.value if cell is not None else None
 
-    rows = {k.split(".")[1] if k.count(".") == 2 else ".".join(k.split(".")[1:3]) for k in trial}
-    for row in rows:
-        if not _holds([val(row, "total")], [val(row, c) for c in forms.T3_APPLICANTS]):
-            return False
-    for column in [c.key for c in T3_COLUMNS]:
-        if not _holds([val("total", column)], [val(r, column) for r in forms.T3_RESULT_ROWS[template]]):
-            return False
-        if not _holds([val("new", column), val("carried_in", column)], [val("total", column), val("carried_out", column)]):
-            return False
+    rows = {k[3:k.rindex(".")] for k in trial}
+    present = dict(cells) | dict.fromkeys(trial, _PLACED)
+    results = forms.t3_result_rows(template, present)
+    for identity in _T3_IDENTITIES:
+        for x in identity.along(rows):
+            left, right = identity.expand(x, results)
+            if not _holds([value(k) for k in left], [value(k) for k in right]):
+                return False
     return True
+
+
+# A cell a trial places: present for the rule of which table-3 rows a report has (forms.t3_rows).
+_PLACED = Cell("", 0, State.number)
+# Table 3's identities, rows first: a row that does not add up rejects a placement soonest.
+_T3_IDENTITIES = sorted((i for i in IDENTITIES if i.axis.startswith("t3")), key=lambda i: i.axis != "t3.row")
 
 
 def _holds(left, right) -> bool:
@@ -526,6 +530,10 @@ def _trim_blanks(data: list[Token], n: int) -> list[Token]:
     return data
 
 
+# T4-TOTAL for each group, as the keys of both sides (rules.IDENTITIES).
+_T4_SUMS = tuple(IDENTITY_BY_RULE["T4-TOTAL"].expand(g) for g in IDENTITY_BY_RULE["T4-TOTAL"].along())
+
+
 def _place_t4(keys: list[str], data: list[Token], cells) -> bool:
     n, k = len(keys), len(data)
     if k > n or n - k > 2:
@@ -536,11 +544,7 @@ def _place_t4(keys: list[str], data: list[Token], cells) -> bool:
     fits = []
     for positions in combinations(range(n), k):
         trial = {keys[p]: numbers[i] for i, p in enumerate(positions)}
-        ok = all(
-            sum(trial.get(f"t4.{g.key}.{c.key}", 0) for c in T4_COLUMNS[:-1]) == trial.get(f"t4.{g.key}.total", 0)
-            for g in T4_GROUPS
-        )
-        if ok:
+        if all(sum(trial.get(k, 0) for k in left) == sum(trial.get(k, 0) for k in right) for left, right in _T4_SUMS):
             fits.append(positions)
             if len(fits) > 1:
                 return False

@@ -93,7 +93,6 @@ SECTIONS: tuple[SectionDef, ...] = (
     ),
 )
 
-# Table 2 ------------------------------------------------------------------------------------------
 
 _MADE = (
     Column("made", "本年新制作数量", ("新制作", "制作数量")),
@@ -173,7 +172,6 @@ T2_2021: tuple[Block2, ...] = (
     ),
 )
 
-# Table 3 ------------------------------------------------------------------------------------------
 
 T3_COLUMNS: tuple[Column, ...] = (
     Column("natural", "自然人", ("自然人",)),
@@ -234,7 +232,6 @@ T3_RESULT_ROWS = {
     for t, rows in T3_ROWS.items()
 }
 
-# Table 4 ------------------------------------------------------------------------------------------
 
 T4_GROUPS: tuple[Column, ...] = (
     Column("review", "行政复议", ("行政复议",)),
@@ -276,7 +273,8 @@ def t3_rows(template: Template, cells: Mapping[str, Any]) -> tuple[Row, ...]:
 
     The format's own rows, plus any row of the other format's （六） block that the report fills. A 2021
     report that writes the 2019 single （六）其他处理 row and not the split rows keeps the single row in
-    their place; ``cells`` maps keys to cells (anything with a ``state``).
+    their place; ``cells`` maps keys to cells (anything with a ``state``). A report with exactly its
+    format's rows gets ``T3_ROWS[template]`` itself, so callers can keep what they derive from it per format.
     """
     own = T3_ROWS[template]
     extra = [r for r in _OTHER_FORMAT_ROWS[template] if any(k in cells for k in T3_ROW_KEYS[r.key])]

@@ -50,7 +50,6 @@ class Layout:
     headings: list[Heading] = field(default_factory=list)
     template: Template | None = None
     template_evidence: dict[str, int] = field(default_factory=dict)
-    t3_other_single: bool = False  # table 3 has the 2019 single （六）其他处理 row
 
     def section_span(self, number: int) -> tuple[int, int] | None:
         """Block range [start, end) of a section's body, or None when its heading is missing."""
@@ -86,7 +85,7 @@ def locate(document: Document) -> Layout:
             found = _headings_of(blocks, where)
         whole = text if len(where) == len(blocks) else None  # lines only: all the text there is
     layout.headings = _increasing(found)
-    layout.template, layout.template_evidence, layout.t3_other_single = detect_template(document, whole)
+    layout.template, layout.template_evidence = detect_template(document, whole)
     return layout
 
 
@@ -177,19 +176,18 @@ _EVIDENCE = {
 }
 
 
-def detect_template(document: Document, text: str | None = None) -> tuple[Template | None, dict[str, int], bool]:
+def detect_template(document: Document, text: str | None = None) -> tuple[Template | None, dict[str, int]]:
     """Format from the content: table-2 headers and the table-3 row set vote (spec §3). ``text``: all
     the document's texts joined, when the caller has it already."""
     if text is None:
         text = "\n".join(_texts(document))
     score = {t: sum(w in text for w in words) for t, words in _EVIDENCE.items()}  # `in` stops at the first hit
-    single_other = "其他处理" in text and "不补正" not in text and "缴纳费用" not in text
-    if single_other:
+    if "其他处理" in text and "不补正" not in text and "缴纳费用" not in text:  # the 2019 single （六） row
         score["2019"] += 1
     if score["2019"] == score["2021"] == 0:
-        return None, score, single_other
+        return None, score
     template: Template = "2021" if score["2021"] >= score["2019"] else "2019"
-    return template, score, single_other
+    return template, score
 
 
 def _texts(document: Document):

@@ -1,4 +1,4 @@
-"""Document → Meta: organ, year, publication date, 索引号 (issue #2 item 4).
+"""Layout → Meta: organ, year, publication date, 索引号, and the format the layout found (issue #2 item 4).
 
 Sources, strongest first: reader hints (HTML <title>/<meta>), the title line, a metadata block
 (索引号 / 发布机构 / 发文日期, possibly as a pipe table), the statistical-period sentence, the
@@ -11,7 +11,8 @@ import datetime as dt
 import re
 from itertools import chain, islice
 
-from .model import Document, Line, Meta, Table, Template
+from .locate import Layout
+from .model import Document, Line, Meta, Table
 
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _TITLE = re.compile(r"^(?P<organ>.{2,40}?)(?:关于)?(?:(?P<year>20\d\d)年度?)(?:本级)?政府信息公开(?:工作)?年度?报告")
@@ -98,7 +99,9 @@ def _all_entries(document: Document) -> list[str]:
     return list(_entries(document.blocks))
 
 
-def extract_meta(document: Document, template: Template | None) -> Meta:
+def metadata(layout: Layout) -> Meta:
+    """The metadata of a located report; ``template`` is the format its content shows (None when unclear)."""
+    document, template = layout.document, layout.template
     # Only the first 12 and the last 4 entries are read, unless the year is still unknown at the end:
     # taking just those spares walking every line of the report.
     head = list(islice(_entries(document.blocks), 12))

@@ -28,7 +28,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter, computed_field
 
 Template = Literal["2019", "2021"]
 
@@ -149,6 +149,12 @@ class Finding(BaseModel):
     found: str | None = None
     message: str  # Chinese, for reviewers
     message_en: str = ""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cells(self) -> list[str]:
+        """The cells the finding is about, under the name the output contract gives them (spec §8): ``keys``."""
+        return self.keys
 
 
 class Extra(BaseModel):

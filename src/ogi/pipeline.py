@@ -1,4 +1,4 @@
-"""The whole pipeline on one screen: read → normalise → locate → extract → audit.
+"""The whole pipeline on one screen: read → normalise → locate → metadata → extract → audit.
 
     parse(path_or_bytes) -> Record          one report, with its single-report findings
     check(record, previous) -> list[Finding]  the audit, optionally with last year's record
@@ -13,6 +13,7 @@ from pathlib import Path
 from .audit import audit
 from .extract import extract
 from .locate import locate
+from .metadata import metadata
 from .model import Finding, Record
 from .normalise import normalise
 from .read import read
@@ -22,7 +23,10 @@ PARSER_VERSION = "1"  # bump when extraction changes what a record holds: the co
 
 def parse(source: str | Path | bytes, name: str = "") -> Record:
     """Read one report into its canonical record and audit it (raises OgiError on bad input)."""
-    record = extract(locate(normalise(read(source, name))))
+    document = normalise(read(source, name))
+    layout = locate(document)
+    meta = metadata(layout)
+    record = extract(layout, meta)
     record.parser_version = PARSER_VERSION
     record.findings = audit(record)
     return record

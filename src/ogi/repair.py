@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from .forms import T3_RESULT_ROWS
+from . import forms
+from .rules import IDENTITIES, IDENTITY_BY_RULE
 
 Number = int | Decimal
 Values = tuple[Number, ...]
@@ -59,21 +60,39 @@ class ColumnIdentity:
         return all(sum(rows[r][c] for r in self.left) == sum(rows[r][c] for r in self.right) for c in range(width))
 
 
-T3_ROW = (RowIdentity(6, (0, 1, 2, 3, 4, 5)),)  # 总计 = the six applicant columns
-T4_ROW = tuple(RowIdentity(5 * g + 4, (5 * g, 5 * g + 1, 5 * g + 2, 5 * g + 3)) for g in range(3))  # 总计 per group
+def _within_rows(rule: str, row_keys: Sequence[str]) -> tuple[RowIdentity, ...]:
+    """The instances of ``rule`` that lie within one row whose cells are ``row_keys``, as positions in it."""
+    identity = IDENTITY_BY_RULE[rule]
+    out = []
+    for x in identity.along(("{row}",)):
+        (total,), parts = identity.expand(x)
+        out.append(RowIdentity(row_keys.index(total), tuple(row_keys.index(k) for k in parts)))
+    return tuple(out)
+
+
+T3_ROW = _within_rows("T3-COLUMNS", tuple(f"t3.{{row}}.{c.key}" for c in forms.T3_COLUMNS))  # 总计 = the six applicants
+T4_ROW = _within_rows("T4-TOTAL", forms.T4_KEYS)  # 总计 per group, along the 15 cells of table 4
+_RESULT_ROWS = frozenset(forms.T3_RESULT_ROWS["2019"]) | frozenset(forms.T3_RESULT_ROWS["2021"])
+_COLUMN = "*"  # any one column: the column identities hold column by column
 
 
 def t3_identities(keys: Sequence[str]) -> list[ColumnIdentity]:
     """T3-BALANCE and T3-TOTAL over the table-3 rows present, given their row keys in order."""
     index = {k: i for i, k in enumerate(keys)}
+    results = [k for k in keys if k in _RESULT_ROWS]
     out = []
-    if all(k in index for k in ("new", "carried_in", "total", "carried_out")):
-        out.append(ColumnIdentity((index["new"], index["carried_in"]), (index["total"], index["carried_out"])))
-    results = set(T3_RESULT_ROWS["2019"]) | set(T3_RESULT_ROWS["2021"])
-    parts = tuple(i for k, i in index.items() if k in results)
-    if "total" in index and parts:
-        out.append(ColumnIdentity((index["total"],), parts))
+    for identity in IDENTITIES:
+        if identity.axis != "t3.column":
+            continue
+        left, right = (tuple(_row_of(k) for k in side) for side in identity.expand(_COLUMN, results))
+        if right and all(r in index for r in left + right):
+            out.append(ColumnIdentity(tuple(index[r] for r in left), tuple(index[r] for r in right)))
     return out
+
+
+def _row_of(key: str) -> str:
+    """"t3.denied.state_secret.*" → "denied.state_secret"."""
+    return key[len("t3."):-len(_COLUMN) - 1]
 
 
 _INTEGER = re.compile(r"-?(?:0|[1-9]\d*)")

@@ -20,7 +20,7 @@ from rich.table import Table
 from ..forms import label_of
 from ..model import SEVERITY_ZH, OgiError, Record, Severity
 from ..pipeline import batch_mode, parse
-from ..rules import RULES
+from ..rules import RULES, rules_markdown
 from ..show import show_record
 from .app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, console, errors, print_csv, report_error
 
@@ -113,20 +113,11 @@ def schema_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）"),
 ) -> None:
     """输出规范化记录（Record）的 JSON Schema，供其他系统对接。"""
-    text = json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=1) + "\n"
+    text = json.dumps(Record.model_json_schema(mode="serialization"), ensure_ascii=False, indent=1) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-
-
-def rules_markdown() -> str:
-    """The rule catalogue as a Markdown table (docs/rules.md is this text; a test keeps it current)."""
-    lines = ["# 审核规则 (audit rules)", "", "Generated from `src/ogi/rules.py` by `ogi rules --markdown`.", "",
-             "| 规则 | 级别 | 名称 | 检查内容 | title |", "|---|---|---|---|---|"]
-    for r in RULES:
-        lines.append(f"| `{r.id}` | {SEVERITY_ZH[r.severity]} | {r.title} | {r.description} | {r.title_en} |")
-    return "\n".join(lines) + "\n"
 
 
 @app.command("rules")

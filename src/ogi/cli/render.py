@@ -15,10 +15,11 @@ from pathlib import Path
 import typer
 
 from ..audit import audit
+from ..rules import IDENTITIES
 from ..model import Finding, OgiError, Record, Severity
 from .app import EXIT_FINDINGS, EXIT_UNREADABLE, app, errors, report_error
 
-IDENTITY_RULES = ("T3-BALANCE", "T3-TOTAL", "T3-COLUMNS", "T4-TOTAL")
+IDENTITY_RULES = tuple(i.rule for i in IDENTITIES)
 
 
 def broken_identities(record: Record) -> list[Finding]:

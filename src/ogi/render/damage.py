@@ -38,7 +38,7 @@ def detached_markdown(record: Record) -> str:
     lines = render_text(record, "pipe", seed=1).split("\n")
     first = next(i for i, line in enumerate(lines) if "申请人情况" in line or "勾稽" in line)
     last = next(i for i in range(first, len(lines)) if re.match(r"^\s*四、[^|]*$", lines[i]))
-    rows = forms.T3_ROWS[record.meta.template]
+    rows = forms.t3_rows(record.meta.template, record.cells)
     labels = ["| 项目 | 数据1 |", "|---|---|"] + [f"| {r.label} | |" for r in rows]
     values = ["", "| 数据1 | 数据2 | 数据3 | 数据4 | 数据5 | 数据6 | 数据7 |", "|---|---|---|---|---|---|---|"]
     for r in rows:

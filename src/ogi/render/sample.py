@@ -4,7 +4,8 @@
 hold (T3-BALANCE, T3-TOTAL, T3-COLUMNS, T4-TOTAL) with the skewed figures real organs report: most
 cells 0, small counts, now and then a large one. The narrative states figures that agree with the
 tables, and 2021+ reports say in section 六 whether 信息处理费 was collected.
-``inject`` then breaks exactly one rule, touching cells no other rule looks at where it can.
+``inject`` then breaks exactly one rule, touching cells no other rule looks at where it can (``INJECTORS``,
+a table by rule id); ``inject_pair`` gives a previous year that breaks exactly one cross-year rule.
 """
 
 from __future__ import annotations
@@ -32,10 +33,6 @@ _RESULT_WEIGHTS = {
     "rejected.excessive": 0.6, "rejected.confirm": 1,
     "other": 3, "other.no_correction": 2, "other.no_fee": 0.2, "other.misc": 2,
 }
-INJECTABLE = (
-    "T3-BALANCE", "T3-TOTAL", "T3-COLUMNS", "T4-TOTAL", "CELL-TYPE", "FORMAT-YEAR",
-    "FORMAT-COMPLETE", "TEXT-TABLE", "FEES-STATED", "DEADLINE",
-)
 
 
 # Organ names for generated reports; every one survives s2t → t2s unchanged (tests check it).
@@ -218,58 +215,164 @@ def _unblank(record: Record, keys) -> None:
 
 def inject(record: Record, rule_id: str, rng: random.Random) -> tuple[Record, list[str]]:
     """A copy of ``record`` that breaks exactly ``rule_id``; returns it and the keys changed."""
+    if rule_id not in INJECTORS:
+        raise ValueError(f"unknown or non-injectable rule {rule_id!r}")
     r = record.model_copy(deep=True)
-    template = r.meta.template
-    c = rng.choice(_APPLICANTS)
-    d = rng.randint(1, 9)
-    if rule_id == "T3-BALANCE":  # carried_out is in no T3-TOTAL sum; the row total keeps T3-COLUMNS
-        keys = [f"t3.{row}.{col}" for row in ("new", "carried_in", "total", "carried_out") for col in (c, "total")]
-        _unblank(r, [f"t3.carried_out.{x}" for x in _T3_COLS] + keys)
-        for col in (c, "total"):
-            _set(r, f"t3.carried_out.{col}", r.value(f"t3.carried_out.{col}") + d)
-        return r, [f"t3.carried_out.{c}", "t3.carried_out.total"]
-    if rule_id == "T3-TOTAL":  # result row and its total both grow: rows still add up, columns don't
-        row = rng.choice(forms.T3_RESULT_ROWS[template])
-        _unblank(r, [f"t3.{x}.{col}" for x in forms.T3_RESULT_ROWS[template] + ("total",) for col in (c, "total")])
-        _unblank(r, [f"t3.{row}.{x}" for x in _T3_COLS])
-        for col in (c, "total"):
-            _set(r, f"t3.{row}.{col}", r.value(f"t3.{row}.{col}") + d)
-        return r, [f"t3.{row}.{c}", f"t3.{row}.total"]
-    if rule_id == "T3-COLUMNS":  # new and carried_out grow together in one column: columns balance
-        _unblank(r, [f"t3.{row}.{x}" for row in ("new", "carried_out") for x in _T3_COLS])
-        for row in ("new", "carried_out"):
-            _set(r, f"t3.{row}.{c}", r.value(f"t3.{row}.{c}") + d)
-        _unblank(r, [f"t3.{row}.{c}" for row in ("carried_in", "total")])
-        return r, [f"t3.new.{c}", f"t3.carried_out.{c}"]
-    if rule_id == "T4-TOTAL":
-        g = rng.choice(forms.T4_GROUPS).key
-        _unblank(r, [f"t4.{g}.{x.key}" for x in forms.T4_COLUMNS])
-        _set(r, f"t4.{g}.upheld", r.value(f"t4.{g}.upheld") + d)
-        return r, [f"t4.{g}.upheld"]
-    if rule_id == "CELL-TYPE":  # a table-2 count: in no identity, so only the type rule can see it
-        key = rng.choice([k for k in forms.t2_keys(template) if not forms.column_of(k).signed and not forms.column_of(k).money])
-        _set(r, key, -d)
-        r.cells[key].unit = None
-        return r, [key]
-    if rule_id == "FORMAT-YEAR":
-        return _shift_year(r, rng), []
-    if rule_id == "FORMAT-COMPLETE":
-        return _incomplete(r, rng)
-    if rule_id == "TEXT-TABLE":
-        return narrative.misstate(r, rng), list(narrative.cited_keys(r))[:1]
-    if rule_id == "FEES-STATED":
-        if r.meta.year < 2021:
-            raise ValueError(f"FEES-STATED applies to reports on 2021 onward, not {r.meta.year}")
-        narrative.drop_fee_sentence(r)
-        return r, []
-    if rule_id == "DEADLINE":
-        # A 人民政府办公室 files a department report (1月31日), though some read it as the government's
-        # own (3月31日): its late date is past both, so the finding does not hang on that reading.
-        ambiguous = (r.meta.organ or "").endswith(("人民政府办公室", "人民政府办公厅"))
-        last = deadline(r.meta.year, r.meta.is_government or ambiguous)
-        r.meta.published = last + dt.timedelta(days=rng.randint(1, 120))
-        return r, []
-    raise ValueError(f"unknown or non-injectable rule {rule_id!r}")
+    column, amount = rng.choice(_APPLICANTS), rng.randint(1, 9)  # drawn for every rule: runs stay reproducible
+    return INJECTORS[rule_id](r, rng, column, amount)
+
+
+def _break_balance(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
+    """carried_out is in no T3-TOTAL sum; the row total keeps T3-COLUMNS."""
+    keys = [f"t3.{row}.{col}" for row in ("new", "carried_in", "total", "carried_out") for col in (c, "total")]
+    _unblank(r, [f"t3.carried_out.{x}" for x in _T3_COLS] + keys)
+    for col in (c, "total"):
+        _set(r, f"t3.carried_out.{col}", r.value(f"t3.carried_out.{col}") + d)
+    return r, [f"t3.carried_out.{c}", "t3.carried_out.total"]
+
+
+def _break_total(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
+    """A result row and its total both grow: rows still add up, columns don't."""
+    results = forms.t3_result_rows(r.meta.template, r.cells)
+    row = rng.choice(results)
+    _unblank(r, [f"t3.{x}.{col}" for x in results + ("total",) for col in (c, "total")])
+    _unblank(r, [f"t3.{row}.{x}" for x in _T3_COLS])
+    for col in (c, "total"):
+        _set(r, f"t3.{row}.{col}", r.value(f"t3.{row}.{col}") + d)
+    return r, [f"t3.{row}.{c}", f"t3.{row}.total"]
+
+
+def _break_columns(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
+    """new and carried_out grow together in one column: columns balance."""
+    _unblank(r, [f"t3.{row}.{x}" for row in ("new", "carried_out") for x in _T3_COLS])
+    for row in ("new", "carried_out"):
+        _set(r, f"t3.{row}.{c}", r.value(f"t3.{row}.{c}") + d)
+    _unblank(r, [f"t3.{row}.{c}" for row in ("carried_in", "total")])
+    return r, [f"t3.new.{c}", f"t3.carried_out.{c}"]
+
+
+def _break_t4(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
+    g = rng.choice(forms.T4_GROUPS).key
+    _unblank(r, [f"t4.{g}.{x.key}" for x in forms.T4_COLUMNS])
+    _set(r, f"t4.{g}.upheld", r.value(f"t4.{g}.upheld") + d)
+    return r, [f"t4.{g}.upheld"]
+
+
+def _break_cell_type(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
+    """A negative table-2 count: in no identity, so only the type rule can see it."""
+    key = rng.choice([k for k in forms.t2_keys(r.meta.template)
+                      if not forms.column_of(k).signed and not forms.column_of(k).money])
+    _set(r, key, -d)
+    r.cells[key].unit = None
+    return r, [key]
+
+
+def _break_fees_stated(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
+    if r.meta.year < 2021:
+        raise ValueError(f"FEES-STATED applies to reports on 2021 onward, not {r.meta.year}")
+    narrative.drop_fee_sentence(r)
+    return r, []
+
+
+def _break_deadline(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
+    # A 人民政府办公室 files a department report (1月31日), though some read it as the government's
+    # own (3月31日): its late date is past both, so the finding does not hang on that reading.
+    ambiguous = (r.meta.organ or "").endswith(("人民政府办公室", "人民政府办公厅"))
+    last = deadline(r.meta.year, r.meta.is_government or ambiguous)
+    r.meta.published = last + dt.timedelta(days=rng.randint(1, 120))
+    return r, []
+
+
+# Per single-report rule: breaks it, and it alone, on a copy of a consistent record (record, rng, one
+# applicant column, an amount 1–9) → (the broken record, the keys changed). In the catalogue's order.
+INJECTORS = {
+    "T3-BALANCE": _break_balance,
+    "T3-TOTAL": _break_total,
+    "T3-COLUMNS": _break_columns,
+    "T4-TOTAL": _break_t4,
+    "CELL-TYPE": _break_cell_type,
+    "FORMAT-YEAR": lambda r, rng, c, d: (_shift_year(r, rng), []),
+    "FORMAT-COMPLETE": lambda r, rng, c, d: _incomplete(r, rng),
+    "TEXT-TABLE": lambda r, rng, c, d: (narrative.misstate(r, rng), list(narrative.cited_keys(r))[:1]),
+    "FEES-STATED": _break_fees_stated,
+    "DEADLINE": _break_deadline,
+}
+INJECTABLE = tuple(INJECTORS)
+
+
+def previous_year(record: Record) -> Record:
+    """The same organ's report a year earlier, which every cross-year rule finds in agreement with ``record``.
+
+    Only ``record`` is audited against it, so its own tables need not add up: it carries out what
+    ``record`` carries in, its counts lead to ``record``'s, and it has no narrative to be copied."""
+    previous = record.model_copy(deep=True)
+    previous.meta.year -= 1
+    for c in _T3_COLS:
+        _set(previous, f"t3.carried_out.{c}", record.value(f"t3.carried_in.{c}") or 0)
+    for row in ("rules", "normative"):
+        if f"t2.{row}.in_force" in record.cells:
+            in_force = (record.value(f"t2.{row}.in_force") or 0) - (record.value(f"t2.{row}.issued") or 0)
+            _set(previous, f"t2.{row}.in_force", in_force + (record.value(f"t2.{row}.repealed") or 0))
+    for row in ITEM_ROWS:
+        if f"t2.{row}.prev" in record.cells:
+            _set(previous, f"t2.{row}.prev", record.value(f"t2.{row}.prev") or 0)
+            _set(previous, f"t2.{row}.change", 0)
+    previous.sections = [s for s in previous.sections if s.number in (2, 3, 4)]
+    return previous
+
+
+ITEM_ROWS = ("licensing", "other_services", "penalty", "coercion", "fees")  # 2019 table-2 rows with 上一年项目数量
+
+
+def _break_carry(record: Record, previous: Record, rng: random.Random) -> list[str]:
+    column = rng.choice(_T3_COLS)
+    _set(previous, f"t3.carried_out.{column}", previous.value(f"t3.carried_out.{column}") + rng.randint(1, 9))
+    return [f"t3.carried_in.{column}"]
+
+
+def _break_in_force(record: Record, previous: Record, rng: random.Random) -> list[str]:
+    if record.meta.template != "2021":
+        raise ValueError("XYEAR-IN-FORCE compares reports in the 2021 format")
+    row = rng.choice(("rules", "normative"))
+    in_force = previous.value(f"t2.{row}.in_force")
+    _set(previous, f"t2.{row}.in_force", in_force + in_force // 10 + rng.randint(1, 9))  # past the 2% of "≈"
+    return [f"t2.{row}.in_force", f"t2.{row}.issued", f"t2.{row}.repealed"]
+
+
+def _break_items(record: Record, previous: Record, rng: random.Random) -> list[str]:
+    if record.meta.template != "2019":
+        raise ValueError("XYEAR-ITEMS compares reports in the 2019 format")
+    row = rng.choice(ITEM_ROWS)
+    _set(previous, f"t2.{row}.change", rng.randint(1, 9) + previous.value(f"t2.{row}.prev") // 10)
+    return [f"t2.{row}.prev"]
+
+
+def _break_copy(record: Record, previous: Record, rng: random.Random) -> list[str]:
+    previous.sections.append(record.section(5).model_copy())
+    return ["section.5"]
+
+
+def _break_outlier(record: Record, previous: Record, rng: random.Random) -> list[str]:
+    key = "t4.review.total"  # last year's count an order of magnitude above this year's
+    _set(previous, key, 10 * max(record.value(key) or 0, 10) + rng.randint(0, 9))
+    return [key]
+
+
+# Per cross-year rule: breaks it, and it alone, on a pair from ``previous_year`` by changing the previous
+# report (record, previous, rng) → the keys of ``record`` the finding names.
+PAIR_INJECTORS = {
+    "XYEAR-CARRY": _break_carry,
+    "XYEAR-IN-FORCE": _break_in_force,
+    "XYEAR-ITEMS": _break_items,
+    "XYEAR-COPY": _break_copy,
+    "OUTLIER": _break_outlier,
+}
+
+
+def inject_pair(record: Record, rule_id: str, rng: random.Random) -> tuple[Record, list[str]]:
+    """A previous year for ``record`` that breaks exactly the cross-year rule ``rule_id``, and the keys it names."""
+    previous = previous_year(record)
+    return previous, PAIR_INJECTORS[rule_id](record, previous, rng)
 
 
 def _shift_year(r: Record, rng: random.Random) -> Record:
