@@ -1,8 +1,8 @@
 """Scanned pages and images → words with boxes and ruled grids, by Tesseract (issue #3 item 3).
 
 The table rules are found in the page image (long dark runs, numpy), turned into the same edges a born-
-digital PDF has, and erased before Tesseract reads the page once (``tsv``: words with boxes). pdf.py then
-lays words and grids out exactly as it lays out characters, so a scan gives the same blocks as a PDF.
+digital PDF has, and erased before Tesseract reads the page once (``tsv``: words with boxes). page.py then
+lays words and grids out exactly as it lays out a PDF's characters, so a scan gives the same blocks as a PDF.
 Everything read here is marked: ``Document.kind == "ocr"`` and ``hints["ocr_pages"]`` lists the pages
 ("1,3"), so the record can set ``Origin.ocr`` on cells whose ``Where.page`` is one of them.
 """
@@ -20,7 +20,8 @@ from bisect import bisect_left
 from io import BytesIO
 
 from ..model import CorruptFile, Document, EmptyFile, TooLarge, UnsupportedFormat
-from .pdfgrid import _merge, find_tables
+from .page import PageBlocks
+from .pdfgrid import find_tables, merge_edges
 
 DPI = 300  # Tesseract reads CJK best with characters 30–50 px high, i.e. 10–12 pt text at 300 dpi
 MAX_PIXELS = 80_000_000  # an A4 page at 600 dpi is 35 Mpx; more is a decompression bomb
@@ -57,8 +58,6 @@ def read(data: bytes, name: str) -> Document:
     """An image file (PNG/JPEG/TIFF/GIF/BMP/WebP): every frame is a page read by OCR."""
     from PIL import Image, UnidentifiedImageError
 
-    from .pdf import _Reader
-
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
@@ -73,7 +72,7 @@ def read(data: bytes, name: str) -> Document:
         raise TooLarge(name, f"图片页数过多 ({frames})")
     if image.size[0] * image.size[1] > MAX_PIXELS:  # Pillow itself only refuses at twice its limit
         raise TooLarge(name, f"图片像素过多 ({image.size[0]}×{image.size[1]}), 疑似恶意文件 (image too large)")
-    reader = _Reader(name)
+    pages = PageBlocks()
     for number in range(1, frames + 1):
         try:
             image.seek(number - 1)
@@ -84,12 +83,11 @@ def read(data: bytes, name: str) -> Document:
             raise TooLarge(name, "图片像素过多 (image too large)") from None
         frame, scale = _normalise(image)
         words, grids = ocr_image(frame, scale, name)
-        reader.layout(words, grids, number, frame.size[1] / scale)
-        reader.ocr_pages.append(number)
-    blocks = reader.finish()
+        pages.add_page(words, grids, number, frame.size[1] / scale)
+    blocks = pages.finish()
     if not blocks:
         raise EmptyFile(name, "图片中没有识别出文字 (no text recognised in the image)")
-    return Document(blocks, source=name, kind="ocr", hints={"ocr_pages": ",".join(map(str, reader.ocr_pages))})
+    return Document(blocks, source=name, kind="ocr", hints={"ocr_pages": ",".join(map(str, range(1, frames + 1)))})
 
 
 def _normalise(image):
@@ -125,7 +123,7 @@ def ocr_image(image, scale: float, name: str):
     h, w = dark.shape
     horizontal = _runs(dark, max(60, w // 20))
     vertical = _runs(dark.T, max(40, h // 50)).T
-    grids = find_tables((_merge(_segments(horizontal, scale)), _merge(_segments(vertical.T, scale))))
+    grids = find_tables((merge_edges(_segments(horizontal, scale)), merge_edges(_segments(vertical.T, scale))))
     clean = gray.copy()
     clean[horizontal | vertical] = 255  # rules read as "|" and "一" otherwise
     page = clean.copy()
