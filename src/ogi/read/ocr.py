@@ -39,7 +39,10 @@ def _tesseract() -> str:
     """The tesseract binary, after checking the simplified-Chinese model is installed."""
     binary = shutil.which("tesseract")
     if binary is None:
-        raise _Missing("未安装 Tesseract OCR, 无法读取扫描件 (Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+        raise _Missing(
+            "未安装 Tesseract OCR, 无法读取扫描件 "
+            "(Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-chi-sim)"
+        )
     listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30)
     if "chi_sim" not in (listed.stdout + listed.stderr):
         raise _Missing("Tesseract 缺少简体中文模型 (missing chi_sim: apt-get install tesseract-ocr-chi-sim)")
@@ -128,7 +131,9 @@ def ocr_image(image, scale: float, name: str):
     clean[horizontal | vertical] = 255  # rules read as "|" and "一" otherwise
     page = clean.copy()
     for grid in grids:  # the page pass reads the text around the tables; cells are read one by one
-        page[int(grid.top * scale): int(grid.bottom * scale) + 1, int(grid.x0 * scale): int(grid.x1 * scale) + 1] = 255
+        page[int(grid.top * scale) : int(grid.bottom * scale) + 1, int(grid.x0 * scale) : int(grid.x1 * scale) + 1] = (
+            255
+        )
     words = _read_chars(binary, _png(page), scale, name)
     words.extend(_read_cells(binary, clean, grids, scale, name))
     return words, grids
@@ -136,8 +141,26 @@ def ocr_image(image, scale: float, name: str):
 
 # Lone glyphs the Chinese model reads as look-alikes ("0" → "O", "1" → "工"): mapped back only when the
 # whole cell is digits and look-alikes, i.e. a number cell; the audit's arithmetic then confirms it.
-_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "〇": "0", "○": "0", "D": "0", "Q": "0", "工": "1", "I": "1",
-                            "l": "1", "|": "1", "丨": "1", "!": "1", "Z": "2", "z": "2", "S": "5", "B": "8"})
+_LOOKALIKE = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "〇": "0",
+        "○": "0",
+        "D": "0",
+        "Q": "0",
+        "工": "1",
+        "I": "1",
+        "l": "1",
+        "|": "1",
+        "丨": "1",
+        "!": "1",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "B": "8",
+    }
+)
 _NUMBERISH = re.compile(r"^[+\-]?[0-9OoD〇○Q工Il|丨!ZzSB][0-9OoD〇○Q工Il|丨!ZzSB,.]{0,11}$")
 
 
@@ -181,7 +204,9 @@ def _read_cells(binary: str, clean, grids, scale: float, name: str) -> list[tupl
     # are read again with the Latin model restricted to numerals, and kept only when it is sure.
     unsure = [i for i, (text, conf) in enumerate(texts) if _unsure(text, conf)]
     if unsure:
-        again = _read_sheet(binary, [crops[i] for i in unsure], name, "eng", ("-c", "tessedit_char_whitelist=0123456789.,-+"))
+        again = _read_sheet(
+            binary, [crops[i] for i in unsure], name, "eng", ("-c", "tessedit_char_whitelist=0123456789.,-+")
+        )
         for i, (text, conf) in zip(unsure, again):
             if _NUMERAL.match(text) and conf >= 70:
                 texts[i] = (text.replace(",", ""), conf)
@@ -215,7 +240,7 @@ def _read_sheet(binary: str, crops: list, name: str, langs: str, extra: tuple) -
     sheet = np.full((height, width), 255, dtype=np.uint8)
     bands, y = [], pad
     for crop in crops:
-        sheet[y: y + crop.shape[0], pad: pad + crop.shape[1]] = crop
+        sheet[y : y + crop.shape[0], pad : pad + crop.shape[1]] = crop
         bands.append(y + crop.shape[0] + pad / 2)
         y += crop.shape[0] + pad
     found: dict[int, list[tuple]] = {}
@@ -247,7 +272,7 @@ def _runs(dark, length: int):
     full = (sums[:, length:] - sums[:, :-length]) == length  # window starting at j is all dark
     marks = np.zeros((h, w + 1), dtype=np.int32)
     marks[:, : w - length + 1] += full
-    marks[:, length: w + 1] -= full
+    marks[:, length : w + 1] -= full
     return np.cumsum(marks, axis=1)[:, :w] > 0
 
 
@@ -255,7 +280,7 @@ def _segments(mask, scale: float) -> list[tuple[float, float, float]]:
     """Rows of a run mask → (y, x0, x1) segments in points."""
     import numpy as np
 
-    out = []
+    out: list[tuple[float, float, float]] = []
     for y in np.flatnonzero(mask.any(axis=1)):
         row = np.concatenate([[False], mask[y], [False]]).astype(np.int8)
         edges = np.flatnonzero(np.diff(row))
@@ -265,7 +290,8 @@ def _segments(mask, scale: float) -> list[tuple[float, float, float]]:
 
 
 _HOCR = re.compile(
-    r"class='ocr_line'[^>]*?title=\"bbox (\d+) (\d+) (\d+) (\d+)|class='ocrx_cinfo' title='x_bboxes (\d+) \d+ (\d+) \d+; x_conf ([\d.]+)'>([^<]*)<"
+    r"class='ocr_line'[^>]*?title=\"bbox (\d+) (\d+) (\d+) (\d+)"
+    r"|class='ocrx_cinfo' title='x_bboxes (\d+) \d+ (\d+) \d+; x_conf ([\d.]+)'>([^<]*)<"
 )
 
 
@@ -275,7 +301,10 @@ def _read_chars(binary: str, png: bytes, scale: float, name: str, langs: str = L
     try:
         done = subprocess.run(
             [binary, "stdin", "stdout", "-l", langs, "--psm", "6", "-c", "hocr_char_boxes=1", *extra, "hocr"],
-            input=png, capture_output=True, timeout=TIMEOUT, env=env,
+            input=png,
+            capture_output=True,
+            timeout=TIMEOUT,
+            env=env,
         )
     except subprocess.TimeoutExpired:
         raise CorruptFile(name, f"OCR 超时 (Tesseract took more than {TIMEOUT} s on one page)") from None

@@ -12,32 +12,39 @@ without the repeated header rows.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..model import Block, Line, Table, Token, Where
 from .common import join_cjk, reindex
 from .pdfgrid import Grid
 
-_PAGE_NUMBER = re.compile(r"^[-—–_\s]*(?:第\s*)?\d{1,3}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,3}\s*页?)?[-—–_\s]*$|^[-—–]\s*\d{1,3}\s*[-—–]$")
+Char = tuple[Any, ...]  # (x0, top, x1, bottom, text, size) in points, OCR adds its confidence
+_PAGE_NUMBER = re.compile(
+    r"^[-—–_\s]*(?:第\s*)?\d{1,3}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,3}\s*页?)?[-—–_\s]*$|^[-—–]\s*\d{1,3}\s*[-—–]$"
+)
 _CJK_CHAR = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十]+)")
+_NUMBERED = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十]+)"
+)
 
 
 class PageBlocks:
     """Collects the blocks of every page, then joins tables continued across pages."""
 
     def __init__(self) -> None:
-        self.items: list[tuple[object, bool]] = []  # (block, in the page margin) in reading order
+        self.items: list[tuple[Block, bool]] = []  # (block, in the page margin) in reading order
         self.lines = 0
         self.tables = 0
 
-    def add_page(self, chars: list, grids: list[Grid], number: int, height: float) -> None:
+    def add_page(self, chars: list[Char], grids: list[Grid], number: int, height: float) -> None:
         """Characters (or OCR words) and ruled grids of one page → lines and tables in reading order."""
         owners = [_Owner(g) for g in grids]
         lines = _lines([ch for ch in chars if not _owned(ch, owners)])
-        placed: list[tuple[float, object]] = [(owner.grid.top, owner) for owner in owners]
+        placed: list[tuple[float, _Owner | list[Char]]] = [(owner.grid.top, owner) for owner in owners]
         placed.extend((min(c[1] for c in line), line) for line in lines)
         placed.sort(key=lambda item: item[0])
-        page_start, spaced = len(self.items), {}  # item index → characters of a line with wide gaps
+        page_start = len(self.items)
+        spaced: dict[int, list[Char]] = {}  # item index → characters of a line with wide gaps
         right = max((line[-1][2] for line in lines), default=0.0)
         previous = None  # (geometry, index in self.items) of the last line, for joining paragraphs
         for top, item in placed:
@@ -57,7 +64,8 @@ class PageBlocks:
                 continue  # running page numbers ("- 2 -", "第2页 共5页") are not report text
             geometry = (item[0][0], top, item[-1][2], bottom, max(c[5] for c in item))
             if previous is not None and not margin and _continues_paragraph(previous[0], geometry, right, text):
-                line, _ = self.items[previous[1]]
+                line = self.items[previous[1]][0]
+                assert isinstance(line, Line)  # previous only ever points at a line
                 if "\t" in line.text:
                     previous = None
                     self.lines += 1
@@ -74,7 +82,7 @@ class PageBlocks:
             previous = None if margin else (geometry, len(self.items) - 1)
         self._unruled(page_start, spaced, number)
 
-    def _unruled(self, start: int, spaced: dict[int, list], page: int) -> None:
+    def _unruled(self, start: int, spaced: dict[int, list[Char]], page: int) -> None:
         """Runs of two or more gap-separated lines are an unruled table: rebuild its columns from the
         value rows, so a blank cell stays a blank token in its column instead of shifting the values."""
         i = start
@@ -86,7 +94,7 @@ class PageBlocks:
                 table = _unruled_table([spaced[k] for k in range(i, j + 1)], self.tables, page)
                 if table is not None:
                     self.tables += 1
-                    self.items[i: j + 1] = [(table, False)]
+                    self.items[i : j + 1] = [(table, False)]
                     spaced = {k - (j - i) if k > j else k: v for k, v in spaced.items() if not i <= k <= j}
             i += 1
 
@@ -113,11 +121,11 @@ class _Owner:
 
     __slots__ = ("grid", "chars")
 
-    def __init__(self, grid):
+    def __init__(self, grid: Grid) -> None:
         self.grid = grid
-        self.chars: dict[int, list] = {}
+        self.chars: dict[int, list[Char]] = {}
 
-    def take(self, x: float, y: float, ch) -> bool:
+    def take(self, x: float, y: float, ch: Char) -> bool:
         grid = self.grid
         if not (grid.x0 <= x <= grid.x1 and grid.top <= y <= grid.bottom):
             return False
@@ -140,13 +148,13 @@ class _Owner:
         return Table(rows=reindex(rows, index), index=index, page=page)
 
 
-def _owned(ch, owners: list[_Owner]) -> bool:
+def _owned(ch: Char, owners: list[_Owner]) -> bool:
     """Give a character to the grid whose cell holds its centre; False when it lies outside every grid."""
     cx, cy = (ch[0] + ch[2]) / 2, (ch[1] + ch[3]) / 2
     return any(owner.take(cx, cy, ch) for owner in owners)
 
 
-def _lines(chars) -> list[list]:
+def _lines(chars: list[Char]) -> list[list[Char]]:
     """Group characters into visual lines by their vertical centres, each sorted left to right."""
     if not chars:
         return []
@@ -169,10 +177,10 @@ def _lines(chars) -> list[list]:
     return lines
 
 
-def _segments(line) -> list[tuple[str, float, float, float, float]]:
+def _segments(line: list[Char]) -> list[tuple[str, float, float, float, float]]:
     """A line cut at wide gaps (cell boundaries): (text, x0, x1, top, bottom) per piece."""
-    pieces: list[list] = []
-    parts: list[str] = []
+    pieces: list[list[Char | str]] = []
+    parts: list[Char | str] = []  # characters, and the spaces put between words
     previous = None
     for ch in line:
         if previous is not None:
@@ -181,7 +189,9 @@ def _segments(line) -> list[tuple[str, float, float, float, float]]:
             if gap > size * 2.2:
                 pieces.append(parts)
                 parts = []
-            elif gap > size * 0.25 and not ((_CJK_CHAR.match(ch[4]) or _CJK_CHAR.match(previous[4][-1])) and gap < size * 0.8):
+            elif gap > size * 0.25 and not (
+                (_CJK_CHAR.match(ch[4]) or _CJK_CHAR.match(previous[4][-1])) and gap < size * 0.8
+            ):
                 parts.append(" ")
         parts.append(ch)
         previous = ch
@@ -195,7 +205,7 @@ def _segments(line) -> list[tuple[str, float, float, float, float]]:
     return out
 
 
-def _line_text(line) -> str:
+def _line_text(line: list[Char]) -> str:
     """A line's text: wide gaps → tab (a cell boundary), word gaps → space, none between CJK."""
     return "\t".join(piece[0] for piece in _segments(line))
 
@@ -210,7 +220,7 @@ def _clusters(spans: list[tuple[float, float]]) -> list[list[float]]:
     return columns
 
 
-def _unruled_table(lines: list[list], index: int, page: int) -> Table | None:
+def _unruled_table(lines: list[list[Char]], index: int, page: int) -> Table | None:
     rows = [_segments(line) for line in lines]
     value_rows = [r for r in rows if len(r) > 1 and sum(_is_value(p[0]) for p in r[1:]) * 2 >= len(r) - 1]
     if not value_rows:
@@ -226,16 +236,21 @@ def _unruled_table(lines: list[list], index: int, page: int) -> Table | None:
             c = max(range(len(columns)), key=lambda k: min(piece[2], columns[k][1]) - max(piece[1], columns[k][0]))
             if c in cells:
                 previous = cells[c]
-                piece = (previous[0] + piece[0], previous[1], piece[2], min(previous[3], piece[3]), max(previous[4], piece[4]))
+                piece = (
+                    previous[0] + piece[0],
+                    previous[1],
+                    piece[2],
+                    min(previous[3], piece[3]),
+                    max(previous[4], piece[4]),
+                )
             cells[c] = piece
         row = []
         for c in range(len(columns)):
-            piece = cells.get(c)
-            box = (round(piece[1], 2), round(piece[3], 2), round(piece[2], 2), round(piece[4], 2)) if piece else None
-            row.append(Token(piece[0] if piece else "", Where(table=index, row=r, col=c, page=page, box=box)))
+            cell = cells.get(c)
+            box = (round(cell[1], 2), round(cell[3], 2), round(cell[2], 2), round(cell[4], 2)) if cell else None
+            row.append(Token(cell[0] if cell else "", Where(table=index, row=r, col=c, page=page, box=box)))
         out.append(row)
     return Table(rows=tuple(tuple(r) for r in out), index=index, page=page)
-
 
 
 def _continues_paragraph(above, below, right: float, text: str) -> bool:
@@ -257,7 +272,7 @@ def _glue(first: str, second: str) -> str:
 
 
 def _width(table: Table) -> int:
-    return max((t.where.col for row in table.rows for t in row), default=-1) + 1
+    return max((t.where.col for row in table.rows for t in row if t.where.col is not None), default=-1) + 1
 
 
 def _continues(first: Table, second: Table) -> bool:
@@ -276,7 +291,10 @@ def _join(first: Table, second: Table) -> Table:
     if extra and rows and _is_row_tail(rows[-1], extra[0]):
         head = rows[-1]
         tail = {t.where.col: t for t in extra.pop(0)}
-        rows[-1] = [Token(t.text + tail[t.where.col].text, t.where) if t.where.col in tail and not _is_value(t.text) else t for t in head]
+        rows[-1] = [
+            Token(t.text + tail[t.where.col].text, t.where) if t.where.col in tail and not _is_value(t.text) else t
+            for t in head
+        ]
     return Table(rows=reindex(rows + extra, first.index), index=first.index, page=first.page)
 
 
@@ -287,5 +305,9 @@ def _is_value(text: str) -> bool:
 def _is_row_tail(last: list[Token], first: list[Token]) -> bool:
     """A row broken by the page end: the new page's first row has label text and no values."""
     cols = [t.where.col for t in last]
-    return [t.where.col for t in first] == cols and any(t.text for t in first) and not any(_is_value(t.text) for t in first) and any(_is_value(t.text) for t in last)
-
+    return (
+        [t.where.col for t in first] == cols
+        and any(t.text for t in first)
+        and not any(_is_value(t.text) for t in first)
+        and any(_is_value(t.text) for t in last)
+    )

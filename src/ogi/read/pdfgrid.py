@@ -39,7 +39,7 @@ class Grid:
     rows: list[list[Cell]] = field(default_factory=list)
     slots: dict[tuple[int, int], Cell] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.xs = sorted({c.x0 for c in self.cells} | {c.x1 for c in self.cells})
         self.ys = sorted({c.top for c in self.cells} | {c.bottom for c in self.cells})
         by_row: dict[int, list[Cell]] = {}
