@@ -174,7 +174,8 @@ def test_the_graph_follows_relative_absolute_and_function_level_imports(tmp_path
             "pkg/sub/b.py": "",
             "pkg/b.py": "def f():\n    from .sub.b import x\n    import pkg.a\n",
             "pkg/c.py": (
-                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\nelse:\n    from . import sub\n"
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n    from . import a\nelse:\n    from . import sub\n"
             ),
         },
     )
