@@ -18,7 +18,10 @@ def _page_image(body: str, dpi: int = 300) -> bytes:
     weasyprint = pytest.importorskip("weasyprint")
     import pypdfium2 as pdfium
 
-    css = "<style>body{font-family:'WenQuanYi Zen Hei';font-size:12pt} table{border-collapse:collapse} td{border:1px solid black;padding:4px}</style>"
+    css = (
+        "<style>body{font-family:'WenQuanYi Zen Hei';font-size:12pt} table{border-collapse:collapse}"
+        " td{border:1px solid black;padding:4px}</style>"
+    )
     data = weasyprint.HTML(string=f"<html><head>{css}</head><body>{body}</body></html>").write_pdf()
     image = pdfium.PdfDocument(data)[0].render(scale=dpi / 72, grayscale=True).to_pil()
     buffer = io.BytesIO()

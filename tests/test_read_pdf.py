@@ -33,9 +33,11 @@ def texts(document):
 @pytest.fixture(scope="module")
 def merged():
     body = """<p>三、收到和处理政府信息公开申请情况</p>
-    <table><tr><td colspan="2" rowspan="2">申请人情况</td><td rowspan="2">自然人</td><td colspan="2">法人或其他组织</td></tr>
+    <table>
+    <tr><td colspan="2" rowspan="2">申请人情况</td><td rowspan="2">自然人</td><td colspan="2">法人或其他组织</td></tr>
     <tr><td>商业企业</td><td>科研机构</td></tr>
-    <tr><td rowspan="2" style="width:3em">三、本年度办理结果</td><td>（一）予以公开</td><td>12</td><td></td><td>0</td></tr>
+    <tr>
+    <td rowspan="2" style="width:3em">三、本年度办理结果</td><td>（一）予以公开</td><td>12</td><td></td><td>0</td></tr>
     <tr><td>（二）部分公开</td><td>3</td><td>1</td><td>251000元</td></tr></table>
     <p style="letter-spacing: 0.8em">年度报告</p>"""
     return read(pdf(body), "merged.pdf")
@@ -67,7 +69,8 @@ def test_cjk_stray_spaces_are_removed_and_page_numbers_dropped(merged):
 
 def test_table_split_over_pages_is_joined_without_repeated_header():
     rows = "".join(f"<tr><td>第{i}项</td><td>{i}</td><td>{i * 2}</td></tr>" for i in range(1, 61))
-    body = f"<p>表格</p><table><thead><tr><th>信息内容</th><th>本年制发件数</th><th>现行有效件数</th></tr></thead><tbody>{rows}</tbody></table><p>完</p>"
+    head = "<tr><th>信息内容</th><th>本年制发件数</th><th>现行有效件数</th></tr>"
+    body = f"<p>表格</p><table><thead>{head}</thead><tbody>{rows}</tbody></table><p>完</p>"
     document = read(pdf(body), "split.pdf")
     (grid,) = [b for b in document.blocks if isinstance(b, Table)]
     values = [[t.text for t in row] for row in grid.rows]
@@ -81,7 +84,8 @@ def test_table_split_over_pages_is_joined_without_repeated_header():
 
 def test_paragraph_lines_are_joined_and_labels_in_narrow_cells_too():
     sentence = "本年度共收到政府信息公开申请八百五十九件，均已按照法定时限和程序予以答复。" * 4
-    body = f"""<p>{sentence}</p><table><tr><td style="width:5em">一、本年新收政府信息公开申请数量</td><td>859</td></tr></table>"""
+    row = '<tr><td style="width:5em">一、本年新收政府信息公开申请数量</td><td>859</td></tr>'
+    body = f"<p>{sentence}</p><table>{row}</table>"
     document = read(pdf(body), "wrap.pdf")
     assert texts(document) == [sentence]
     assert grids(document) == [[["一、本年新收政府信息公开申请数量", "859"]]]
@@ -95,9 +99,16 @@ def test_unruled_table_rows_keep_cell_gaps_as_tabs():
 
 def test_unruled_table_keeps_blank_cells_in_their_columns():
     cell = "border:none; padding: 2px 10px; text-align: right"
-    rows = [("信息内容", "本年制发件数", "本年废止件数", "现行有效件数"), ("规章", "0", "", "12"), ("行政规范性文件", "3", "1", "")]
-    body = "<table style='border:none'>" + "".join(
-        "<tr>" + "".join(f"<td style='{cell}'>{v}</td>" for v in row) + "</tr>" for row in rows) + "</table>"
+    rows = [
+        ("信息内容", "本年制发件数", "本年废止件数", "现行有效件数"),
+        ("规章", "0", "", "12"),
+        ("行政规范性文件", "3", "1", ""),
+    ]
+    body = (
+        "<table style='border:none'>"
+        + "".join("<tr>" + "".join(f"<td style='{cell}'>{v}</td>" for v in row) + "</tr>" for row in rows)
+        + "</table>"
+    )
     (grid,) = grids(read(pdf(body), "unruled3.pdf"))
     assert grid[-2:] == [["规章", "0", "", "12"], ["行政规范性文件", "3", "1", ""]]
 
@@ -114,8 +125,11 @@ def test_round_trip(template, year, seed):
 
     record = make_record(random.Random(seed), template, year, "高港区行政审批局", blanks=0.3)
     parsed = parse(render_pdf(record), "report.pdf")
-    wrong = [(k, c.value, parsed.cells[k].value) for k, c in record.cells.items()
-             if parsed.cells[k].value != c.value or parsed.cells[k].state != c.state]
+    wrong = [
+        (k, c.value, parsed.cells[k].value)
+        for k, c in record.cells.items()
+        if parsed.cells[k].value != c.value or parsed.cells[k].state != c.state
+    ]
     assert wrong == []
     assert parsed.meta.kind == "pdf"
     assert parsed.meta.organ == "高港区行政审批局" and parsed.meta.year == year

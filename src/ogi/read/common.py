@@ -56,7 +56,7 @@ class GridBuilder:
         r = len(self.rows) - 1
         taken = self._taken.setdefault(r, set())
         row = self.rows[r]
-        col = at if at is not None else self._free(taken, row[-1].where.col + 1 if row else 0)
+        col = at if at is not None else self._free(taken, (row[-1].where.col or 0) + 1 if row else 0)  # add() sets col
         rowspan = max(1, min(rowspan, 500))  # rowspan="9999" in broken pages must not allocate forever
         colspan = max(1, min(colspan, 200))
         if rowspan == 1 and colspan == 1:
@@ -89,7 +89,12 @@ def reindex(rows: list[list[Token]], index: int) -> tuple[tuple[Token, ...], ...
     """Renumber rows (after dropping or merging some) so Where.row is the row in the final table."""
     out = []
     for r, row in enumerate(rows):
-        out.append(tuple(Token(t.text, Where(table=index, row=r, col=t.where.col, page=t.where.page, box=t.where.box)) for t in row))
+        out.append(
+            tuple(
+                Token(t.text, Where(table=index, row=r, col=t.where.col, page=t.where.page, box=t.where.box))
+                for t in row
+            )
+        )
     return tuple(out)
 
 
@@ -98,7 +103,7 @@ _DATE_COMPACT = re.compile(r"^((?:19|20)\d\d)(\d\d)(\d\d)")
 
 
 def iso_date(text: str) -> str | None:
-    """"2022-01-20 10:00", "2022年1月20日", "2022/1/20", "20220120" → "2022-01-20"."""
+    """ "2022-01-20 10:00", "2022年1月20日", "2022/1/20", "20220120" → "2022-01-20"."""
     m = _DATE.search(text) or _DATE_COMPACT.match(text.strip())
     if not m:
         return None

@@ -1,8 +1,8 @@
 """Scanned pages and images → words with boxes and ruled grids, by Tesseract (issue #3 item 3).
 
 The table rules are found in the page image (long dark runs, numpy), turned into the same edges a born-
-digital PDF has, and erased before Tesseract reads the page once (``tsv``: words with boxes). pdf.py then
-lays words and grids out exactly as it lays out characters, so a scan gives the same blocks as a PDF.
+digital PDF has, and erased before Tesseract reads the page once (``tsv``: words with boxes). page.py then
+lays words and grids out exactly as it lays out a PDF's characters, so a scan gives the same blocks as a PDF.
 Everything read here is marked: ``Document.kind == "ocr"`` and ``hints["ocr_pages"]`` lists the pages
 ("1,3"), so the record can set ``Origin.ocr`` on cells whose ``Where.page`` is one of them.
 """
@@ -20,7 +20,8 @@ from bisect import bisect_left
 from io import BytesIO
 
 from ..model import CorruptFile, Document, EmptyFile, TooLarge, UnsupportedFormat
-from .pdfgrid import _merge, find_tables
+from .page import PageBlocks
+from .pdfgrid import find_tables, merge_edges
 
 DPI = 300  # Tesseract reads CJK best with characters 30–50 px high, i.e. 10–12 pt text at 300 dpi
 MAX_PIXELS = 80_000_000  # an A4 page at 600 dpi is 35 Mpx; more is a decompression bomb
@@ -38,7 +39,10 @@ def _tesseract() -> str:
     """The tesseract binary, after checking the simplified-Chinese model is installed."""
     binary = shutil.which("tesseract")
     if binary is None:
-        raise _Missing("未安装 Tesseract OCR, 无法读取扫描件 (Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+        raise _Missing(
+            "未安装 Tesseract OCR, 无法读取扫描件 "
+            "(Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-chi-sim)"
+        )
     listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30)
     if "chi_sim" not in (listed.stdout + listed.stderr):
         raise _Missing("Tesseract 缺少简体中文模型 (missing chi_sim: apt-get install tesseract-ocr-chi-sim)")
@@ -57,8 +61,6 @@ def read(data: bytes, name: str) -> Document:
     """An image file (PNG/JPEG/TIFF/GIF/BMP/WebP): every frame is a page read by OCR."""
     from PIL import Image, UnidentifiedImageError
 
-    from .pdf import _Reader
-
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
@@ -73,7 +75,7 @@ def read(data: bytes, name: str) -> Document:
         raise TooLarge(name, f"图片页数过多 ({frames})")
     if image.size[0] * image.size[1] > MAX_PIXELS:  # Pillow itself only refuses at twice its limit
         raise TooLarge(name, f"图片像素过多 ({image.size[0]}×{image.size[1]}), 疑似恶意文件 (image too large)")
-    reader = _Reader(name)
+    pages = PageBlocks()
     for number in range(1, frames + 1):
         try:
             image.seek(number - 1)
@@ -84,12 +86,11 @@ def read(data: bytes, name: str) -> Document:
             raise TooLarge(name, "图片像素过多 (image too large)") from None
         frame, scale = _normalise(image)
         words, grids = ocr_image(frame, scale, name)
-        reader.layout(words, grids, number, frame.size[1] / scale)
-        reader.ocr_pages.append(number)
-    blocks = reader.finish()
+        pages.add_page(words, grids, number, frame.size[1] / scale)
+    blocks = pages.finish()
     if not blocks:
         raise EmptyFile(name, "图片中没有识别出文字 (no text recognised in the image)")
-    return Document(blocks, source=name, kind="ocr", hints={"ocr_pages": ",".join(map(str, reader.ocr_pages))})
+    return Document(blocks, source=name, kind="ocr", hints={"ocr_pages": ",".join(map(str, range(1, frames + 1)))})
 
 
 def _normalise(image):
@@ -125,12 +126,14 @@ def ocr_image(image, scale: float, name: str):
     h, w = dark.shape
     horizontal = _runs(dark, max(60, w // 20))
     vertical = _runs(dark.T, max(40, h // 50)).T
-    grids = find_tables((_merge(_segments(horizontal, scale)), _merge(_segments(vertical.T, scale))))
+    grids = find_tables((merge_edges(_segments(horizontal, scale)), merge_edges(_segments(vertical.T, scale))))
     clean = gray.copy()
     clean[horizontal | vertical] = 255  # rules read as "|" and "一" otherwise
     page = clean.copy()
     for grid in grids:  # the page pass reads the text around the tables; cells are read one by one
-        page[int(grid.top * scale): int(grid.bottom * scale) + 1, int(grid.x0 * scale): int(grid.x1 * scale) + 1] = 255
+        page[int(grid.top * scale) : int(grid.bottom * scale) + 1, int(grid.x0 * scale) : int(grid.x1 * scale) + 1] = (
+            255
+        )
     words = _read_chars(binary, _png(page), scale, name)
     words.extend(_read_cells(binary, clean, grids, scale, name))
     return words, grids
@@ -138,8 +141,26 @@ def ocr_image(image, scale: float, name: str):
 
 # Lone glyphs the Chinese model reads as look-alikes ("0" → "O", "1" → "工"): mapped back only when the
 # whole cell is digits and look-alikes, i.e. a number cell; the audit's arithmetic then confirms it.
-_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "〇": "0", "○": "0", "D": "0", "Q": "0", "工": "1", "I": "1",
-                            "l": "1", "|": "1", "丨": "1", "!": "1", "Z": "2", "z": "2", "S": "5", "B": "8"})
+_LOOKALIKE = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "〇": "0",
+        "○": "0",
+        "D": "0",
+        "Q": "0",
+        "工": "1",
+        "I": "1",
+        "l": "1",
+        "|": "1",
+        "丨": "1",
+        "!": "1",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "B": "8",
+    }
+)
 _NUMBERISH = re.compile(r"^[+\-]?[0-9OoD〇○Q工Il|丨!ZzSB][0-9OoD〇○Q工Il|丨!ZzSB,.]{0,11}$")
 
 
@@ -183,7 +204,9 @@ def _read_cells(binary: str, clean, grids, scale: float, name: str) -> list[tupl
     # are read again with the Latin model restricted to numerals, and kept only when it is sure.
     unsure = [i for i, (text, conf) in enumerate(texts) if _unsure(text, conf)]
     if unsure:
-        again = _read_sheet(binary, [crops[i] for i in unsure], name, "eng", ("-c", "tessedit_char_whitelist=0123456789.,-+"))
+        again = _read_sheet(
+            binary, [crops[i] for i in unsure], name, "eng", ("-c", "tessedit_char_whitelist=0123456789.,-+")
+        )
         for i, (text, conf) in zip(unsure, again):
             if _NUMERAL.match(text) and conf >= 70:
                 texts[i] = (text.replace(",", ""), conf)
@@ -217,7 +240,7 @@ def _read_sheet(binary: str, crops: list, name: str, langs: str, extra: tuple) -
     sheet = np.full((height, width), 255, dtype=np.uint8)
     bands, y = [], pad
     for crop in crops:
-        sheet[y: y + crop.shape[0], pad: pad + crop.shape[1]] = crop
+        sheet[y : y + crop.shape[0], pad : pad + crop.shape[1]] = crop
         bands.append(y + crop.shape[0] + pad / 2)
         y += crop.shape[0] + pad
     found: dict[int, list[tuple]] = {}
@@ -249,7 +272,7 @@ def _runs(dark, length: int):
     full = (sums[:, length:] - sums[:, :-length]) == length  # window starting at j is all dark
     marks = np.zeros((h, w + 1), dtype=np.int32)
     marks[:, : w - length + 1] += full
-    marks[:, length: w + 1] -= full
+    marks[:, length : w + 1] -= full
     return np.cumsum(marks, axis=1)[:, :w] > 0
 
 
@@ -257,7 +280,7 @@ def _segments(mask, scale: float) -> list[tuple[float, float, float]]:
     """Rows of a run mask → (y, x0, x1) segments in points."""
     import numpy as np
 
-    out = []
+    out: list[tuple[float, float, float]] = []
     for y in np.flatnonzero(mask.any(axis=1)):
         row = np.concatenate([[False], mask[y], [False]]).astype(np.int8)
         edges = np.flatnonzero(np.diff(row))
@@ -267,7 +290,8 @@ def _segments(mask, scale: float) -> list[tuple[float, float, float]]:
 
 
 _HOCR = re.compile(
-    r"class='ocr_line'[^>]*?title=\"bbox (\d+) (\d+) (\d+) (\d+)|class='ocrx_cinfo' title='x_bboxes (\d+) \d+ (\d+) \d+; x_conf ([\d.]+)'>([^<]*)<"
+    r"class='ocr_line'[^>]*?title=\"bbox (\d+) (\d+) (\d+) (\d+)"
+    r"|class='ocrx_cinfo' title='x_bboxes (\d+) \d+ (\d+) \d+; x_conf ([\d.]+)'>([^<]*)<"
 )
 
 
@@ -277,7 +301,10 @@ def _read_chars(binary: str, png: bytes, scale: float, name: str, langs: str = L
     try:
         done = subprocess.run(
             [binary, "stdin", "stdout", "-l", langs, "--psm", "6", "-c", "hocr_char_boxes=1", *extra, "hocr"],
-            input=png, capture_output=True, timeout=TIMEOUT, env=env,
+            input=png,
+            capture_output=True,
+            timeout=TIMEOUT,
+            env=env,
         )
     except subprocess.TimeoutExpired:
         raise CorruptFile(name, f"OCR 超时 (Tesseract took more than {TIMEOUT} s on one page)") from None

@@ -1,25 +1,22 @@
-"""PDF → Document: lines and ruled tables with page and box, OCR for pages without text (issue #3 item 3).
+"""PDF → Document: each page's characters with boxes and its ruled grids, laid out by page.py; OCR for scans.
 
 pypdfium2 gives characters with boxes and the vector paths (an order of magnitude faster than a pure-Python
-PDF interpreter, which matters for corpus batches). Ruled tables are rebuilt from the paths as pdfplumber
-does: edges → intersections → cells → tables; a merged cell is one cell of the grid, so it yields one token
-at its origin. Text outside tables becomes lines; spaces between CJK characters (justification, "年 度")
-are dropped; wide gaps become tabs, which the tokeniser reads as cell separators of unruled tables.
-A table continued on the next page is joined to its first part, without the repeated header rows.
+PDF interpreter, which matters for corpus batches). Ruled tables are rebuilt from the paths by pdfgrid.py as
+pdfplumber does: edges → intersections → cells → tables; a merged cell is one cell of the grid, so it yields
+one token at its origin. A page with no text layer and an image is a scan: ocr.py reads its characters and
+rules instead, and ``hints["ocr_pages"]`` lists it (issue #3 item 3).
 """
 
 from __future__ import annotations
 
-import re
-
-from ..model import CorruptFile, Document, EmptyFile, Line, Table, Token, TooLarge, Where
-from .common import join_cjk, reindex
+from ..model import CorruptFile, Document, EmptyFile, TooLarge
+from . import ocr
+from .common import join_cjk
+from .page import PageBlocks
 from .pdfgrid import find_tables, page_edges
 
 MAX_PAGES = 400  # reports run to 5–30 pages; a 2,000-page PDF is not one
 _SKIP = frozenset((0, 0x20, 0x0D, 0x0A, 0xA0, 0x3000, 0xFFFE, 0xFEFF, 0x2002, 0x2003))
-_PAGE_NUMBER = re.compile(r"^[-—–_\s]*(?:第\s*)?\d{1,3}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,3}\s*页?)?[-—–_\s]*$|^[-—–]\s*\d{1,3}\s*[-—–]$")
-_CJK_CHAR = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def read(data: bytes, name: str) -> Document:
@@ -29,22 +26,36 @@ def read(data: bytes, name: str) -> Document:
     try:
         if len(pdf) > MAX_PAGES:
             raise TooLarge(name, f"PDF 页数过多 ({len(pdf)} 页), 不是年度报告 (too many pages)")
-        reader = _Reader(name)
-        for number in range(len(pdf)):
-            page = pdf[number]
-            try:
-                reader.page(page, number + 1)
-            finally:
-                page.close()
+        pages = PageBlocks()
+        ocr_pages = [number for number in range(1, len(pdf) + 1) if _read_page(pdf, number, pages, name)]
         hints = _hints(pdf)
     finally:
         pdf.close()
-    blocks = reader.finish()
+    blocks = pages.finish()
     if not blocks:
         raise EmptyFile(name, "PDF 没有可读的文字 (PDF without any text)")
-    if reader.ocr_pages:
-        hints["ocr_pages"] = ",".join(str(p) for p in reader.ocr_pages)
-    return Document(blocks, source=name, kind="ocr" if reader.ocr_pages else "pdf", hints=hints)
+    if ocr_pages:
+        hints["ocr_pages"] = ",".join(str(p) for p in ocr_pages)
+    return Document(blocks, source=name, kind="ocr" if ocr_pages else "pdf", hints=hints)
+
+
+def _read_page(pdf, number: int, pages: PageBlocks, name: str) -> bool:
+    """Lay out page ``number`` (1-based) into ``pages``; True when it was a scan read by OCR."""
+    import pypdfium2.raw as raw
+
+    page = pdf[number - 1]
+    try:
+        width, height = page.get_size()
+        chars = _chars(page, raw, height)
+        scanned = len(chars) < 8 and _has_image(page, raw)  # no text layer, one big image
+        if scanned:
+            chars, grids = ocr.read_page(page, name)
+        else:
+            grids = find_tables(page_edges(page, raw, height))
+        pages.add_page(chars, grids, number, height)
+        return scanned
+    finally:
+        page.close()
 
 
 def _open(pdfium, data: bytes, name: str):
@@ -65,151 +76,6 @@ def _hints(pdf) -> dict[str, str]:
     except Exception:  # damaged Info dictionaries must not cost the report its text
         return {}
     return {"title": join_cjk(title)} if ("报告" in title or "報告" in title) else {}
-
-
-class _Reader:
-    """Collects the blocks of every page, then joins tables continued across pages."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.items: list[tuple[object, bool]] = []  # (block, in the page margin) in reading order
-        self.lines = 0
-        self.tables = 0
-        self.ocr_pages: list[int] = []
-
-    def page(self, page, number: int) -> None:
-        import pypdfium2.raw as raw
-
-        width, height = page.get_size()
-        chars = _chars(page, raw, height)
-        if len(chars) < 8 and _has_image(page, raw):
-            from . import ocr  # a scanned page: no text layer, one big image
-
-            chars, grids = ocr.read_page(page, self.name)
-            self.ocr_pages.append(number)
-        else:
-            grids = find_tables(page_edges(page, raw, height))
-        self.layout(chars, grids, number, height)
-
-    def layout(self, chars: list, grids: list, number: int, height: float) -> None:
-        """Characters (or OCR words) and ruled grids of one page → lines and tables in reading order."""
-        placed: list[tuple[float, object]] = []
-        loose = []
-        owners = [_Owner(g) for g in grids]
-        page_start, spaced = len(self.items), {}  # item index → characters of a line with wide gaps
-        for ch in chars:
-            cx, cy = (ch[0] + ch[2]) / 2, (ch[1] + ch[3]) / 2
-            for owner in owners:
-                if owner.take(cx, cy, ch):
-                    break
-            else:
-                loose.append(ch)
-        for owner in owners:
-            placed.append((owner.grid.top, owner))
-        lines = _lines(loose)
-        for line in lines:
-            placed.append((min(c[1] for c in line), line))
-        placed.sort(key=lambda item: item[0])
-        right = max((line[-1][2] for line in lines), default=0.0)
-        previous = None  # (geometry, index in self.items) of the last line, for joining paragraphs
-        for top, item in placed:
-            if isinstance(item, _Owner):
-                table = item.table(self.tables, number)
-                if table is not None:
-                    self.tables += 1
-                    self.items.append((table, False))
-                previous = None
-                continue
-            text = _line_text(item)
-            if not text:
-                continue
-            bottom = max(c[3] for c in item)
-            margin = top < height * 0.055 or bottom > height * 0.945
-            if margin and _PAGE_NUMBER.match(text):
-                continue  # running page numbers ("- 2 -", "第2页 共5页") are not report text
-            geometry = (item[0][0], top, item[-1][2], bottom, max(c[5] for c in item))
-            if previous is not None and not margin and _continues_paragraph(previous[0], geometry, right, text):
-                line, _ = self.items[previous[1]]
-                if "\t" in line.text:
-                    previous = None
-                    self.lines += 1
-                    spaced[len(self.items)] = item
-                    self.items.append((Line(text, self.lines, number), margin))
-                    continue
-                self.items[previous[1]] = (Line(_glue(line.text, text), line.number, line.page), False)
-                previous = (geometry, previous[1])
-                continue
-            self.lines += 1
-            if "\t" in text and not margin:
-                spaced[len(self.items)] = item
-            self.items.append((Line(text, self.lines, number), margin))
-            previous = None if margin else (geometry, len(self.items) - 1)
-        self._unruled(page_start, spaced, number)
-
-    def _unruled(self, start: int, spaced: dict[int, list], page: int) -> None:
-        """Runs of two or more gap-separated lines are an unruled table: rebuild its columns from the
-        value rows, so a blank cell stays a blank token in its column instead of shifting the values."""
-        i = start
-        while i < len(self.items):
-            j = i
-            while j in spaced and (j + 1) in spaced:
-                j += 1
-            if i in spaced and j > i:
-                table = _unruled_table([spaced[k] for k in range(i, j + 1)], self.tables, page)
-                if table is not None:
-                    self.tables += 1
-                    self.items[i: j + 1] = [(table, False)]
-                    spaced = {k - (j - i) if k > j else k: v for k, v in spaced.items() if not i <= k <= j}
-            i += 1
-
-    def finish(self) -> list:
-        blocks: list = []
-        pending_margin: list = []
-        for block, margin in self.items:
-            if isinstance(block, Line) and margin:
-                pending_margin.append(block)  # running headers may sit between two parts of a table
-                continue
-            if isinstance(block, Table) and blocks and isinstance(blocks[-1], Table) and _continues(blocks[-1], block):
-                blocks[-1] = _join(blocks[-1], block)
-                pending_margin.clear()
-                continue
-            blocks.extend(pending_margin)
-            pending_margin.clear()
-            blocks.append(block)
-        blocks.extend(pending_margin)
-        return blocks
-
-
-class _Owner:
-    """The characters that fall inside one grid's cells."""
-
-    __slots__ = ("grid", "chars")
-
-    def __init__(self, grid):
-        self.grid = grid
-        self.chars: dict[int, list] = {}
-
-    def take(self, x: float, y: float, ch) -> bool:
-        grid = self.grid
-        if not (grid.x0 <= x <= grid.x1 and grid.top <= y <= grid.bottom):
-            return False
-        cell = grid.cell_at(x, y)
-        if cell is None:
-            return False
-        self.chars.setdefault(id(cell), []).append(ch)
-        return True
-
-    def table(self, index: int, page: int) -> Table | None:
-        rows: list[list[Token]] = []
-        for r, cells in enumerate(self.grid.rows):
-            row = []
-            for cell in cells:
-                text = "".join(_line_text(line) for line in _lines(self.chars.get(id(cell), [])))
-                row.append(Token(join_cjk(text), Where(table=index, row=r, col=cell.col, page=page, box=cell.box)))
-            rows.append(row)
-        if not rows:
-            return None
-        return Table(rows=reindex(rows, index), index=index, page=page)
 
 
 def _chars(page, raw, height: float) -> list[tuple[float, float, float, float, str, float]]:
@@ -242,150 +108,3 @@ _FS_RECT_BUF = _make_rect()
 
 def _has_image(page, raw) -> bool:
     return any(True for _ in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
-
-
-def _lines(chars) -> list[list]:
-    """Group characters into visual lines by their vertical centres, each sorted left to right."""
-    if not chars:
-        return []
-    ordered = sorted(chars, key=lambda c: (c[1] + c[3]) / 2)
-    lines: list[list] = []
-    current = [ordered[0]]
-    centre = (ordered[0][1] + ordered[0][3]) / 2
-    for ch in ordered[1:]:
-        c = (ch[1] + ch[3]) / 2
-        size = max(ch[3] - ch[1], 1.0)
-        if abs(c - centre) <= size * 0.45:
-            current.append(ch)
-            centre = (centre * (len(current) - 1) + c) / len(current)
-        else:
-            lines.append(current)
-            current, centre = [ch], c
-    lines.append(current)
-    for line in lines:
-        line.sort(key=lambda c: c[0])
-    return lines
-
-
-def _segments(line) -> list[tuple[str, float, float, float, float]]:
-    """A line cut at wide gaps (cell boundaries): (text, x0, x1, top, bottom) per piece."""
-    pieces: list[list] = []
-    parts: list[str] = []
-    previous = None
-    for ch in line:
-        if previous is not None:
-            gap = ch[0] - previous[2]
-            size = max(previous[5], ch[5], 1.0)
-            if gap > size * 2.2:
-                pieces.append(parts)
-                parts = []
-            elif gap > size * 0.25 and not ((_CJK_CHAR.match(ch[4]) or _CJK_CHAR.match(previous[4][-1])) and gap < size * 0.8):
-                parts.append(" ")
-        parts.append(ch)
-        previous = ch
-    pieces.append(parts)
-    out = []
-    for piece in pieces:
-        chars = [c for c in piece if not isinstance(c, str)]
-        text = join_cjk("".join(c if isinstance(c, str) else c[4] for c in piece))
-        if text:
-            out.append((text, chars[0][0], chars[-1][2], min(c[1] for c in chars), max(c[3] for c in chars)))
-    return out
-
-
-def _line_text(line) -> str:
-    """A line's text: wide gaps → tab (a cell boundary), word gaps → space, none between CJK."""
-    return "\t".join(piece[0] for piece in _segments(line))
-
-
-def _clusters(spans: list[tuple[float, float]]) -> list[list[float]]:
-    columns: list[list[float]] = []
-    for x0, x1 in sorted(spans):
-        if columns and x0 <= columns[-1][1] + 1.0:
-            columns[-1][1] = max(columns[-1][1], x1)
-        else:
-            columns.append([x0, x1])
-    return columns
-
-
-def _unruled_table(lines: list[list], index: int, page: int) -> Table | None:
-    rows = [_segments(line) for line in lines]
-    value_rows = [r for r in rows if len(r) > 1 and sum(_is_value(p[0]) for p in r[1:]) * 2 >= len(r) - 1]
-    if not value_rows:
-        return None
-    first_value = min(p[1] for r in value_rows for p in r[1:] if _is_value(p[0]))
-    label_columns = _clusters([(p[1], p[2]) for r in rows for p in r if p[2] <= first_value])
-    value_columns = _clusters([(p[1], p[2]) for r in value_rows for p in r if p[1] >= first_value])
-    columns = label_columns + value_columns
-    out: list[list[Token]] = []
-    for r, pieces in enumerate(rows):
-        cells: dict[int, tuple] = {}
-        for piece in pieces:
-            c = max(range(len(columns)), key=lambda k: min(piece[2], columns[k][1]) - max(piece[1], columns[k][0]))
-            if c in cells:
-                previous = cells[c]
-                piece = (previous[0] + piece[0], previous[1], piece[2], min(previous[3], piece[3]), max(previous[4], piece[4]))
-            cells[c] = piece
-        row = []
-        for c in range(len(columns)):
-            piece = cells.get(c)
-            box = (round(piece[1], 2), round(piece[3], 2), round(piece[2], 2), round(piece[4], 2)) if piece else None
-            row.append(Token(piece[0] if piece else "", Where(table=index, row=r, col=c, page=page, box=box)))
-        out.append(row)
-    return Table(rows=tuple(tuple(r) for r in out), index=index, page=page)
-
-
-_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十]+)")
-
-
-def _continues_paragraph(above, below, right: float, text: str) -> bool:
-    """A line that filled the measure, followed closely by a line not indented and not numbered."""
-    x0, _, x1, bottom, size = above
-    return (
-        x1 >= right - 2.2 * size
-        and below[1] - bottom < 0.9 * size
-        and below[0] <= x0 + 0.5 * size
-        and "\t" not in text
-        and not _NUMBERED.match(text)
-    )
-
-
-def _glue(first: str, second: str) -> str:
-    if first[-1:].isascii() and first[-1:].isalpha() and second[:1].isascii() and second[:1].isalpha():
-        return first + " " + second
-    return first + second
-
-
-def _width(table: Table) -> int:
-    return max((t.where.col for row in table.rows for t in row), default=-1) + 1
-
-
-def _continues(first: Table, second: Table) -> bool:
-    """A table on the next page with the same columns, at the top of that page, continues the first."""
-    return first.page is not None and second.page == first.page + 1 and _width(first) == _width(second)
-
-
-def _join(first: Table, second: Table) -> Table:
-    rows = [list(r) for r in first.rows]
-    extra = [list(r) for r in second.rows]
-    texts = [tuple(t.text for t in r) for r in first.rows]
-    k = 0
-    while k < len(extra) and k < len(texts) and tuple(t.text for t in extra[k]) == texts[k]:
-        k += 1  # header rows repeated on the new page
-    extra = extra[k:]
-    if extra and rows and _is_row_tail(rows[-1], extra[0]):
-        head = rows[-1]
-        tail = {t.where.col: t for t in extra.pop(0)}
-        rows[-1] = [Token(t.text + tail[t.where.col].text, t.where) if t.where.col in tail and not _is_value(t.text) else t for t in head]
-    return Table(rows=reindex(rows + extra, first.index), index=first.index, page=first.page)
-
-
-def _is_value(text: str) -> bool:
-    return bool(re.fullmatch(r"[+\-−增减]?\d[\d,.]*\S{0,2}", text))
-
-
-def _is_row_tail(last: list[Token], first: list[Token]) -> bool:
-    """A row broken by the page end: the new page's first row has label text and no values."""
-    cols = [t.where.col for t in last]
-    return [t.where.col for t in first] == cols and any(t.text for t in first) and not any(_is_value(t.text) for t in first) and any(_is_value(t.text) for t in last)
-

@@ -39,7 +39,7 @@ class Grid:
     rows: list[list[Cell]] = field(default_factory=list)
     slots: dict[tuple[int, int], Cell] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.xs = sorted({c.x0 for c in self.cells} | {c.x1 for c in self.cells})
         self.ys = sorted({c.top for c in self.cells} | {c.bottom for c in self.cells})
         by_row: dict[int, list[Cell]] = {}
@@ -105,7 +105,7 @@ def page_edges(page, raw, height: float) -> tuple[list[Edge], list[Edge]]:
             if raw.FPDFPathSegment_GetClose(segment) and start is not None:
                 _add_line(point, start, horizontal, vertical)
                 current = start
-    return _merge(horizontal), _merge(vertical)
+    return merge_edges(horizontal), merge_edges(vertical)
 
 
 def _add_box(x0: float, top: float, x1: float, bottom: float, horizontal: list, vertical: list) -> None:
@@ -124,7 +124,7 @@ def _add_line(p: tuple[float, float], q: tuple[float, float], horizontal: list, 
         vertical.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
 
 
-def _merge(edges: list[Edge]) -> list[Edge]:
+def merge_edges(edges: list[Edge]) -> list[Edge]:
     """Snap edges to shared coordinates, then join collinear pieces that touch or overlap."""
     if not edges:
         return []
