@@ -78,7 +78,11 @@ def _doc(record) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "r.docx"
         source.write_bytes(render_docx(record))
-        subprocess.run([soffice(), "--headless", "--convert-to", "doc", "--outdir", tmp, str(source)], capture_output=True, timeout=180)
+        subprocess.run(
+            [soffice(), "--headless", "--convert-to", "doc", "--outdir", tmp, str(source)],
+            capture_output=True,
+            timeout=180,
+        )
         return (Path(tmp) / "r.doc").read_bytes()
 
 
@@ -138,7 +142,9 @@ def main() -> None:
             note = f"{result['pages'] / n:.1f} pages/report"
         elif fmt == "doc":
             note = f"LibreOffice conversion (child RSS {result['child_rss_mb']:.0f} MB)"
-        print(f"{fmt:<6} {n:>7} {result['kb']:>6.0f} {read_rate} {n / result['parse']:8.1f} {result['rss_mb']:>8.0f}  {note}")
+        print(
+            f"{fmt:<6} {n:>7} {result['kb']:>6.0f} {read_rate} {n / result['parse']:8.1f} {result['rss_mb']:>8.0f}  {note}"
+        )
 
 
 if __name__ == "__main__":

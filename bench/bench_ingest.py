@@ -21,11 +21,20 @@ import threading
 import time
 from pathlib import Path
 
-from ogi.render import LAYOUTS, make_record, render_text
 from ogi.corpus import Corpus
+from ogi.render import LAYOUTS, make_record, render_text
 
 PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
-DEPTS = ("教育局", "财政局", "人民政府", "交通运输局", "民政局", "市场监督管理局", "卫生健康委员会", "人力资源和社会保障局")
+DEPTS = (
+    "教育局",
+    "财政局",
+    "人民政府",
+    "交通运输局",
+    "民政局",
+    "市场监督管理局",
+    "卫生健康委员会",
+    "人力资源和社会保障局",
+)
 
 
 def organ_name(i: int) -> str:
@@ -75,8 +84,10 @@ def time_queries(corpus: Corpus) -> list[tuple[str, float, int]]:
     queries = [
         ("totals t3.new.total by year", lambda: corpus.totals("t3.new.total", by=("year",))),
         ("totals t3.new.total by year,province", lambda: corpus.totals("t3.new.total", by=("year", "province"))),
-        ("totals 3 keys by kind, one year", lambda: corpus.totals(["t3.new.total", "t3.granted.total",
-                                                                    "t4.review.total"], by=("kind",), year=year)),
+        (
+            "totals 3 keys by kind, one year",
+            lambda: corpus.totals(["t3.new.total", "t3.granted.total", "t4.review.total"], by=("kind",), year=year),
+        ),
         ("rates by year", lambda: corpus.rates(by=("year",))),
         ("rates by province, one year", lambda: corpus.rates(by=("province",), year=year)),
         ("ranking t3.new.total top 20", lambda: corpus.ranking("t3.new.total", 20)),
@@ -152,15 +163,19 @@ def ingest_once(args, work: Path, db: Path) -> None:
             corpus.refresh()
             timing["refresh"] = time.perf_counter() - t
         seconds = timing["store"] + timing["refresh"]
-        print(f"store only: {args.n} records: add {timing['store']:.1f} s + cross-year refresh {timing['refresh']:.1f} s "
-              f"= {args.n / seconds:.0f} reports/s (prepare, done by workers: {timing['prepare'] * 1000 / args.n:.2f} ms/report)")
+        print(
+            f"store only: {args.n} records: add {timing['store']:.1f} s + cross-year refresh {timing['refresh']:.1f} s "
+            f"= {args.n / seconds:.0f} reports/s (prepare, done by workers: {timing['prepare'] * 1000 / args.n:.2f} ms/report)"
+        )
     sampler.stop.set()
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     s = sampler.samples or [rss_mb()]
     quarter = max(1, len(s) // 4)
-    print(f"reports/s: {args.n / seconds:.1f}; peak RSS main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB; "
-          f"main RSS first quarter {max(s[:quarter]):.0f} MB → last quarter {max(s[-quarter:]):.0f} MB")
+    print(
+        f"reports/s: {args.n / seconds:.1f}; peak RSS main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB; "
+        f"main RSS first quarter {max(s[:quarter]):.0f} MB → last quarter {max(s[-quarter:]):.0f} MB"
+    )
     print(f"database: {db_size(db):.0f} MB ({db_size(db) * 1024 / args.n:.1f} KB per report)")
 
 

@@ -54,8 +54,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=Path("bench/out/text"))
-    parser.add_argument("--default-gc", action="store_true",
-                        help="leave Python's garbage collector as it is (batch commands call batch_mode())")
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="leave Python's garbage collector as it is (batch commands call batch_mode())",
+    )
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target is per core
     seeds_dir = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -86,7 +89,9 @@ def main() -> None:
             marks.append(round(rss_mb()))
     full = time.perf_counter() - t
     n = len(files)
-    print(f"files: {n} ({size / 1e6:.1f} MB; {len(seeds) * 200} seed parses + {len(paths)} generated), failures: {failures}")
+    print(
+        f"files: {n} ({size / 1e6:.1f} MB; {len(seeds) * 200} seed parses + {len(paths)} generated), failures: {failures}"
+    )
     print(f"read+decode only: {n / floor:,.0f} reports/s/core ({floor:.2f}s)")
     print(f"full parse+audit: {n / full:,.0f} reports/s/core ({full:.2f}s, {1000 * full / n:.2f} ms/report)")
     print(f"ratio full/floor: {full / floor:.1f}x")

@@ -55,8 +55,20 @@ def count(stage: str, n: int, files: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cg.out"
         result = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", _RUN, stage, str(n),
-             *files], capture_output=True, text=True)
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={out}",
+                sys.executable,
+                "-c",
+                _RUN,
+                stage,
+                str(n),
+                *files,
+            ],
+            capture_output=True,
+            text=True,
+        )
         match = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
         if match is None:
             raise SystemExit(result.stderr[-2000:])
@@ -65,7 +77,9 @@ def count(stage: str, n: int, files: list[str]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stage", default="parse", choices=["parse", "read", "normalise", "locate", "metadata", "extract", "audit"])
+    parser.add_argument(
+        "--stage", default="parse", choices=["parse", "read", "normalise", "locate", "metadata", "extract", "audit"]
+    )
     parser.add_argument("--small", type=int, default=40)
     parser.add_argument("--large", type=int, default=240)
     parser.add_argument("--corpus", type=Path, default=Path("bench/out/text"))

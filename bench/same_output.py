@@ -45,7 +45,10 @@ def corpus(count: int):
         if i % 4 == 0:
             yield f"flat-{i}.txt", flatten(render_text(record, "pipe", seed=i)).encode()
             yield f"detached-{i}.txt", detached_markdown(record).encode()
-            yield f"page-{i}.html", render_html(record, misaligned=i % 8 == 0, encoding="gbk" if i % 8 else "utf-8", seed=i)
+            yield (
+                f"page-{i}.html",
+                render_html(record, misaligned=i % 8 == 0, encoding="gbk" if i % 8 else "utf-8", seed=i),
+            )
 
 
 def fingerprint(data: bytes, name: str) -> tuple[str, dict]:
@@ -73,8 +76,9 @@ def main() -> None:
         current[name], contracts[name] = fingerprint(data, name)
     if args.save:
         args.file.parent.mkdir(parents=True, exist_ok=True)
-        args.file.write_text(json.dumps({"fingerprints": current, "contracts": contracts}, ensure_ascii=False,
-                                        default=str))
+        args.file.write_text(
+            json.dumps({"fingerprints": current, "contracts": contracts}, ensure_ascii=False, default=str)
+        )
         print(f"saved {len(current)} fingerprints to {args.file}")
         return
     saved = json.loads(args.file.read_text())

@@ -7,24 +7,42 @@ import hashlib
 import random
 
 from ogi import forms
-from ogi.model import Cell, Meta, Record, Section, State
 from ogi.audit import audit
+from ogi.model import Cell, Meta, Record, Section, State
 from ogi.render import make_record
 
-def record(organ: str, year: int, values: dict[str, int] | None = None, *, template: str | None = None,
-           sections: dict[int, str] | None = None, sha: str | None = None) -> Record:
+
+def record(
+    organ: str,
+    year: int,
+    values: dict[str, int] | None = None,
+    *,
+    template: str | None = None,
+    sections: dict[int, str] | None = None,
+    sha: str | None = None,
+) -> Record:
     """A record with every key of its format: 0 unless ``values`` says otherwise (None → blank)."""
     template = template or ("2019" if year <= 2020 else "2021")
     values = values or {}
     cells = {}
     for k in forms.keys(template):
         v = values.get(k, 0)
-        cells[k] = Cell(key=k, value=v, state=State.number if v is not None else State.blank, raw="" if v is None else str(v))
+        cells[k] = Cell(
+            key=k, value=v, state=State.number if v is not None else State.blank, raw="" if v is None else str(v)
+        )
     texts = sections or {}
-    secs = [Section(number=n, heading=f"{'一二三四五六'[n - 1]}、{forms.SECTIONS[n - 1].title}", text=texts.get(n, ""))
-            for n in range(1, 7)]
-    meta = Meta(organ=organ, year=year, template=template, title=f"{organ}{year}年政府信息公开工作年度报告",
-                source=f"{organ}-{year}.txt", sha256=sha or hashlib.sha256(f"{organ}-{year}-{sorted(values.items())}".encode()).hexdigest())
+    secs = [
+        Section(number=n, heading=f"{'一二三四五六'[n - 1]}、{forms.SECTIONS[n - 1].title}", text=texts.get(n, ""))
+        for n in range(1, 7)
+    ]
+    meta = Meta(
+        organ=organ,
+        year=year,
+        template=template,
+        title=f"{organ}{year}年政府信息公开工作年度报告",
+        source=f"{organ}-{year}.txt",
+        sha256=sha or hashlib.sha256(f"{organ}-{year}-{sorted(values.items())}".encode()).hexdigest(),
+    )
     r = Record(meta=meta, cells=cells, sections=secs, parser_version="test")
     r.findings = audit(r)
     return r

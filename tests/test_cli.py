@@ -98,8 +98,14 @@ print("HEAVY", code, *heavy)
 def run_ogi(*args: str) -> tuple[str, int, list[str]]:
     """``python -m ogi ARGS`` in a fresh interpreter: its stdout, exit status and the heavy modules it imported."""
     env = dict(os.environ, PYTHONPATH=str(Path(ogi.__file__).resolve().parents[1]))
-    done = subprocess.run([sys.executable, "-c", RUN_AND_LIST_HEAVY_MODULES, *args], capture_output=True,
-                          text=True, encoding="utf-8", env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST_HEAVY_MODULES, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
     output, _, last = done.stdout.rstrip("\n").rpartition("\n")
     _, code, *heavy = last.split(" ")
     return output, int(code), heavy
@@ -135,8 +141,11 @@ def test_demo_writes_audits_and_stores_the_samples(tmp_path, monkeypatch):
     result = runner.invoke(app, ["demo", "--folder", "samples", "--count", "3", "--db", "demo.db"])
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "samples").iterdir())
-    assert written == [f"000_{ORGANS[0]}_2019_pipe_ok.txt", f"001_{ORGANS[1]}_2020_pipe_cells_ok.txt",
-                       f"002_{ORGANS[2]}_2021_blank_lines_{INJECTABLE[2]}.txt"]
+    assert written == [
+        f"000_{ORGANS[0]}_2019_pipe_ok.txt",
+        f"001_{ORGANS[1]}_2020_pipe_cells_ok.txt",
+        f"002_{ORGANS[2]}_2021_blank_lines_{INJECTABLE[2]}.txt",
+    ]
     total = 3 + len(seed_files(tmp_path))
     assert f"共 {total} 份" in result.output and f"新增 {total}" in result.output
     with Corpus("demo.db") as corpus:

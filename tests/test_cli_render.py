@@ -50,8 +50,9 @@ def test_parsed_json_renders_back_to_the_same_cells(tmp_path):
     assert parsed.exit_code == 0, parsed.output
     (tmp_path / "report.json").write_text(parsed.stdout, encoding="utf-8")
     for to, name in (("html", "out.html"), ("docx", "out.docx"), ("text", "out.txt")):
-        result = runner.invoke(app, ["render", str(tmp_path / "report.json"), "--to", to, "-o", str(tmp_path / name),
-                                     "--encoding", "gbk"])
+        result = runner.invoke(
+            app, ["render", str(tmp_path / "report.json"), "--to", to, "-o", str(tmp_path / name), "--encoding", "gbk"]
+        )
         assert result.exit_code == 0, result.output
         back = parse(str(tmp_path / name), name)
         assert same_cells(record, back) == [], to
@@ -90,8 +91,13 @@ def test_bad_input_gives_one_clear_line(tmp_path):
         assert "Traceback" not in bad.output
 
 
-SIGNATURES = {"text": "政府信息公开工作年度报告".encode(), "html": b"<html", "docx": b"PK\x03\x04", "pdf": b"%PDF",
-              "scan": b"%PDF"}
+SIGNATURES = {
+    "text": "政府信息公开工作年度报告".encode(),
+    "html": b"<html",
+    "docx": b"PK\x03\x04",
+    "pdf": b"%PDF",
+    "scan": b"%PDF",
+}
 
 
 @pytest.mark.parametrize("to", sorted(RENDERERS))

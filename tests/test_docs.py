@@ -22,8 +22,20 @@ def test_schema_doc_is_current():
 
 def test_rule_ids_are_the_specs():
     assert [r.id for r in RULES] == [
-        "T3-BALANCE", "T3-TOTAL", "T3-COLUMNS", "T4-TOTAL", "CELL-TYPE", "FORMAT-YEAR", "FORMAT-COMPLETE",
-        "TEXT-TABLE", "FEES-STATED", "DEADLINE", "XYEAR-CARRY", "XYEAR-IN-FORCE", "XYEAR-ITEMS", "XYEAR-COPY",
+        "T3-BALANCE",
+        "T3-TOTAL",
+        "T3-COLUMNS",
+        "T4-TOTAL",
+        "CELL-TYPE",
+        "FORMAT-YEAR",
+        "FORMAT-COMPLETE",
+        "TEXT-TABLE",
+        "FEES-STATED",
+        "DEADLINE",
+        "XYEAR-CARRY",
+        "XYEAR-IN-FORCE",
+        "XYEAR-ITEMS",
+        "XYEAR-COPY",
         "OUTLIER",
     ]
 

@@ -12,18 +12,33 @@ T3_LABELS_2019 = [r.label for r in forms.T3_ROWS["2019"]]
 
 def _report(t3_rows: dict[str, list[str]], sep: str = " | ", t4: list[str] | None = None) -> str:
     """A 2019-format report whose table 3 rows are given by key; other rows are all zeros."""
-    lines = ["某某县统计局2020年政府信息公开工作年度报告", "一、总体情况", "本年度工作正常开展。",
-             "二、主动公开政府信息情况", "第二十条第(一)项", sep.join(["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"]),
-             sep.join(["规章", "0", "0", "0"]), sep.join(["规范性文件", "1", "2", "3"]),
-             "第二十条第(五)项", sep.join(["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"]),
-             sep.join(["行政许可", "5", "减1", "7"]),
-             "三、收到和处理政府信息公开申请情况",
-             sep.join(["申请人情况", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"])]
+    lines = [
+        "某某县统计局2020年政府信息公开工作年度报告",
+        "一、总体情况",
+        "本年度工作正常开展。",
+        "二、主动公开政府信息情况",
+        "第二十条第(一)项",
+        sep.join(["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"]),
+        sep.join(["规章", "0", "0", "0"]),
+        sep.join(["规范性文件", "1", "2", "3"]),
+        "第二十条第(五)项",
+        sep.join(["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"]),
+        sep.join(["行政许可", "5", "减1", "7"]),
+        "三、收到和处理政府信息公开申请情况",
+        sep.join(["申请人情况", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]),
+    ]
     for row in forms.T3_ROWS["2019"]:
         values = t3_rows.get(row.key, ["0"] * 7)
         lines.append(sep.join([row.label, *values]))
-    lines += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议 行政诉讼", sep.join(t4 or ["0"] * 15),
-              "五、存在的主要问题及改进情况", "无。", "六、其他需要报告的事项", "无。"]
+    lines += [
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "行政复议 行政诉讼",
+        sep.join(t4 or ["0"] * 15),
+        "五、存在的主要问题及改进情况",
+        "无。",
+        "六、其他需要报告的事项",
+        "无。",
+    ]
     return "\n".join(lines)
 
 
@@ -58,8 +73,10 @@ def test_blank_cell_keeps_its_place_in_pipe_rows():
     cell = record.cells["t3.partial.commercial"]
     assert (cell.state, cell.value, cell.raw) == (State.blank, None, "")
     assert record.value("t3.partial.research") == 0
-    assert any(f.rule == "CELL-TYPE" and f.severity.value == "info" and "t3.partial.commercial" in f.keys
-               for f in record.findings)
+    assert any(
+        f.rule == "CELL-TYPE" and f.severity.value == "info" and "t3.partial.commercial" in f.keys
+        for f in record.findings
+    )
 
 
 def test_short_row_placed_by_identities_and_marked_inferred():
@@ -97,8 +114,9 @@ def test_unplaceable_row_is_unreadable_not_guessed():
     rows = dict(BALANCED, granted=["1", "1", "2"])
     record = _cells(_report(rows, sep="  "))
     assert all(record.cells[f"t3.granted.{c.key}"].state is State.unreadable for c in forms.T3_COLUMNS)
-    assert any(f.rule == "CELL-TYPE" and f.severity.value == "error" and "t3.granted.total" in f.keys
-               for f in record.findings)
+    assert any(
+        f.rule == "CELL-TYPE" and f.severity.value == "error" and "t3.granted.total" in f.keys for f in record.findings
+    )
 
 
 def test_identity_errors_name_cells_and_difference():

@@ -205,3 +205,17 @@ def test_a_function_level_import_is_explained_by_a_comment_on_its_line_or_above(
     )
     explained = {i.line: i.commented for i in imports(root, "pkg") if i.in_function}
     assert explained == {2: True, 5: True, 8: False}
+
+
+def test_only_the_corpus_imports_sqlalchemy():
+    """corpus/ is the one door to the database (issue #9): no other module speaks SQL."""
+    outside = sorted(
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if "corpus" not in path.relative_to(SRC).parts
+        and any(
+            line.lstrip().startswith(("import sqlalchemy", "from sqlalchemy"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    )
+    assert outside == []

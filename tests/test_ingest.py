@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from ogi import forms, pipeline
+from ogi.corpus import Corpus
 from ogi.corpus import ingest as ingest_module
 from ogi.corpus.ingest import ingest
-from ogi.corpus import Corpus
-from tests.conftest import SEED_DIR
 from tests.builders import generated, total
+from tests.conftest import SEED_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,8 +40,10 @@ def write_reports(folder: Path, records) -> list[Path]:
 
 def counts(corpus: Corpus) -> dict[str, int]:
     with corpus.engine.connect() as conn:
-        return {t: conn.execute(sa.text(f"select count(*) from {t}")).scalar()
-                for t in ("reports", "cells", "sections", "findings", "organs", "sources", "figures")}
+        return {
+            t: conn.execute(sa.text(f"select count(*) from {t}")).scalar()
+            for t in ("reports", "cells", "sections", "findings", "organs", "sources", "figures")
+        }
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +59,13 @@ def test_seeds(tmp_path):
         assert (summary.added, summary.failed) == (5, 0)
         got = {Path(r.source).name[:3]: (r.year, r.template) for r in corpus.reports()}
     # spec §9: report year and format of each seed
-    assert got == {"000": (2021, "2019"), "001": (2022, "2021"), "002": (2020, "2019"), "003": (2021, "2021"),
-                   "004": (2019, "2019")}
+    assert got == {
+        "000": (2021, "2019"),
+        "001": (2022, "2021"),
+        "002": (2020, "2019"),
+        "003": (2021, "2021"),
+        "004": (2019, "2019"),
+    }
 
 
 def test_generated_corpus_has_the_known_figures(tmp_path, records):
@@ -70,8 +77,10 @@ def test_generated_corpus_has_the_known_figures(tmp_path, records):
         for year in (2019, 2020, 2021):
             mine = [r for r in records if r.meta.year == year]
             (row,) = corpus.totals(["t3.new.total", "t4.review.total"], by=("year",), year=year)
-            assert (row["t3.new.total"], row["t4.review.total"]) == (total(mine, "t3.new.total"),
-                                                                       total(mine, "t4.review.total"))
+            assert (row["t3.new.total"], row["t4.review.total"]) == (
+                total(mine, "t3.new.total"),
+                total(mine, "t4.review.total"),
+            )
         for row in corpus.reports(limit=None):
             r = records[int(Path(row.source).name[:3])]
             stored = corpus.get(row.id)
@@ -117,8 +126,17 @@ def test_list_files_globs_and_urls(tmp_path, records):
     try:
         url = f"http://127.0.0.1:{server.server_port}/{paths[3].name}"
         with Corpus(tmp_path / "c.db") as corpus:
-            summary = ingest(corpus, [f"@{tmp_path / 'list.txt'}", str(tmp_path / "in" / "002_*"), url,
-                                      f"http://127.0.0.1:{server.server_port}/nothing.txt"], workers=1, progress=False)
+            summary = ingest(
+                corpus,
+                [
+                    f"@{tmp_path / 'list.txt'}",
+                    str(tmp_path / "in" / "002_*"),
+                    url,
+                    f"http://127.0.0.1:{server.server_port}/nothing.txt",
+                ],
+                workers=1,
+                progress=False,
+            )
             assert (summary.total, summary.added, summary.failed) == (5, 4, 1)
             assert url in {r.source for r in corpus.reports()}
             assert "下载" in corpus.failures()[0]["reason"]
@@ -132,8 +150,10 @@ def test_resume_after_a_killed_run(tmp_path):
         r.meta.organ = f"第{i}号示例县教育局" if i >= 50 else r.meta.organ
     write_reports(tmp_path / "in", records)
     db = tmp_path / "c.db"
-    code = ("import sys; from ogi.corpus import Corpus; from ogi.corpus.ingest import ingest; "
-            "ingest(Corpus(sys.argv[1]), [sys.argv[2]], workers=1, progress=False)")
+    code = (
+        "import sys; from ogi.corpus import Corpus; from ogi.corpus.ingest import ingest; "
+        "ingest(Corpus(sys.argv[1]), [sys.argv[2]], workers=1, progress=False)"
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(tmp_path / "in")], env=env)
     deadline = time.time() + 120
@@ -158,10 +178,13 @@ def test_resume_after_a_killed_run(tmp_path):
 def _check_whole(corpus: Corpus) -> None:
     """Every stored report is complete: all its cells, six sections, its figures row."""
     with corpus.engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "select r.template, (select count(*) from cells c where c.report_id = r.id),"
-            " (select count(*) from sections s where s.report_id = r.id),"
-            " (select count(*) from figures f where f.report_id = r.id) from reports r")).all()
+        rows = conn.execute(
+            sa.text(
+                "select r.template, (select count(*) from cells c where c.report_id = r.id),"
+                " (select count(*) from sections s where s.report_id = r.id),"
+                " (select count(*) from figures f where f.report_id = r.id) from reports r"
+            )
+        ).all()
     for template, n_cells, n_sections, n_figures in rows:
         assert (n_cells, n_sections, n_figures) == (len(forms.keys(template)), 6, 1)
 

@@ -43,7 +43,9 @@ def test_traditional_to_simplified():
 
 
 def test_boilerplate_lines_dropped_and_line_numbers_kept():
-    doc = read_bytes("我要收藏\n文章分享\n一、总体情况\n正文\n文件下载:\n您访问的链接即将离开'某网站'是否继续?".encode(), "b.txt")
+    doc = read_bytes(
+        "我要收藏\n文章分享\n一、总体情况\n正文\n文件下载:\n您访问的链接即将离开'某网站'是否继续?".encode(), "b.txt"
+    )
     out = normalise(doc)
     assert [(b.text, b.number) for b in out.blocks if isinstance(b, Line)] == [("一、总体情况", 3), ("正文", 4)]
 

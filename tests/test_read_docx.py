@@ -37,7 +37,10 @@ def merged():
     cell.add_paragraph("企业")  # Word splits header words over paragraphs
     t.cell(1, 4).text = "科研机构"
     t.cell(2, 0).merge(t.cell(4, 0)).text = "三、本年度办理结果"  # vMerge over three rows
-    for r, (label, values) in enumerate([("（一）予以公开", ["1", "0", "3.2万元"]), ("（二）部分公开", ["2", "", ""]), ("（七）总计", ["3", "0", "0"])], 2):
+    for r, (label, values) in enumerate(
+        [("（一）予以公开", ["1", "0", "3.2万元"]), ("（二）部分公开", ["2", "", ""]), ("（七）总计", ["3", "0", "0"])],
+        2,
+    ):
         t.cell(r, 1).text = label
         for c, v in enumerate(values, 2):
             t.cell(r, c).text = v
@@ -116,7 +119,10 @@ def test_round_trip(template, year, seed, blanks):
 
     record = make_record(random.Random(seed), template, year, "钦州市北部湾华侨投资区管理委员会", blanks=blanks)
     parsed = parse(render_docx(record), "report.docx")
-    wrong = [(k, c.value, parsed.cells[k].value) for k, c in record.cells.items()
-             if parsed.cells[k].value != c.value or parsed.cells[k].state != c.state]
+    wrong = [
+        (k, c.value, parsed.cells[k].value)
+        for k, c in record.cells.items()
+        if parsed.cells[k].value != c.value or parsed.cells[k].state != c.state
+    ]
     assert wrong == []
     assert parsed.meta.kind == "docx"

@@ -9,8 +9,7 @@ import zipfile
 import pytest
 
 from ogi.model import CorruptFile, EmptyFile, OgiError, ReadError, TooLarge, UnsupportedFormat
-from ogi.read import read, sniff
-from ogi.read import office
+from ogi.read import office, read, sniff
 
 docx = pytest.importorskip("docx")
 
@@ -97,8 +96,10 @@ def _minimal_pdf(extra_trailer: str = "", objects: list[str] | None = None) -> b
 
 def test_password_protected_pdf_names_the_problem():
     encrypt = "<< /Filter /Standard /V 1 /R 2 /O <" + "11" * 32 + "> /U <" + "22" * 32 + "> /P -4 >>"
-    data = _minimal_pdf(extra_trailer="/Encrypt 4 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]",
-                        objects=None)
+    data = _minimal_pdf(
+        extra_trailer="/Encrypt 4 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]",
+        objects=None,
+    )
     data = data.replace(b"trailer", f"4 0 obj\n{encrypt}\nendobj\ntrailer".encode(), 1)
     with pytest.raises(CorruptFile, match="locked.pdf") as error:
         read(data, "locked.pdf")
@@ -153,13 +154,27 @@ def test_doc_round_trip_through_libreoffice(tmp_path):
     record = make_record(random.Random(5), "2021", 2022, "会宁县工业和信息化局", blanks=0.3)
     source = tmp_path / "report.docx"
     source.write_bytes(render_docx(record))
-    subprocess.run([office.soffice(), f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless",
-                    "--convert-to", "doc", "--outdir", str(tmp_path), str(source)], capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            office.soffice(),
+            f"-env:UserInstallation={(tmp_path / 'p').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        timeout=180,
+    )
     data = (tmp_path / "report.doc").read_bytes()
     assert sniff(data) == "doc"
     parsed = parse(data, "report.doc")
     assert parsed.meta.kind == "doc"
-    assert [k for k, c in record.cells.items() if parsed.cells[k].value != c.value or parsed.cells[k].state != c.state] == []
+    assert [
+        k for k, c in record.cells.items() if parsed.cells[k].value != c.value or parsed.cells[k].state != c.state
+    ] == []
 
 
 @pytest.mark.parametrize(

@@ -53,12 +53,35 @@ def test_sniffs_html_from_content():
 
 def test_spans_give_one_token_per_origin_cell_at_its_logical_column(word_pasted):
     report = tables(word_pasted)[-1]
-    assert report[0] == [("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 0), ("自然人", 3), ("法人或其他组织", 4), ("总计", 9)]
+    assert report[0] == [
+        ("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 0),
+        ("自然人", 3),
+        ("法人或其他组织", 4),
+        ("总计", 9),
+    ]
     assert report[1] == [("商业企业", 4), ("科研机构", 5), ("社会公益组织", 6), ("法律服务机构", 7), ("其他", 8)]
     # The data row's label spans 2 columns, not the header's 3: values follow it in logical order.
-    assert report[2] == [("一、本年新收政府信息公开申请数量", 0), ("3", 2), ("", 3), ("0", 4), ("0", 5), ("0", 6), ("0", 7), ("3", 8)]
+    assert report[2] == [
+        ("一、本年新收政府信息公开申请数量", 0),
+        ("3", 2),
+        ("", 3),
+        ("0", 4),
+        ("0", 5),
+        ("0", 6),
+        ("0", 7),
+        ("3", 8),
+    ]
     assert report[3][0] == ("三、本年度办理结果", 0)  # paragraphs of a cell joined by ""
-    assert report[4] == [("（二）部分公开", 1), ("2", 3), ("0", 4), ("0", 5), ("0", 6), ("0", 7), ("0", 8), ("251000元", 9)]
+    assert report[4] == [
+        ("（二）部分公开", 1),
+        ("2", 3),
+        ("0", 4),
+        ("0", 5),
+        ("0", 6),
+        ("0", 7),
+        ("0", 8),
+        ("251000元", 9),
+    ]
 
 
 def test_body_found_and_furniture_dropped(word_pasted):
@@ -79,8 +102,10 @@ def test_metadata_hints(word_pasted):
 
 
 def test_page_metadata_block_when_no_meta_tags():
-    page = "<html><body><table><tr><td>索 引 号:</td><td>ABC-01/2020-00001</td><td>发布机构:</td><td>高港区行政审批局</td></tr>" \
-           "<tr><td>發文日期:</td><td>2020年1月19日</td></tr></table><p>一、总体情况</p><p>正文</p></body></html>"
+    page = (
+        "<html><body><table><tr><td>索 引 号:</td><td>ABC-01/2020-00001</td><td>发布机构:</td><td>高港区行政审批局</td></tr>"
+        "<tr><td>發文日期:</td><td>2020年1月19日</td></tr></table><p>一、总体情况</p><p>正文</p></body></html>"
+    )
     hints = read(page.encode(), "meta.html").hints
     assert hints["index_no"] == "ABC-01/2020-00001"
     assert hints["organ"] == "高港区行政审批局"
@@ -101,8 +126,10 @@ def test_declared_charset_wrong_but_bytes_are_utf8():
 
 
 def test_layout_table_is_flow_and_inner_table_is_a_grid():
-    page = "<html><body><table><tr><td><p>一、总体情况</p><p>正文</p><table><tr><td>规章</td><td>0</td><td></td></tr></table></td></tr>" \
-           "</table></body></html>"
+    page = (
+        "<html><body><table><tr><td><p>一、总体情况</p><p>正文</p><table><tr><td>规章</td><td>0</td><td></td></tr></table></td></tr>"
+        "</table></body></html>"
+    )
     document = read(page.encode(), "layout.html")
     assert lines(document) == ["一、总体情况", "正文"]
     assert tables(document) == [[[("规章", 0), ("0", 1), ("", 2)]]]
@@ -118,7 +145,13 @@ def test_mht_single_file_web_page():
     from email.mime.text import MIMEText
 
     message = MIMEMultipart("related")
-    message.attach(MIMEText("<html><body><p>一、总体情况</p><table><tr><td>规章</td><td>5</td></tr></table></body></html>", "html", "gb2312"))
+    message.attach(
+        MIMEText(
+            "<html><body><p>一、总体情况</p><table><tr><td>规章</td><td>5</td></tr></table></body></html>",
+            "html",
+            "gb2312",
+        )
+    )
     data = message.as_bytes()
     assert sniff(data) == "mht"
     document = read(data, "page.mht")
@@ -136,8 +169,11 @@ def _known(template, year, seed, blanks):
 
 
 def _same_cells(expected, parsed) -> list:
-    return [(k, c.value, parsed.cells[k].value) for k, c in expected.cells.items()
-            if parsed.cells.get(k) is None or parsed.cells[k].value != c.value or parsed.cells[k].state != c.state]
+    return [
+        (k, c.value, parsed.cells[k].value)
+        for k, c in expected.cells.items()
+        if parsed.cells.get(k) is None or parsed.cells[k].value != c.value or parsed.cells[k].state != c.state
+    ]
 
 
 @pytest.mark.parametrize("template,year,seed", CASES)

@@ -50,7 +50,9 @@ def test_sheets_become_titled_tables_with_merges_once(workbook):
     assert document.kind == "xlsx"
     titles = [b.text for b in document.blocks if isinstance(b, Line)]
     assert titles == ["表三", "表四"]  # the empty sheet gives nothing
-    first, second = [[[(t.text, t.where.col) for t in row] for row in b.rows] for b in document.blocks if isinstance(b, Table)]
+    first, second = [
+        [[(t.text, t.where.col) for t in row] for row in b.rows] for b in document.blocks if isinstance(b, Table)
+    ]
     assert first == [
         [("申请人情况", 0), ("自然人", 2), ("法人或其他组织", 3)],
         [("", 2), ("商业企业", 3), ("科研机构", 4)],

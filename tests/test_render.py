@@ -71,10 +71,13 @@ def test_text_layouts_carry_every_value_in_order(layout):
     record = record_of("2021")
     text = render_text(record, layout, seed=3)
     assert text == render_text(record, layout, seed=3)  # deterministic for a seed
-    assert record.meta.title.replace("2022年", "") .split("局")[0] in text
-    row = [str(record.value(f"t3.new.{c}")) for c in ("natural", "commercial", "research", "social", "legal", "other", "total")]
+    assert record.meta.title.replace("2022年", "").split("局")[0] in text
+    row = [
+        str(record.value(f"t3.new.{c}"))
+        for c in ("natural", "commercial", "research", "social", "legal", "other", "total")
+    ]
     line = next(i for i, x in enumerate(text.split("\n")) if "本年新收政府信息公开申请数量" in x)
-    after = re.findall(r"-?\d[\d,]*", "\n".join(text.split("\n")[line:line + 40]).replace(",", ""))
+    after = re.findall(r"-?\d[\d,]*", "\n".join(text.split("\n")[line : line + 40]).replace(",", ""))
     assert after[:7] == row
 
 
@@ -142,8 +145,10 @@ def test_word_pasted_page():
     assert all(td.endswith("<p") for td in re.findall(r"<td[^>]*><?p?", tables))  # <p> in every cell
     t3 = next(c for c in cells_of(page) if c[0] == "一、本年新收政府信息公开申请数量")
     row = [c[0] for c in cells_of(page) if c[3] == t3[3] and c[4] == t3[4]][1:]
-    expected = [str(record.value(f"t3.new.{c}") if record.value(f"t3.new.{c}") is not None else "")
-                for c in ("natural", "commercial", "research", "social", "legal", "other", "total")]
+    expected = [
+        str(record.value(f"t3.new.{c}") if record.value(f"t3.new.{c}") is not None else "")
+        for c in ("natural", "commercial", "research", "social", "legal", "other", "total")
+    ]
     assert [x if x not in ("—", "/") else "" for x in row] == expected
 
 
@@ -189,7 +194,8 @@ def test_docx_merged_cells(template):
     assert t3.cell(first, 0).text == "三、本年度办理结果" and t3.cell(first + n, 0).text.startswith("四、结转")
     assert t3.cell(3, 0)._tc is t3.cell(3, 2)._tc  # horizontal merge over the label columns
     assert [t3.cell(3, c).text for c in range(3, 10)] == [
-        str(record.value(f"t3.new.{c}")) for c in ("natural", "commercial", "research", "social", "legal", "other", "total")
+        str(record.value(f"t3.new.{c}"))
+        for c in ("natural", "commercial", "research", "social", "legal", "other", "total")
     ]
     xml = t3._tbl.xml
     assert "w:vMerge" in xml and "w:gridSpan" in xml
@@ -244,7 +250,11 @@ def test_blank_cells_render_blank_everywhere():
     page = render_html(record, word_pasted=False).decode()
     row = next(c for c in cells_of(page) if c[0] == "1.属于国家秘密")
     values = [c[0] for c in cells_of(page) if c[3] == row[3] and c[4] == row[4]][-7:]
-    blanks = [v for v, c in zip(values, COLUMNS, strict=True) if record.cells[f"t3.denied.state_secret.{c}"].state is State.blank]
+    blanks = [
+        v
+        for v, c in zip(values, COLUMNS, strict=True)
+        if record.cells[f"t3.denied.state_secret.{c}"].state is State.blank
+    ]
     assert blanks and set(blanks) == {""}
 
 

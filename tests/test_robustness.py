@@ -28,9 +28,15 @@ def test_random_bytes(data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("|0123456789 \n\t一二三四五六、()规章总计自然人申请减增-—/无其他处理公开结转")
-                                + ["本年新收政府信息公开申请数量", "三、收到和处理政府信息公开申请情况", "(七)总计\n"]),
-                max_size=800))
+@given(
+    st.lists(
+        st.sampled_from(
+            list("|0123456789 \n\t一二三四五六、()规章总计自然人申请减增-—/无其他处理公开结转")
+            + ["本年新收政府信息公开申请数量", "三、收到和处理政府信息公开申请情况", "(七)总计\n"]
+        ),
+        max_size=800,
+    )
+)
 def test_random_report_like_text(pieces):
     _parse_or_error("".join(pieces).encode())
 

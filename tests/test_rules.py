@@ -40,8 +40,12 @@ def consistent(template: str, seed: int):
     return make_record(random.Random(seed), template, year, "缙云县教育局")
 
 
-SINGLE = [(rule, template) for rule in INJECTORS for template in ("2019", "2021")
-          if not (rule == "FEES-STATED" and template == "2019")]
+SINGLE = [
+    (rule, template)
+    for rule in INJECTORS
+    for template in ("2019", "2021")
+    if not (rule == "FEES-STATED" and template == "2019")
+]
 
 
 @pytest.mark.parametrize(("rule", "template"), SINGLE)
@@ -56,8 +60,16 @@ def test_an_injected_rule_fires_alone(rule, template):
     assert set(changed) <= {k for _, keys in found for k in keys}
 
 
-PAIRS = [("XYEAR-CARRY", "2021"), ("XYEAR-CARRY", "2019"), ("XYEAR-IN-FORCE", "2021"), ("XYEAR-ITEMS", "2019"),
-         ("XYEAR-COPY", "2021"), ("XYEAR-COPY", "2019"), ("OUTLIER", "2021"), ("OUTLIER", "2019")]
+PAIRS = [
+    ("XYEAR-CARRY", "2021"),
+    ("XYEAR-CARRY", "2019"),
+    ("XYEAR-IN-FORCE", "2021"),
+    ("XYEAR-ITEMS", "2019"),
+    ("XYEAR-COPY", "2021"),
+    ("XYEAR-COPY", "2019"),
+    ("OUTLIER", "2021"),
+    ("OUTLIER", "2019"),
+]
 
 
 @pytest.mark.parametrize(("rule", "template"), PAIRS)

@@ -43,7 +43,9 @@ def identity_errors(record) -> list[str]:
         if sum(v(record, f"t3.{row.key}.{c}") for c in APPLICANTS) != v(record, f"t3.{row.key}.total"):
             out.append(f"T3-COLUMNS {row.key}")
     for g in ("review", "suit_direct", "suit_after"):
-        if sum(v(record, f"t4.{g}.{c}") for c in ("upheld", "corrected", "other", "pending")) != v(record, f"t4.{g}.total"):
+        if sum(v(record, f"t4.{g}.{c}") for c in ("upheld", "corrected", "other", "pending")) != v(
+            record, f"t4.{g}.total"
+        ):
             out.append(f"T4-TOTAL {g}")
     return out
 

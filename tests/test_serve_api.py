@@ -47,8 +47,11 @@ def login(client: TestClient, name: str, password: str, root: str = "") -> str:
     """Sign in through the form (with its CSRF token); returns the session's token for later writes."""
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = client.post("/login", data={"name": name, "password": password, "csrf_token": token, "next": "/reports"},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"name": name, "password": password, "csrf_token": token, "next": "/reports"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == root + "/reports"
     return client.get("/api/me").json()["csrf_token"]
 
@@ -81,8 +84,12 @@ def site(tmp_path_factory):
     ids["002"] = r.json()["results"][0]["id"]
     same_five = "本年度存在的主要问题是公开内容不够全面。下一步我们将加强培训，规范流程。"
     for year, seed_no in ((2021, 11), (2022, 12), (2023, 13)):
-        record, text = generated(year, seed_no, published=dt.date(year + 1, 3, 15) if year == 2023 else None,
-                                 five=same_five if year >= 2022 else None)
+        record, text = generated(
+            year,
+            seed_no,
+            published=dt.date(year + 1, 3, 15) if year == 2023 else None,
+            five=same_five if year >= 2022 else None,
+        )
         if year == 2022:
             record, changed = inject(record, "T3-BALANCE", random.Random(5))
             text = render_text(record, "pipe")
@@ -105,12 +112,22 @@ def test_home_redirects_and_list_pages(site):
     assert {r["year"] for r in data["reports"]} == {2020, 2021, 2022, 2023}
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("year=2022", {2022}), ("county=会宁县", {2021, 2022, 2023}), ("county=缙云县", {2020}),
-    ("organ=縉雲縣", {2020}), ("organ=财政", {2021, 2022, 2023}), ("template=2019", {2020}),
-    ("rule=T3-BALANCE", {2022}), ("severity=error&rule=T3-BALANCE", {2022}), ("severity=info&rule=T3-BALANCE", set()), ("year=", {2020, 2021, 2022, 2023}),
-    ("q=人力資源", {2020}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("year=2022", {2022}),
+        ("county=会宁县", {2021, 2022, 2023}),
+        ("county=缙云县", {2020}),
+        ("organ=縉雲縣", {2020}),
+        ("organ=财政", {2021, 2022, 2023}),
+        ("template=2019", {2020}),
+        ("rule=T3-BALANCE", {2022}),
+        ("severity=error&rule=T3-BALANCE", {2022}),
+        ("severity=info&rule=T3-BALANCE", set()),
+        ("year=", {2020, 2021, 2022, 2023}),
+        ("q=人力資源", {2020}),
+    ],
+)
 def test_report_filters(site, query, expected):
     _, client, _, _ = site
     rows = client.get(f"/api/reports?{query}").json()["reports"]
@@ -152,7 +169,10 @@ def test_report_page_official_layout_and_summary(site):
     for item in balance:
         assert item["difference"] == f"{Decimal(item['found']) - Decimal(item['expected']):+f}"
     for key in changed:  # a wrong cell is marked and linked to its source line
-        assert re.search(rf'id="cell-{re.escape(key)}" class="cell number source bad" data-key="{re.escape(key)}" data-line="\d+"', page)
+        assert re.search(
+            rf'id="cell-{re.escape(key)}" class="cell number source bad" data-key="{re.escape(key)}" data-line="\d+"',
+            page,
+        )
 
 
 def test_blank_cells_are_blank_not_zero(tmp_path):
@@ -187,7 +207,11 @@ def test_exports(site):
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["编号", "机关", "年度"] and len(rows) == 4
-    cells = list(csv.DictReader(io.StringIO(client.get(f"/export/reports/{ids['002']}.csv?table=cells").content.decode("utf-8-sig"))))
+    cells = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/export/reports/{ids['002']}.csv?table=cells").content.decode("utf-8-sig"))
+        )
+    )
     assert next(c for c in cells if c["键"] == "t2.licensing.change")["数值"] == "-5"
     xlsx = client.get(f"/export/reports/{ids['002']}.xlsx")
     from openpyxl import load_workbook
@@ -230,8 +254,9 @@ def test_coverage_with_registry(site):
     _, client, _, _ = site
     token = login(client, *ADMIN)
     registry = "名称,省,市,县\n会宁县财政局,甘肃省,白银市,会宁县\n会宁县教育局,甘肃省,白银市,会宁县\n".encode()
-    r = client.post("/api/organs/import", files={"file": ("名录.csv", registry, "text/csv")},
-                    headers={"X-CSRF-Token": token})
+    r = client.post(
+        "/api/organs/import", files={"file": ("名录.csv", registry, "text/csv")}, headers={"X-CSRF-Token": token}
+    )
     assert r.status_code == 200 and r.json() == {"imported": 2}
     data = client.get("/api/coverage?year=2023&province=甘肃省").json()
     states = {o["name"]: (o["state"], o["days_late"]) for o in data["organs"]}
@@ -271,9 +296,17 @@ def test_static_docs_and_openapi(site):
     assert client.get("/static/vendor/other.js").status_code == 404
     assert "swagger-ui" in client.get("/docs").text
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/reports", "/api/reports/{report_id}", "/api/upload", "/api/findings/{finding_id}/review",
-                 "/api/reports/{report_id}/cells", "/api/dashboard", "/api/coverage", "/api/organs/{organ_id}",
-                 "/export/reports.{fmt}"):
+    for path in (
+        "/api/reports",
+        "/api/reports/{report_id}",
+        "/api/upload",
+        "/api/findings/{finding_id}/review",
+        "/api/reports/{report_id}/cells",
+        "/api/dashboard",
+        "/api/coverage",
+        "/api/organs/{organ_id}",
+        "/export/reports.{fmt}",
+    ):
         assert path in paths
     assert client.get("/nope").status_code == 404 and client.get("/api/nope").json()["status"] == 404
 
@@ -295,8 +328,9 @@ def test_errors_answer_by_their_type(tmp_path):
     assert client.get(f"/reports/{missing}/original").status_code == 404
     r = client.post(f"/api/findings/{missing}/review", data={"status": "confirmed"}, headers={"X-CSRF-Token": token})
     assert (r.status_code, r.json()["error"]) == (404, f"审核发现 {missing} 不存在")
-    r = client.post(f"/api/reports/{missing}/cells", data={"key": "t3.new.natural", "value": "1"},
-                    headers={"X-CSRF-Token": token})
+    r = client.post(
+        f"/api/reports/{missing}/cells", data={"key": "t3.new.natural", "value": "1"}, headers={"X-CSRF-Token": token}
+    )
     assert r.status_code == 404
     finding = client.get(f"/api/reports/{report_id}").json()["findings"][0]["id"]
     r = client.post(f"/api/findings/{finding}/review", data={"status": "maybe"}, headers={"X-CSRF-Token": token})
@@ -304,7 +338,9 @@ def test_errors_answer_by_their_type(tmp_path):
     basic = "Basic " + base64.b64encode(f"{ADMIN[0]}:{ADMIN[1]}".encode()).decode()
     r = client.post("/api/users", data={"name": "a b", "password": "password12"}, headers={"Authorization": basic})
     assert r.status_code == 422 and "用户名只能包含" in r.json()["error"]
-    r = client.post("/api/users", data={"name": REVIEWER[0], "password": "password12"}, headers={"Authorization": basic})
+    r = client.post(
+        "/api/users", data={"name": REVIEWER[0], "password": "password12"}, headers={"Authorization": basic}
+    )
     assert r.status_code == 422 and "该用户已存在" in r.json()["error"]
 
     def unreadable(*args, **kwargs):
@@ -320,11 +356,13 @@ def test_unauthenticated_writes_are_refused(site):
     _, client, ids, _ = site
     client.cookies.clear()
     finding = client.get(f"/api/reports/{ids[2022]}").json()["findings"][0]["id"]
-    for url, kw in [("/api/upload", {"files": [("files", ("a.txt", b"x", "text/plain"))]}),
-                    (f"/api/findings/{finding}/review", {"data": {"status": "dismissed"}}),
-                    (f"/api/reports/{ids[2022]}/cells", {"data": {"key": "t3.new.natural", "value": "1"}}),
-                    ("/api/organs/import", {"files": {"file": ("a.csv", b"name\nx\n", "text/csv")}}),
-                    ("/api/users", {"data": {"name": "eve", "password": "password12"}})]:
+    for url, kw in [
+        ("/api/upload", {"files": [("files", ("a.txt", b"x", "text/plain"))]}),
+        (f"/api/findings/{finding}/review", {"data": {"status": "dismissed"}}),
+        (f"/api/reports/{ids[2022]}/cells", {"data": {"key": "t3.new.natural", "value": "1"}}),
+        ("/api/organs/import", {"files": {"file": ("a.csv", b"name\nx\n", "text/csv")}}),
+        ("/api/users", {"data": {"name": "eve", "password": "password12"}}),
+    ]:
         r = client.post(url, **kw)
         assert r.status_code == 401, url
     assert client.get(f"/api/reports/{ids[2022]}").json()["findings"][0]["status"] == "open"
@@ -334,19 +372,29 @@ def test_roles_and_basic_auth(site):
     _, client, _, _ = site
     client.cookies.clear()
     token = login(client, *REVIEWER)
-    r = client.post("/api/organs/import", files={"file": ("a.csv", b"name\nx\n", "text/csv")}, headers={"X-CSRF-Token": token})
+    r = client.post(
+        "/api/organs/import", files={"file": ("a.csv", b"name\nx\n", "text/csv")}, headers={"X-CSRF-Token": token}
+    )
     assert r.status_code == 403
     assert client.get("/users").status_code == 403
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/api/me").json()["user"] is None
     basic = "Basic " + base64.b64encode(f"{ADMIN[0]}:{ADMIN[1]}".encode()).decode()
-    r = client.post("/api/users", data={"name": "carol", "password": "carol-pass-1", "role": "reviewer"},
-                    headers={"Authorization": basic})
+    r = client.post(
+        "/api/users",
+        data={"name": "carol", "password": "carol-pass-1", "role": "reviewer"},
+        headers={"Authorization": basic},
+    )
     assert r.status_code == 201 and r.json() == {"name": "carol", "role": "reviewer"}
     assert login(client, "carol", "carol-pass-1")
     client.cookies.clear()
     wrong = "Basic " + base64.b64encode(f"{ADMIN[0]}:nope".encode()).decode()
-    assert client.post("/api/users", data={"name": "x1", "password": "password12"}, headers={"Authorization": wrong}).status_code == 401
+    assert (
+        client.post(
+            "/api/users", data={"name": "x1", "password": "password12"}, headers={"Authorization": wrong}
+        ).status_code
+        == 401
+    )
 
 
 def test_login_failure_and_admin_page(site):
@@ -358,8 +406,11 @@ def test_login_failure_and_admin_page(site):
     assert r.status_code == 401 and "用户名或密码不正确" in r.text
     r = client.post("/login", data={"name": ADMIN[0], "password": ADMIN[1], "csrf_token": "forged"})
     assert r.status_code == 403
-    r = client.post("/login", data={"name": ADMIN[0], "password": ADMIN[1], "csrf_token": token, "next": "//evil.example"},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"name": ADMIN[0], "password": ADMIN[1], "csrf_token": token, "next": "//evil.example"},
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/"  # no open redirect
     assert "rev" in client.get("/users").text
     client.cookies.clear()
@@ -407,15 +458,21 @@ def test_review_and_correction_reaudit(tmp_path):
     report_id = upload(client, token, "broken.txt", render_text(broken, "pipe").encode()).json()["results"][0]["id"]
     findings = client.get(f"/api/reports/{report_id}").json()["findings"]
     fees = next(f for f in findings if f["rule"] != "T3-BALANCE") if len(findings) > 2 else findings[-1]
-    r = client.post(f"/api/findings/{fees['id']}/review", data={"status": "dismissed", "comment": "已核实无误"},
-                    headers={"X-CSRF-Token": token})
+    r = client.post(
+        f"/api/findings/{fees['id']}/review",
+        data={"status": "dismissed", "comment": "已核实无误"},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 200 and r.json()["finding"]["status"] == "dismissed"
     assert r.json()["finding"]["reviewer"] == REVIEWER[0] and r.json()["finding"]["comment"] == "已核实无误"
     bad = client.post(f"/api/findings/{fees['id']}/review", data={"status": "maybe"}, headers={"X-CSRF-Token": token})
     assert bad.status_code == 422
     for key in changed:  # put back the values the generator wrote: the balance holds again
-        r = client.post(f"/api/reports/{report_id}/cells", data={"key": key, "value": str(record.cells[key].value),
-                                                                 "comment": "按原件更正"}, headers={"X-CSRF-Token": token})
+        r = client.post(
+            f"/api/reports/{report_id}/cells",
+            data={"key": key, "value": str(record.cells[key].value), "comment": "按原件更正"},
+            headers={"X-CSRF-Token": token},
+        )
         assert r.status_code == 200
     after = client.get(f"/api/reports/{report_id}").json()
     assert not [f for f in after["findings"] if f["rule"] in ("T3-BALANCE", "T3-COLUMNS")]
@@ -423,11 +480,19 @@ def test_review_and_correction_reaudit(tmp_path):
     assert [c["key"] for c in log] == list(changed)
     assert all(c["who"] == REVIEWER[0] and c["old_value"] == str(broken.cells[c["key"]].value) for c in log)
     assert after["cells"][changed[0]]["origin"] == "corrected"
-    assert client.post(f"/api/reports/{report_id}/cells", data={"key": "t9.bogus", "value": "1"},
-                       headers={"X-CSRF-Token": token}).status_code == 422
+    assert (
+        client.post(
+            f"/api/reports/{report_id}/cells", data={"key": "t9.bogus", "value": "1"}, headers={"X-CSRF-Token": token}
+        ).status_code
+        == 422
+    )
     # A page form gets a redirect back to the report.
-    r = client.post(f"/api/reports/{report_id}/cells", data={"key": changed[0], "value": "—", "csrf_token": token},
-                    headers={"Accept": "text/html"}, follow_redirects=False)
+    r = client.post(
+        f"/api/reports/{report_id}/cells",
+        data={"key": changed[0], "value": "—", "csrf_token": token},
+        headers={"Accept": "text/html"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/reports/{report_id}#cell-{changed[0]}"
     assert client.get(f"/api/reports/{report_id}").json()["cells"][changed[0]]["state"] == "blank"
 
@@ -436,7 +501,7 @@ def test_hostile_report_text_is_escaped(tmp_path):
     client = TestClient(make_app(tmp_path))
     token = login(client, *REVIEWER)
     _, text = generated(2022, 9, organ="会宁县审计局")
-    text = text.replace("一、总体情况", f"一、总体情况\n{HOSTILE}\n=HYPERLINK(\"http://x\")", 1)
+    text = text.replace("一、总体情况", f'一、总体情况\n{HOSTILE}\n=HYPERLINK("http://x")', 1)
     r = upload(client, token, "x<img src=x onerror=alert(3)>.txt", text.encode())
     assert r.status_code == 200, r.text
     report_id = r.json()["results"][0]["id"]
@@ -457,9 +522,9 @@ def test_hostile_report_text_is_escaped(tmp_path):
 def test_csv_formula_guard():
     from ogi.serve.exports import to_csv
 
-    spec = {"columns": [["a", "文本"], ["b", "数"]], "rows": [{"a": "=HYPERLINK(\"http://x\")", "b": -5}]}
+    spec = {"columns": [["a", "文本"], ["b", "数"]], "rows": [{"a": '=HYPERLINK("http://x")', "b": -5}]}
     rows = list(csv.reader(io.StringIO(to_csv(spec).decode("utf-8-sig"))))
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "-5"]
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "-5"]
 
 
 def test_read_only_and_private_sites(tmp_path):
@@ -479,10 +544,14 @@ def test_read_only_and_private_sites(tmp_path):
 
 
 def test_behind_a_reverse_proxy(tmp_path):
-    for app, client in [(a := create_app(str(tmp_path / "p.db"), Settings(), root_path="/ogi"), TestClient(a)),
-                        (b := create_app(str(tmp_path / "p.db"), Settings()), TestClient(b, root_path="/ogi"))]:
+    for _app, client in [
+        (a := create_app(str(tmp_path / "p.db"), Settings(), root_path="/ogi"), TestClient(a)),
+        (b := create_app(str(tmp_path / "p.db"), Settings()), TestClient(b, root_path="/ogi")),
+    ]:
         page = client.get("/reports")
-        assert page.status_code == 200 and 'href="/ogi/static/app.css"' in page.text and 'href="/ogi/upload"' in page.text
+        assert (
+            page.status_code == 200 and 'href="/ogi/static/app.css"' in page.text and 'href="/ogi/upload"' in page.text
+        )
         assert client.get("/", follow_redirects=False).headers["location"] == "/ogi/reports"
         assert client.get("/api/reports").status_code == 200
 
@@ -495,10 +564,13 @@ def test_cli_user_add_and_serve(tmp_path, monkeypatch):
 
     db = str(tmp_path / "cli.db")
     runner = CliRunner()
-    r = runner.invoke(cli, ["user", "add", "boss", "--role", "admin", "--password-stdin", "--db", db],
-                      input="boss-password\n")
+    r = runner.invoke(
+        cli, ["user", "add", "boss", "--role", "admin", "--password-stdin", "--db", db], input="boss-password\n"
+    )
     assert r.exit_code == 0, r.output
-    assert runner.invoke(cli, ["user", "add", "boss", "--password-stdin", "--db", db], input="another-pw\n").exit_code == 2
+    assert (
+        runner.invoke(cli, ["user", "add", "boss", "--password-stdin", "--db", db], input="another-pw\n").exit_code == 2
+    )
     assert runner.invoke(cli, ["user", "add", "weak", "--password-stdin", "--db", db], input="short\n").exit_code == 2
     assert "boss" in runner.invoke(cli, ["user", "list", "--db", db]).output
     seen = {}
@@ -509,5 +581,9 @@ def test_cli_user_add_and_serve(tmp_path, monkeypatch):
     assert seen["app"].state.settings.read_only
     client = TestClient(seen["app"], base_url="http://testserver/ogi")  # cookies are scoped to the prefix
     token = login(client, "boss", "boss-password", root="/ogi")
-    assert client.post("/api/users", data={"name": "x2", "password": "password12"},
-                       headers={"X-CSRF-Token": token}).status_code == 403  # read-only
+    assert (
+        client.post(
+            "/api/users", data={"name": "x2", "password": "password12"}, headers={"X-CSRF-Token": token}
+        ).status_code
+        == 403
+    )  # read-only

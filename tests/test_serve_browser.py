@@ -28,8 +28,16 @@ from ogi.serve import Settings, create_app
 
 from .conftest import seed_path
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 USER = ("reviewer", "reviewer-pass")
 TIMEOUT = 15_000
 
@@ -148,14 +156,17 @@ def test_dashboard_charts_are_drawn(uploaded, page):
     page.goto(f"{base}/dashboard")
     expect(page.locator("[data-chart][data-drawn]")).to_have_count(5)
     for name in ("by_year", "open_rate", "correction", "rules", "regions"):
-        painted = page.evaluate("""(id) => {
+        painted = page.evaluate(
+            """(id) => {
             const canvas = document.querySelector('#chart-' + id + ' canvas');
             if (!canvas || !canvas.width || !canvas.height) return 0;
             const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
             let n = 0;
             for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
             return n;
-        }""", name)
+        }""",
+            name,
+        )
         assert painted > 500, name  # axes, labels and bars: thousands of painted pixels
     link = page.locator("#chart-rules ~ figcaption a", has_text="CSV")
     assert link.get_attribute("href").endswith("table=rules")

@@ -73,8 +73,10 @@ def test_rankings(filled):
     assert [r["value"] for r in top] == sorted((int(r.value("t3.new.total")) for r in records), reverse=True)[:5]
     rates = corpus.ranking("open_rate", 3, min_base=10, year=2022)
     mine = [r for r in records if r.meta.year == 2022 and r.value("t3.total.total") >= 10]
-    expected = sorted(((r.value("t3.granted.total") + r.value("t3.partial.total")) / r.value("t3.total.total")
-                       for r in mine), reverse=True)[:3]
+    expected = sorted(
+        ((r.value("t3.granted.total") + r.value("t3.partial.total")) / r.value("t3.total.total") for r in mine),
+        reverse=True,
+    )[:3]
     assert [r["value"] for r in rates] == [round(x, 4) for x in expected]
 
 
@@ -128,10 +130,34 @@ def test_xlsx_official_layout(filled, tmp_path):
     corpus, records = filled
     assert export(corpus, tmp_path / "out.xlsx", "xlsx") == 24
     book = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert book.sheetnames == ["说明", "报告", "表二(2019版)", "表二(2021版)", "表三(2019版)", "表三(2021版)", "表四", "审核发现"]
+    assert book.sheetnames == [
+        "说明",
+        "报告",
+        "表二(2019版)",
+        "表二(2021版)",
+        "表三(2019版)",
+        "表三(2021版)",
+        "表四",
+        "审核发现",
+    ]
     t3 = book["表三(2021版)"]
-    assert [t3.cell(1, c).value for c in range(1, 7)] == ["机关", "省", "市", "县(区)", "年度", "一、本年新收政府信息公开申请数量"]
-    assert [t3.cell(2, c).value for c in range(6, 13)] == ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    assert [t3.cell(1, c).value for c in range(1, 7)] == [
+        "机关",
+        "省",
+        "市",
+        "县(区)",
+        "年度",
+        "一、本年新收政府信息公开申请数量",
+    ]
+    assert [t3.cell(2, c).value for c in range(6, 13)] == [
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
+    ]
     assert "F1:L1" in {str(m) for m in t3.merged_cells.ranges}
     assert t3.max_row == 2 + 12
     by_organ_year = {(r.meta.organ, r.meta.year): r for r in records}
@@ -154,12 +180,15 @@ def test_cli_stats_and_export(filled, tmp_path, db_url):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert {r["year"]: r["t3.new.total"] for r in rows} == {
-        y: total([r for r in records if r.meta.year == y], "t3.new.total") for y in (2019, 2020, 2021, 2022)}
+        y: total([r for r in records if r.meta.year == y], "t3.new.total") for y in (2019, 2020, 2021, 2022)
+    }
     result = runner.invoke(app, ["stats", "--db", db_url, "--findings"])
     assert result.exit_code == 0 and "T3-BALANCE" in result.stdout
     result = runner.invoke(app, ["stats", "--db", db_url, "-k", "t9.nothing"])
     assert result.exit_code == 2 and "未知的单元格" in result.output
-    result = runner.invoke(app, ["export", str(tmp_path / "x.xlsx"), "--db", db_url, "-f", "xlsx", "--region", "会宁县"])
+    result = runner.invoke(
+        app, ["export", str(tmp_path / "x.xlsx"), "--db", db_url, "-f", "xlsx", "--region", "会宁县"]
+    )
     assert result.exit_code == 0 and "已导出 8 份报告" in result.stdout
     result = runner.invoke(app, ["organs", "--db", db_url, "--coverage", "2022"])
     assert result.exit_code == 0 and "会宁县" in result.stdout

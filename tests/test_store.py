@@ -9,17 +9,24 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from ogi.model import Cell, InvalidInput, NotFound, Origin, State, StoreError, Where
 from ogi.corpus import Corpus, database_url
+from ogi.model import Cell, InvalidInput, NotFound, Origin, State, StoreError, Where
 from tests.builders import generated, record
 
 
 def test_round_trip_keeps_every_detail(corpus):
     r = record("缙云县人力资源和社会保障局", 2020, {"t3.new.natural": 7, "t3.new.total": 7})
-    r.cells["t2.procurement.amount"] = Cell(key="t2.procurement.amount", value=Decimal("532934.41"),
-                                           state=State.number, raw="532934.41", where=Where(line=40, row=3, col=2))
+    r.cells["t2.procurement.amount"] = Cell(
+        key="t2.procurement.amount",
+        value=Decimal("532934.41"),
+        state=State.number,
+        raw="532934.41",
+        where=Where(line=40, row=3, col=2),
+    )
     r.cells["t2.fees.change"] = Cell(key="t2.fees.change", value=-5, state=State.number, raw="減5")
-    r.cells["t2.penalty.prev"] = Cell(key="t2.penalty.prev", value=251000, unit="元", state=State.number, raw="251000元")
+    r.cells["t2.penalty.prev"] = Cell(
+        key="t2.penalty.prev", value=251000, unit="元", state=State.number, raw="251000元"
+    )
     r.cells["t2.coercion.prev"] = Cell(key="t2.coercion.prev", state=State.not_applicable, raw="无")
     r.cells["t2.coercion.change"] = Cell(key="t2.coercion.change", state=State.unreadable, raw="3件多")
     r.meta.published = dt.date(2021, 1, 11)
@@ -97,7 +104,13 @@ def test_one_organ_across_spellings(corpus):
     organs = corpus.organs()
     assert len(organs) == 1
     o = organs[0]
-    assert (o["province"], o["city"], o["county"], o["kind"], o["sector"]) == ("浙江省", "丽水市", "缙云县", "政府部门", "教育")
+    assert (o["province"], o["city"], o["county"], o["kind"], o["sector"]) == (
+        "浙江省",
+        "丽水市",
+        "缙云县",
+        "政府部门",
+        "教育",
+    )
     assert [r.year for r in corpus.history(o["id"])] == [2019, 2020, 2021]
 
 
@@ -115,12 +128,19 @@ def test_organ_list_import_merges_and_corrects(corpus, tmp_path):
     corpus.add(record("高新区建设工程质量安全监督站", 2021))
     assert len(corpus.organs()) == 2
     listing = tmp_path / "organs.csv"
-    listing.write_text("名称,别名,省,市,县,类型\n泰州市高新区建设工程质量安全监督站,高新区质安办;高新区建设工程质量安全监督站,"
-                       "江苏省,泰州市,高新区,事业单位\n", encoding="utf-8-sig")
+    listing.write_text(
+        "名称,别名,省,市,县,类型\n泰州市高新区建设工程质量安全监督站,高新区质安办;高新区建设工程质量安全监督站,"
+        "江苏省,泰州市,高新区,事业单位\n",
+        encoding="utf-8-sig",
+    )
     assert corpus.import_organs(listing) == 1
     (organ,) = corpus.organs()
     assert (organ["name"], organ["province"], organ["kind"], organ["reports"]) == (
-        "泰州市高新区建设工程质量安全监督站", "江苏省", "事业单位", 2)
+        "泰州市高新区建设工程质量安全监督站",
+        "江苏省",
+        "事业单位",
+        2,
+    )
     assert [r.year for r in corpus.history(organ["id"])] == [2020, 2021]
     assert corpus.count(region="泰州市") == 2
 

@@ -46,8 +46,12 @@ def test_full_width_digits_after_normalisation():
     assert parse_value(text) == (123, State.number, None)
 
 
-@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["", "增", "减", "-", "+"]),
-       st.booleans(), st.sampled_from(["", "元", "万元"]))
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.sampled_from(["", "增", "减", "-", "+"]),
+    st.booleans(),
+    st.sampled_from(["", "元", "万元"]),
+)
 def test_written_integers_read_back(n, sign, grouped, unit):
     body = f"{n:,}" if grouped else str(n)
     value, state, got_unit = parse_value(f"{sign}{body}{unit}")

@@ -10,8 +10,19 @@ from .pipeline import PARSER_VERSION, check, parse
 from .rules import RULES
 
 __all__ = [
-    "PARSER_VERSION", "RULES", "Cell", "Corpus", "Document", "Finding", "Meta", "OgiError", "Record", "Severity",
-    "State", "check", "parse",
+    "PARSER_VERSION",
+    "RULES",
+    "Cell",
+    "Corpus",
+    "Document",
+    "Finding",
+    "Meta",
+    "OgiError",
+    "Record",
+    "Severity",
+    "State",
+    "check",
+    "parse",
 ]
 __version__ = "0.1.0"
 
@@ -19,7 +30,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # Corpus pulls in SQLAlchemy (about 0.3 s): imported on first use, so `import ogi` and `ogi parse` stay fast.
     if name == "Corpus":
-        from .corpus import Corpus
+        from .corpus import Corpus  # SQLAlchemy, ~0.3 s: only when asked for
 
         return Corpus
     raise AttributeError(f"module 'ogi' has no attribute {name!r}")

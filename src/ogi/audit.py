@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from .crossyear import cross_year
 from . import forms
+from .crossyear import cross_year
 from .forms import T3_COLUMNS
-from .identities import format_number as _fmt, judge
+from .identities import format_number as _fmt
+from .identities import judge
 from .model import Finding, Record, Severity, State
 from .rules import RULES, finding
 
@@ -95,23 +96,52 @@ def check_cell_types(record: Record, index: CellIndex) -> list[Finding]:
     if min(numbers.values(), default=0) < 0:
         negative = [k for k, v in numbers.items() if v < 0 and k not in _SIGNED]
     if any(issubclass(t, Decimal) for t in set(map(type, numbers.values()))):
-        fractional = [k for k, v in numbers.items()
-                      if isinstance(v, Decimal) and k not in _MONEY and v != v.to_integral_value()]
+        fractional = [
+            k for k, v in numbers.items() if isinstance(v, Decimal) and k not in _MONEY and v != v.to_integral_value()
+        ]
     unreadable = [k for k in index.unreadable if not _reported(record, k)]
     blank = index.blank
     out = []
     if negative:
-        out.append(finding("CELL-TYPE", negative, "数量不能为负数：" + "、".join(_show(record, k) for k in negative),
-                           expected="≥0", found=", ".join(_fmt(record.cells[k].value) for k in negative)))
+        out.append(
+            finding(
+                "CELL-TYPE",
+                negative,
+                "数量不能为负数：" + "、".join(_show(record, k) for k in negative),
+                expected="≥0",
+                found=", ".join(_fmt(record.cells[k].value) for k in negative),
+            )
+        )
     if fractional:
-        out.append(finding("CELL-TYPE", fractional, "件数应为整数：" + "、".join(_show(record, k) for k in fractional),
-                           expected="整数", found=", ".join(_fmt(record.cells[k].value) for k in fractional)))
+        out.append(
+            finding(
+                "CELL-TYPE",
+                fractional,
+                "件数应为整数：" + "、".join(_show(record, k) for k in fractional),
+                expected="整数",
+                found=", ".join(_fmt(record.cells[k].value) for k in fractional),
+            )
+        )
     if unreadable:
-        out.append(finding("CELL-TYPE", unreadable, "单元格内容不是数字：" + "、".join(_show(record, k) for k in unreadable),
-                           expected="数字", found=", ".join(record.cells[k].raw for k in unreadable)))
+        out.append(
+            finding(
+                "CELL-TYPE",
+                unreadable,
+                "单元格内容不是数字：" + "、".join(_show(record, k) for k in unreadable),
+                expected="数字",
+                found=", ".join(record.cells[k].raw for k in unreadable),
+            )
+        )
     if blank:
-        out.append(finding("CELL-TYPE", blank, f"{len(blank)} 个单元格空白或填“无”，未填写数字（审核时常按0处理）",
-                           severity=Severity.info, message_en=f"{len(blank)} blank cells"))
+        out.append(
+            finding(
+                "CELL-TYPE",
+                blank,
+                f"{len(blank)} 个单元格空白或填“无”，未填写数字（审核时常按0处理）",
+                severity=Severity.info,
+                message_en=f"{len(blank)} blank cells",
+            )
+        )
     return out
 
 
@@ -131,8 +161,15 @@ def check_format_year(record: Record, index: CellIndex) -> list[Finding]:
     expected = forms.template_for(year)
     if template == expected:
         return []
-    return [finding("FORMAT-YEAR", [], f"{year}年度报告应使用{expected}版格式，实际使用{template}版格式",
-                    expected=expected, found=template)]
+    return [
+        finding(
+            "FORMAT-YEAR",
+            [],
+            f"{year}年度报告应使用{expected}版格式，实际使用{template}版格式",
+            expected=expected,
+            found=template,
+        )
+    ]
 
 
 def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
@@ -141,21 +178,49 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
     missing = [n for n in range(1, 7) if n not in present]
     if missing:
         names = "、".join(f"{'一二三四五六'[n - 1]}、{forms.SECTIONS[n - 1].title}" for n in missing)
-        out.append(finding("FORMAT-COMPLETE", [], f"缺少第{'、'.join('一二三四五六'[n - 1] for n in missing)}部分：{names}",
-                           expected="六个部分", found=f"{len(present)} 个部分"))
+        out.append(
+            finding(
+                "FORMAT-COMPLETE",
+                [],
+                f"缺少第{'、'.join('一二三四五六'[n - 1] for n in missing)}部分：{names}",
+                expected="六个部分",
+                found=f"{len(present)} 个部分",
+            )
+        )
     for s in record.sections:
         if not s.standard:
             std = forms.SECTIONS[s.number - 1].title
-            out.append(finding("FORMAT-COMPLETE", [], f"第{'一二三四五六'[s.number - 1]}部分标题不规范：“{s.heading}”，应为“{std}”",
-                               expected=std, found=s.heading, severity=Severity.warning))
+            out.append(
+                finding(
+                    "FORMAT-COMPLETE",
+                    [],
+                    f"第{'一二三四五六'[s.number - 1]}部分标题不规范：“{s.heading}”，应为“{std}”",
+                    expected=std,
+                    found=s.heading,
+                    severity=Severity.warning,
+                )
+            )
     out.extend(_missing_rows(record, index))
     for extra in record.extras:
-        out.append(finding("FORMAT-COMPLETE", [], f"表{'一二三四'[extra.table - 1]}有格式外的行或列：“{extra.label}”",
-                           found=" | ".join(extra.values), severity=Severity.warning))
+        out.append(
+            finding(
+                "FORMAT-COMPLETE",
+                [],
+                f"表{'一二三四'[extra.table - 1]}有格式外的行或列：“{extra.label}”",
+                found=" | ".join(extra.values),
+                severity=Severity.warning,
+            )
+        )
     template = record.meta.template
     if template == "2021" and "other" in _t3_row_keys(record):
-        out.append(finding("FORMAT-COMPLETE", [f"t3.other.{c.key}" for c in T3_COLUMNS],
-                           "表三沿用2019版“(六)其他处理”单行，2021版应分为三个子项", severity=Severity.warning))
+        out.append(
+            finding(
+                "FORMAT-COMPLETE",
+                [f"t3.other.{c.key}" for c in T3_COLUMNS],
+                "表三沿用2019版“(六)其他处理”单行，2021版应分为三个子项",
+                severity=Severity.warning,
+            )
+        )
     return out
 
 
@@ -196,11 +261,20 @@ def _missing_rows(record: Record, index: CellIndex) -> list[Finding]:
         total = sum(1 for k in forms.keys(template) if k.startswith(table + "."))
         keys = [k for ks in rows.values() for k in ks]
         if len(keys) == total:
-            out.append(finding("FORMAT-COMPLETE", keys, f"{name}缺失或未能识别", expected=f"{total} 个单元格", found="0"))
+            out.append(
+                finding("FORMAT-COMPLETE", keys, f"{name}缺失或未能识别", expected=f"{total} 个单元格", found="0")
+            )
         else:
             labels = sorted({forms.label_of(k).rsplit("·", 1)[0] for k in keys})
-            out.append(finding("FORMAT-COMPLETE", keys, f"{name}缺少 {len(keys)} 个单元格：" + "；".join(labels),
-                               expected=f"{total} 个单元格", found=f"{total - len(keys)} 个"))
+            out.append(
+                finding(
+                    "FORMAT-COMPLETE",
+                    keys,
+                    f"{name}缺少 {len(keys)} 个单元格：" + "；".join(labels),
+                    expected=f"{total} 个单元格",
+                    found=f"{total - len(keys)} 个",
+                )
+            )
     return out
 
 
@@ -210,12 +284,18 @@ def _sentences_with(texts: list[str], word: str) -> list[str]:
     A report has some 150 sentences and only a handful name the word, so only the lines that contain it are
     split; splitting every sentence was most of TEXT-TABLE's time."""
     lines = [line for text in texts if word in text for line in text.split("\n") if word in line]
-    return [s for line in lines for s in line.replace("。", "\n").replace(";", "\n").replace("；", "\n").split("\n")
-            if word in s]
+    return [
+        s
+        for line in lines
+        for s in line.replace("。", "\n").replace(";", "\n").replace("；", "\n").split("\n")
+        if word in s
+    ]
 
 
 _APPLIED = (
-    re.compile(r"(?:收到|受理|新收|接收|接到|办理)[^。;,，\d]{0,16}?申请[^。;\d]{0,8}?(?:共|合计|总计)?\s*(\d+)\s*(?:件|起|个|份|条|宗)"),
+    re.compile(
+        r"(?:收到|受理|新收|接收|接到|办理)[^。;,，\d]{0,16}?申请[^。;\d]{0,8}?(?:共|合计|总计)?\s*(\d+)\s*(?:件|起|个|份|条|宗)"
+    ),
     re.compile(r"(?:收到|受理|新收|接收|接到)\s*(\d+)\s*(?:件|起|个|份|条|宗)[^。;]{0,14}?(?:依申请|申请)"),
 )
 _NO_APPLICATION = re.compile(r"(?:未|没有)(?:收到|有|受理|接到|发生)[^。;,，\d]{0,12}?(?:依申请|公开申请)")
@@ -231,9 +311,15 @@ def check_text_table(record: Record, index: CellIndex) -> list[Finding]:
         for sentence in _sentences_with(narrative, "申请"):
             stated = _stated_applications(sentence)
             if stated is not None and stated not in (new, new + (carried or 0)):
-                out.append(finding("TEXT-TABLE", ["t3.new.total"],
-                                   f"正文称申请 {stated} 件（“{sentence.strip()[:60]}”），表三本年新收总计为 {_fmt(new)}",
-                                   expected=_fmt(new), found=stated))
+                out.append(
+                    finding(
+                        "TEXT-TABLE",
+                        ["t3.new.total"],
+                        f"正文称申请 {stated} 件（“{sentence.strip()[:60]}”），表三本年新收总计为 {_fmt(new)}",
+                        expected=_fmt(new),
+                        found=stated,
+                    )
+                )
                 break
     review = record.value("t4.review.total")
     if review is not None:
@@ -241,9 +327,15 @@ def check_text_table(record: Record, index: CellIndex) -> list[Finding]:
             m = _REVIEW.search(sentence)
             stated = int(m[1]) if m else (0 if _NO_REVIEW.search(sentence) else None)
             if stated is not None and stated != review:
-                out.append(finding("TEXT-TABLE", ["t4.review.total"],
-                                   f"正文称行政复议 {stated} 件（“{sentence.strip()[:60]}”），表四行政复议总计为 {_fmt(review)}",
-                                   expected=_fmt(review), found=stated))
+                out.append(
+                    finding(
+                        "TEXT-TABLE",
+                        ["t4.review.total"],
+                        f"正文称行政复议 {stated} 件（“{sentence.strip()[:60]}”），表四行政复议总计为 {_fmt(review)}",
+                        expected=_fmt(review),
+                        found=stated,
+                    )
+                )
                 break
     return out
 
@@ -269,8 +361,15 @@ def check_fees_stated(record: Record, index: CellIndex) -> list[Finding]:
     text = section.text if section else "\n".join(s.text for s in record.sections)
     if _FEES.search(text):
         return []
-    return [finding("FEES-STATED", [], f"{record.meta.year}年度报告第六部分未说明信息处理费收取情况（应写明收取金额或未收取）",
-                    expected="信息处理费收取情况", found=(text.strip()[:40] or "（无第六部分）"))]
+    return [
+        finding(
+            "FEES-STATED",
+            [],
+            f"{record.meta.year}年度报告第六部分未说明信息处理费收取情况（应写明收取金额或未收取）",
+            expected="信息处理费收取情况",
+            found=(text.strip()[:40] or "（无第六部分）"),
+        )
+    ]
 
 
 def check_deadline(record: Record, index: CellIndex) -> list[Finding]:
@@ -281,14 +380,28 @@ def check_deadline(record: Record, index: CellIndex) -> list[Finding]:
     if published <= due:
         return []
     late = (published - due).days
-    return [finding("DEADLINE", [], f"发布日期 {published.isoformat()} 晚于法定期限 {due.isoformat()}，逾期 {late} 天",
-                    expected=f"≤{due.isoformat()}", found=published.isoformat())]
+    return [
+        finding(
+            "DEADLINE",
+            [],
+            f"发布日期 {published.isoformat()} 晚于法定期限 {due.isoformat()}，逾期 {late} 天",
+            expected=f"≤{due.isoformat()}",
+            found=published.isoformat(),
+        )
+    ]
 
 
 CHECKS: dict[str, Check] = {
     check.__name__: check
-    for check in (check_identities, check_cell_types, check_format_year, check_format_complete, check_text_table,
-                  check_fees_stated, check_deadline)
+    for check in (
+        check_identities,
+        check_cell_types,
+        check_format_year,
+        check_format_complete,
+        check_text_table,
+        check_fees_stated,
+        check_deadline,
+    )
 }
 # The checks of the single-report rules, each once, in the catalogue's order.
 _IN_ORDER: tuple[Check, ...] = tuple(dict.fromkeys(CHECKS[r.check] for r in RULES if r.single_report))

@@ -37,12 +37,24 @@ SHINGLE = 8
 _NOISE = re.compile(r"[\s\d\W_]+")  # digits go too: a copied text with the year changed is still a copy
 
 ITEM_ROWS = ("licensing", "other_services", "penalty", "coercion", "fees")
-JUMP_KEYS = ("t3.new.total", "t3.total.total", "t3.carried_out.total", "t4.review.total", "t4.suit_direct.total",
-             "t4.suit_after.total", "t2.licensing.decisions", "t2.penalty.decisions", "t2.coercion.decisions")
+JUMP_KEYS = (
+    "t3.new.total",
+    "t3.total.total",
+    "t3.carried_out.total",
+    "t4.review.total",
+    "t4.suit_direct.total",
+    "t4.suit_after.total",
+    "t2.licensing.decisions",
+    "t2.penalty.decisions",
+    "t2.coercion.decisions",
+)
 NEEDED_KEYS = tuple(
-    [f"t3.carried_in.{c.key}" for c in T3_COLUMNS] + [f"t3.carried_out.{c.key}" for c in T3_COLUMNS]
+    [f"t3.carried_in.{c.key}" for c in T3_COLUMNS]
+    + [f"t3.carried_out.{c.key}" for c in T3_COLUMNS]
     + [f"t2.{r}.{c}" for r in ("rules", "normative") for c in ("issued", "repealed", "in_force")]
-    + [f"t2.{r}.{c}" for r in ITEM_ROWS for c in ("prev", "change")] + list(JUMP_KEYS) + ["t2.fees.amount"]
+    + [f"t2.{r}.{c}" for r in ITEM_ROWS for c in ("prev", "change")]
+    + list(JUMP_KEYS)
+    + ["t2.fees.amount"]
 )
 
 
@@ -66,10 +78,16 @@ def check_carry(record: Record, previous: Record) -> list[Finding]:
         now, before = _num(record, f"t3.carried_in.{c.key}"), _num(previous, f"t3.carried_out.{c.key}")
         if now is None or before is None or now == before:
             continue
-        out.append(finding(
-            "XYEAR-CARRY", [f"t3.carried_in.{c.key}"],
-            f"表三“{c.label}”列：本年“上年结转”为 {now}，{previous.meta.year}年报告“结转下年度继续办理”为 {before}",
-            expected=before, found=now, message_en=f"carried_in.{c.key} = {now}, last year's carried_out = {before}"))
+        out.append(
+            finding(
+                "XYEAR-CARRY",
+                [f"t3.carried_in.{c.key}"],
+                f"表三“{c.label}”列：本年“上年结转”为 {now}，{previous.meta.year}年报告“结转下年度继续办理”为 {before}",
+                expected=before,
+                found=now,
+                message_en=f"carried_in.{c.key} = {now}, last year's carried_out = {before}",
+            )
+        )
     return out
 
 
@@ -85,11 +103,17 @@ def check_in_force(record: Record, previous: Record) -> list[Finding]:
             continue
         expected = parts[0] + parts[1] - parts[2]
         if not _near(expected, found):
-            out.append(finding(
-                "XYEAR-IN-FORCE", [k + "in_force", k + "issued", k + "repealed"],
-                f"{label}：上年现行有效 {parts[0]} + 本年制发 {parts[1]} − 本年废止 {parts[2]} = {expected}，"
-                f"本年现行有效填报 {found}", expected=expected, found=found,
-                message_en=f"{row}: {parts[0]} + {parts[1]} - {parts[2]} = {expected}, in_force = {found}"))
+            out.append(
+                finding(
+                    "XYEAR-IN-FORCE",
+                    [k + "in_force", k + "issued", k + "repealed"],
+                    f"{label}：上年现行有效 {parts[0]} + 本年制发 {parts[1]} − 本年废止 {parts[2]} = {expected}，"
+                    f"本年现行有效填报 {found}",
+                    expected=expected,
+                    found=found,
+                    message_en=f"{row}: {parts[0]} + {parts[1]} - {parts[2]} = {expected}, in_force = {found}",
+                )
+            )
     return out
 
 
@@ -103,13 +127,24 @@ def check_items(record: Record, previous: Record) -> list[Finding]:
         if before is None or change is None or found is None:
             continue
         if not _near(before + change, found):
-            label = {"licensing": "行政许可", "other_services": "其他对外管理服务事项", "penalty": "行政处罚",
-                     "coercion": "行政强制", "fees": "行政事业性收费"}[row]
-            out.append(finding(
-                "XYEAR-ITEMS", [k + "prev"],
-                f"{label}：上年报告上一年项目数量 {before} + 本年增/减 {change} = {before + change}，"
-                f"本年报告上一年项目数量为 {found}", expected=before + change, found=found,
-                message_en=f"{row}: {before} + {change} = {before + change}, prev = {found}"))
+            label = {
+                "licensing": "行政许可",
+                "other_services": "其他对外管理服务事项",
+                "penalty": "行政处罚",
+                "coercion": "行政强制",
+                "fees": "行政事业性收费",
+            }[row]
+            out.append(
+                finding(
+                    "XYEAR-ITEMS",
+                    [k + "prev"],
+                    f"{label}：上年报告上一年项目数量 {before} + 本年增/减 {change} = {before + change}，"
+                    f"本年报告上一年项目数量为 {found}",
+                    expected=before + change,
+                    found=found,
+                    message_en=f"{row}: {before} + {change} = {before + change}, prev = {found}",
+                )
+            )
     return out
 
 
@@ -119,7 +154,7 @@ def _clean(text: str) -> str:
 
 def _shingles(text: str) -> set[str]:
     text = _clean(text)
-    return {text[i:i + SHINGLE] for i in range(max(0, len(text) - SHINGLE + 1))}
+    return {text[i : i + SHINGLE] for i in range(max(0, len(text) - SHINGLE + 1))}
 
 
 def overlap(text: str, earlier: str) -> float | None:
@@ -138,15 +173,28 @@ def check_copy(record: Record, previous: Record) -> list[Finding]:
     s5, p5 = record.section(5), previous.section(5)
     share = overlap(s5.text, p5.text) if s5 and p5 else None
     if share is not None and share > COPY_SECTION5:
-        return [finding("XYEAR-COPY", ["section.5"],
-                        f"第五部分“存在的主要问题及改进情况”与{previous.meta.year}年报告重复约 {share:.0%}",
-                        expected=f"≤{COPY_SECTION5:.0%}", found=f"{share:.0%}",
-                        message_en=f"section 5 repeats last year's by {share:.0%}")]
+        return [
+            finding(
+                "XYEAR-COPY",
+                ["section.5"],
+                f"第五部分“存在的主要问题及改进情况”与{previous.meta.year}年报告重复约 {share:.0%}",
+                expected=f"≤{COPY_SECTION5:.0%}",
+                found=f"{share:.0%}",
+                message_en=f"section 5 repeats last year's by {share:.0%}",
+            )
+        ]
     share = overlap(narrative(record), narrative(previous))
     if share is not None and share > COPY_NARRATIVE:
-        return [finding("XYEAR-COPY", ["narrative"], f"报告正文与{previous.meta.year}年报告重复约 {share:.0%}",
-                        expected=f"≤{COPY_NARRATIVE:.0%}", found=f"{share:.0%}",
-                        message_en=f"narrative repeats last year's by {share:.0%}")]
+        return [
+            finding(
+                "XYEAR-COPY",
+                ["narrative"],
+                f"报告正文与{previous.meta.year}年报告重复约 {share:.0%}",
+                expected=f"≤{COPY_NARRATIVE:.0%}",
+                found=f"{share:.0%}",
+                message_en=f"narrative repeats last year's by {share:.0%}",
+            )
+        ]
     return []
 
 
@@ -154,9 +202,16 @@ def check_outlier(record: Record, previous: Record | None = None) -> list[Findin
     out = []
     fees = _num(record, "t2.fees.amount")
     if record.meta.template == "2021" and fees is not None and fees > FEES_MAX:
-        out.append(finding("OUTLIER", ["t2.fees.amount"],
-                           f"行政事业性收费金额 {fees} 万元，数额过大，疑为以元填写", expected=f"≤{FEES_MAX}",
-                           found=fees, message_en=f"fees {fees} (10k yuan) implausibly large"))
+        out.append(
+            finding(
+                "OUTLIER",
+                ["t2.fees.amount"],
+                f"行政事业性收费金额 {fees} 万元，数额过大，疑为以元填写",
+                expected=f"≤{FEES_MAX}",
+                found=fees,
+                message_en=f"fees {fees} (10k yuan) implausibly large",
+            )
+        )
     if previous is None or not _consecutive(record, previous):
         return out
     for key in JUMP_KEYS:
@@ -166,8 +221,11 @@ def check_outlier(record: Record, previous: Record | None = None) -> list[Findin
         hi, lo = max(a, b), min(a, b)
         if hi >= JUMP_MIN and hi >= JUMP * max(lo, 1):
             message = f"{label_of(key)}：{previous.meta.year}年 {a}，本年 {b}，变化超过一个数量级"
-            out.append(finding("OUTLIER", [key], message, expected=a, found=b,
-                               message_en=f"{key}: {a} last year, {b} this year"))
+            out.append(
+                finding(
+                    "OUTLIER", [key], message, expected=a, found=b, message_en=f"{key}: {a} last year, {b} this year"
+                )
+            )
     return out
 
 
@@ -175,8 +233,13 @@ def cross_year(record: Record, previous: Record | None) -> list[Finding]:
     """Every cross-year rule for one report against the same organ's previous year (audit.py calls this)."""
     if previous is None or not _consecutive(record, previous):
         return check_outlier(record)
-    return (check_carry(record, previous) + check_in_force(record, previous) + check_items(record, previous)
-            + check_copy(record, previous) + check_outlier(record, previous))
+    return (
+        check_carry(record, previous)
+        + check_in_force(record, previous)
+        + check_items(record, previous)
+        + check_copy(record, previous)
+        + check_outlier(record, previous)
+    )
 
 
 def fingerprint(record: Record) -> bytes | None:
@@ -227,7 +290,12 @@ class PeerIndex:
 
 
 def peer_finding(share: float, other: int) -> Finding:
-    return Finding(rule="XYEAR-COPY", severity=Severity.warning, keys=["narrative.peer"],
-                   expected=f"<{PEER_DUPLICATE:.0%}", found=f"{share:.0%}",
-                   message=f"报告正文与同年另一机关的报告（编号 {other}）几乎相同（约 {share:.0%}）",
-                   message_en=f"narrative nearly identical to report {other} of another organ in the same year")
+    return Finding(
+        rule="XYEAR-COPY",
+        severity=Severity.warning,
+        keys=["narrative.peer"],
+        expected=f"<{PEER_DUPLICATE:.0%}",
+        found=f"{share:.0%}",
+        message=f"报告正文与同年另一机关的报告（编号 {other}）几乎相同（约 {share:.0%}）",
+        message_en=f"narrative nearly identical to report {other} of another organ in the same year",
+    )

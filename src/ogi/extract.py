@@ -14,7 +14,8 @@ from itertools import combinations
 from operator import attrgetter
 
 from . import forms, repair
-from .forms import T3_COLUMNS, Row as FormRow
+from .forms import T3_COLUMNS
+from .forms import Row as FormRow
 from .locate import Layout
 from .model import Cell, Extra, Finding, Line, Meta, NotAReport, Origin, Record, Section, Severity, State, Token, Where
 from .rules import IDENTITIES, IDENTITY_BY_RULE
@@ -155,7 +156,7 @@ def _labelled_rows(rows: list[Row]):
         p = len(row) - 1
         while is_value_text(row[p].text):  # stops: the row has a non-value token
             p -= 1
-        values: list[Token] = list(row[p + 1:])
+        values: list[Token] = list(row[p + 1 :])
         following = r + 1
         while following < count:
             if not rows[following]:
@@ -200,8 +201,13 @@ def _table2(rows, template, cells, extras, problems) -> None:
             continue
         if not any(v.text for v in values) and (run := glued_run(label.text)):
             cols = columns[row.key]
-            split = repair.split_row(label.text, run, len(cols), money=[i for i, c in enumerate(cols) if c.money],
-                                     signed=[i for i, c in enumerate(cols) if c.signed])
+            split = repair.split_row(
+                label.text,
+                run,
+                len(cols),
+                money=[i for i, c in enumerate(cols) if c.money],
+                signed=[i for i, c in enumerate(cols) if c.signed],
+            )
             _assign_split(keys, split, label, run, cells, problems)
         elif values:
             _assign_plain(keys, values, label, cells, problems)
@@ -284,8 +290,14 @@ def glued_run(text: str) -> str | None:
 def _assign_split(keys, split, label: Token, run: str, cells, problems) -> None:
     """Cells from the one reading of a run of digits, marked inferred; no reading → unreadable."""
     if split is None:
-        _unreadable(keys, [Token(run, label.where)], label, cells, problems,
-                    why=f"“{label.text}”的数字连在一起，无法唯一拆分，未采用")
+        _unreadable(
+            keys,
+            [Token(run, label.where)],
+            label,
+            cells,
+            problems,
+            why=f"“{label.text}”的数字连在一起，无法唯一拆分，未采用",
+        )
         return
     for key, value in zip(keys, split):
         cells[key] = Cell(key=key, value=value, state=State.number, raw=run, where=label.where, origin=Origin.inferred)
@@ -342,7 +354,9 @@ def _place_detached(body: list[Row], pending, runs, template, cells) -> None:
     columns = [c.key for c in T3_COLUMNS]
 
     def check(placed: dict[int, list[Token]]) -> bool:
-        trial = {f"t3.{labels[i]}.{c}": parse_value(t.text)[0] for i, row in placed.items() for c, t in zip(columns, row)}
+        trial = {
+            f"t3.{labels[i]}.{c}": parse_value(t.text)[0] for i, row in placed.items() for c, t in zip(columns, row)
+        }
         return _table_consistent(trial, template, cells)
 
     placement = repair.place_rows(len(labels), orphans, check)
@@ -356,13 +370,14 @@ def _place_detached(body: list[Row], pending, runs, template, cells) -> None:
 
 def _table_consistent(trial: dict[str, object], template, cells) -> bool:
     """Every table-3 identity that can be judged on ``trial`` over ``cells`` holds (an absent value is unknown)."""
+
     def value(key: str):
         if key in trial:
             return trial[key]
         cell = cells.get(key)
         return cell.value if cell is not None else None
 
-    rows = {k[3:k.rindex(".")] for k in trial}
+    rows = {k[3 : k.rindex(".")] for k in trial}
     present = dict(cells) | dict.fromkeys(trial, _PLACED)
     results = forms.t3_result_rows(template, present)
     for identity in _T3_IDENTITIES:
@@ -437,7 +452,7 @@ def _placements(values: list[Token], n: int):
     if k > n + 3:
         return  # far too many values: several rows ran into one label, not a shifted row
     for start in range(k - n + 1):
-        yield dict(enumerate(values[start:start + n]))
+        yield dict(enumerate(values[start : start + n]))
     filled = [v for v in values if v.text]
     if len(filled) == n:
         yield dict(enumerate(filled))
@@ -465,8 +480,11 @@ def _place_by_identities(row_key, values: list[Token], order, template, cells) -
         if column:
             key = f"t3.{row_key}.{column}"
             token = merged[p]
-            cells[key] = _cell(key, token, Origin.inferred) if token and token.text else \
-                Cell(key=key, state=State.blank, origin=Origin.inferred)
+            cells[key] = (
+                _cell(key, token, Origin.inferred)
+                if token and token.text
+                else Cell(key=key, state=State.blank, origin=Origin.inferred)
+            )
     return True
 
 
@@ -511,8 +529,14 @@ def _table4(rows, template, cells, extras, problems) -> None:
     filled = [t for t in data if t.text]
     if len(filled) == 1 and filled[0].text.isdigit() and len(filled[0].text) >= len(keys):
         run = filled[0]  # the 15 numbers ran together
-        _assign_split(keys, repair.split_row("t4", run.text, len(keys), repair.T4_ROW), Token("行政复议、行政诉讼", run.where),
-                      run.text, cells, problems)
+        _assign_split(
+            keys,
+            repair.split_row("t4", run.text, len(keys), repair.T4_ROW),
+            Token("行政复议、行政诉讼", run.where),
+            run.text,
+            cells,
+            problems,
+        )
         return
     if len(data) == len(keys):
         _fill(keys, data, cells)
@@ -553,5 +577,7 @@ def _place_t4(keys: list[str], data: list[Token], cells) -> bool:
     placed = dict(zip(fits[0], data))
     for p, key in enumerate(keys):
         token = placed.get(p)
-        cells[key] = _cell(key, token, Origin.inferred) if token else Cell(key=key, state=State.blank, origin=Origin.inferred)
+        cells[key] = (
+            _cell(key, token, Origin.inferred) if token else Cell(key=key, state=State.blank, origin=Origin.inferred)
+        )
     return True

@@ -15,13 +15,35 @@ from dataclasses import dataclass
 from .model import Record, State
 
 # The sums the rates need, one row per report (order = the columns of the corpus's ``figures`` table).
-FIGURES = ("new", "carried_in", "granted", "partial", "denied", "unable", "rejected", "other", "total",
-           "carried_out", "new_natural", "review_corrected", "review_total", "suit_corrected", "suit_total")
+FIGURES = (
+    "new",
+    "carried_in",
+    "granted",
+    "partial",
+    "denied",
+    "unable",
+    "rejected",
+    "other",
+    "total",
+    "carried_out",
+    "new_natural",
+    "review_corrected",
+    "review_total",
+    "suit_corrected",
+    "suit_total",
+)
 
-_SINGLE = {"new": "t3.new.total", "carried_in": "t3.carried_in.total", "granted": "t3.granted.total",
-           "partial": "t3.partial.total", "total": "t3.total.total", "carried_out": "t3.carried_out.total",
-           "new_natural": "t3.new.natural", "review_corrected": "t4.review.corrected",
-           "review_total": "t4.review.total"}
+_SINGLE = {
+    "new": "t3.new.total",
+    "carried_in": "t3.carried_in.total",
+    "granted": "t3.granted.total",
+    "partial": "t3.partial.total",
+    "total": "t3.total.total",
+    "carried_out": "t3.carried_out.total",
+    "new_natural": "t3.new.natural",
+    "review_corrected": "t4.review.corrected",
+    "review_total": "t4.review.total",
+}
 _GROUPS = ("denied", "unable", "rejected", "other")  # t3.denied.state_secret.total …, or t3.other.total (2019)
 _SUITS = {"suit_corrected": "corrected", "suit_total": "total"}
 

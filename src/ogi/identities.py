@@ -38,8 +38,13 @@ class _Skips:
 
     def findings(self) -> list[Finding]:
         return [
-            finding(rule, list(keys), f"{RULE_BY_ID[rule].title}：因 {len(keys)} 个单元格空白、缺失或无法识别，相关核对未进行",
-                    message_en="identity not checked: blank or missing operands", severity=Severity.info)
+            finding(
+                rule,
+                list(keys),
+                f"{RULE_BY_ID[rule].title}：因 {len(keys)} 个单元格空白、缺失或无法识别，相关核对未进行",
+                message_en="identity not checked: blank or missing operands",
+                severity=Severity.info,
+            )
             for rule, keys in self.keys.items()
         ]
 
@@ -70,8 +75,11 @@ class _Sum:
 def _mismatch(s: _Sum, a, b) -> Finding:
     left, right, gap = format_number(a), format_number(b), format_number(abs(a - b))
     return finding(
-        s.rule, list(s.keys), f"{s.where}：{s.left_label} = {left}，{s.right_label} = {right}，相差 {gap}",
-        expected=left, found=right,
+        s.rule,
+        list(s.keys),
+        f"{s.where}：{s.left_label} = {left}，{s.right_label} = {right}，相差 {gap}",
+        expected=left,
+        found=right,
         message_en=f"{s.where}: {' + '.join(s.left)} = {left} but {' + '.join(s.right)} = {right}",
     )
 
@@ -108,8 +116,17 @@ def _plan(rows: tuple[str, ...], results: tuple[str, ...]) -> _Plan:
     for identity in IDENTITIES:
         for x in identity.along(rows):
             left, right = map(_canonical, identity.expand(x, results))
-            plan.append(_Sum(identity.rule, left, right, identity.left_label, identity.right_label, identity.where(x),
-                             only_if_any=right if identity.axis == "t3.row" else ()))
+            plan.append(
+                _Sum(
+                    identity.rule,
+                    left,
+                    right,
+                    identity.left_label,
+                    identity.right_label,
+                    identity.where(x),
+                    only_if_any=right if identity.axis == "t3.row" else (),
+                )
+            )
     keys: list[str] = []
     lefts, rights = [], []
     for s in plan:

@@ -18,7 +18,9 @@ from .forms import SECTIONS
 from .model import Document, Line, Table, Template
 
 _NUMERALS = "一二三四五六七八九十"
-_HEADING = re.compile(r"^\s*(?:第?([一二三四五六七八九十])(?:部分)?\s*[、.,:．]|([1-6])\s*[、．]|([1-6])\.(?!\d))\s*(.*)$")
+_HEADING = re.compile(
+    r"^\s*(?:第?([一二三四五六七八九十])(?:部分)?\s*[、.,:．]|([1-6])\s*[、．]|([1-6])\.(?!\d))\s*(.*)$"
+)
 # A line that may be a numbered heading: _HEADING's numbering at its start and no "|" on it. One pass
 # over the joined text (each line after a "\n") lets through the few lines worth _section_of's full
 # look. The lookahead turns most lines away at their first character; [^\S\n] is \s kept on its line.
@@ -79,10 +81,8 @@ def locate(document: Document) -> Layout:
     else:
         where = [i for i, block in enumerate(blocks) if isinstance(block, Line)]  # block index of each line
         text = "\n".join(["", *(blocks[i].text for i in where)])
-        if text.count("\n") == len(where):
-            found = _headings_in(text, blocks, where)
-        else:  # a line holding a line break: look at every line
-            found = _headings_of(blocks, where)
+        # A line holding a line break: look at every line.
+        found = _headings_in(text, blocks, where) if text.count("\n") == len(where) else _headings_of(blocks, where)
         whole = text if len(where) == len(blocks) else None  # lines only: all the text there is
     layout.headings = _increasing(found)
     layout.template, layout.template_evidence = detect_template(document, whole)
@@ -172,7 +172,16 @@ def _increasing(found: list[Heading]) -> list[Heading]:
 
 _EVIDENCE = {
     "2021": ("制发件数", "本年制发", "废止件数", "现行有效", "逾期不补正", "缴纳费用", "收费金额", "本年发件"),
-    "2019": ("新制作数量", "本年新公开", "上一年项目", "本年增/减", "采购项目", "采购总金额", "对外公开总数", "其他对外管理服务"),
+    "2019": (
+        "新制作数量",
+        "本年新公开",
+        "上一年项目",
+        "本年增/减",
+        "采购项目",
+        "采购总金额",
+        "对外公开总数",
+        "其他对外管理服务",
+    ),
 }
 
 

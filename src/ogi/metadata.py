@@ -14,20 +14,40 @@ from itertools import chain, islice
 from .locate import Layout
 from .model import Document, Line, Meta, Table
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _TITLE = re.compile(r"^(?P<organ>.{2,40}?)(?:关于)?(?:(?P<year>20\d\d)年度?)(?:本级)?政府信息公开(?:工作)?年度?报告")
 _TITLE_NO_YEAR = re.compile(r"^(?P<organ>.{2,40}?)(?:关于)?政府信息公开(?:工作)?年度?报告[(\[]?(?P<year>20\d\d)")
 _YEAR_REPORT = re.compile(r"(20\d\d)\s*年度?(?:本级)?政府信息公开(?:工作)?年度?报告")
 _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|范围|期间)[^。\n]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日")
 _DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
-_CN_DATE = re.compile(r"(二[〇零○O][一二三四五六七八九〇零○O]{2})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+_CN_DATE = re.compile(
+    r"(二[〇零○O][一二三四五六七八九〇零○O]{2})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日"
+)
 _INDEX = re.compile(r"索\s*引\s*号\s*[:|]?\s*\|?\s*([A-Za-z0-9][A-Za-z0-9/\-_.]*)")
 _PUBLISHER = re.compile(
     r"(?:发布机构|发文机关|发布单位|来源|信息来源)\s*[:|]\s*\|?\s*([^|:\s]{2,40}?)(?:\s*\||\s{2,}|$|栏目|作者|日期|发文|索引|部门|分类)"
 )
 _DEPARTMENT = re.compile(r"部门\s*[:|]\s*\|?\s*([^|:\s]{2,40}?)(?:\s*\||\s{2,}|$|栏目|作者|日期|发文|索引|来源|分类)")
-_PUB_DATE = re.compile(r"(?:发文日期|发布日期|成文日期|日期|发布时间|公开日期)\s*[:|]\s*\|?\s*(20\d\d\s*[-年./]\s*\d{1,2}\s*[-月./]\s*\d{1,2})")
-_ORGAN_SUFFIX = re.compile(r"(?:局|委|委员会|办|办公室|厅|部|院|署|中心|政府|管委会|管理委员会|街道办事处|街道|镇|乡|处|所|站|队|会|区|县|市)$")
+_PUB_DATE = re.compile(
+    r"(?:发文日期|发布日期|成文日期|日期|发布时间|公开日期)\s*[:|]\s*\|?\s*(20\d\d\s*[-年./]\s*\d{1,2}\s*[-月./]\s*\d{1,2})"
+)
+_ORGAN_SUFFIX = re.compile(
+    r"(?:局|委|委员会|办|办公室|厅|部|院|署|中心|政府|管委会|管理委员会|街道办事处|街道|镇|乡|处|所|站|队|会|区|县|市)$"
+)
 # Compiled once here rather than looked up in re's cache at every call.
 _LEADING_GUANYU = re.compile(r"^(?:关于印发|关于公布|关于发布|关于)")
 _TRAILING_GUANYU = re.compile(r"(?:关于)$")
@@ -134,9 +154,17 @@ def metadata(layout: Layout) -> Meta:
     year = year or _year(_all_entries(document), published)
     # Built once at the end: setting the fields of a pydantic model one by one costs more.
     return Meta(
-        source=document.source, sha256=document.sha256, kind=document.kind, template=template,
-        traditional=document.traditional, pinyin_removed=document.pinyin_removed,
-        title=title, organ=organ, year=year, index_no=index_no, published=published,
+        source=document.source,
+        sha256=document.sha256,
+        kind=document.kind,
+        template=template,
+        traditional=document.traditional,
+        pinyin_removed=document.pinyin_removed,
+        title=title,
+        organ=organ,
+        year=year,
+        index_no=index_no,
+        published=published,
         is_government=bool(organ and _GOVERNMENT.search(organ)),
     )
 
@@ -149,13 +177,11 @@ def _clean_organ(organ: str) -> str | None:
 
 
 def _published(hints: dict[str, str], head_text: str, tail: list[str]) -> dt.date | None:
-    if hints.get("published"):
-        if date := parse_date(hints["published"]):
-            return date
+    if hints.get("published") and (date := parse_date(hints["published"])):
+        return date
     compact = head_text.replace(" ", "")
-    if m := _PUB_DATE.search(compact):
-        if date := parse_date(m[1]):
-            return date
+    if (m := _PUB_DATE.search(compact)) and (date := parse_date(m[1])):
+        return date
     for line in reversed(tail):
         if len(line) <= 20 and (date := parse_date(line)) and _DATE_ONLY.fullmatch(line):
             return date

@@ -30,10 +30,27 @@ _PINYIN_TONED = re.compile(rf"\((?<={_CJK}\()(?=[a-zü{_TONED}]*[{_TONED}])[a-z�
 _PINYIN_PLAIN = re.compile(rf"\((?<={_CJK}\()(?:[bpmfdtnlgkhjqxrzcsyw]|[zcs]h)?[aeiouü][a-z]{{0,4}}\)")
 
 _REPLACEMENTS = {
-        "「": "“", "」": "”", "『": "“", "』": "”", "〝": "“", "〞": "”", "＂": "“",
-        "〔": "[", "〕": "]", "【": "[", "】": "]", "〖": "[", "〗": "]",
-        "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
-        "\u2002": " ", "\u2003": " ", "\u2009": " ",
+    "「": "“",
+    "」": "”",
+    "『": "“",
+    "』": "”",
+    "〝": "“",
+    "〞": "”",
+    "＂": "“",
+    "〔": "[",
+    "〕": "]",
+    "【": "[",
+    "】": "]",
+    "〖": "[",
+    "〗": "]",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\ufeff": "",
+    "\u00ad": "",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2009": " ",
 }
 
 # The characters NFKC rewrites in nearly every report: full-width ASCII ("，", "（", "１") and wide
@@ -81,7 +98,9 @@ _TRADITIONAL_HINT = frozenset(
 # Every character cleaning rewrites by table or looks for (full-width forms, replacements, tone marks,
 # traditional hints). One regex pass lists those present: much cheaper than a substring search per
 # table entry, and most reports hold only a dozen of them.
-_NOTABLE = re.compile("[" + re.escape("".join(sorted({*_WIDE_FORMS, *_REPLACEMENTS, *_TONED, *_TRADITIONAL_HINT}))) + "]")
+_NOTABLE = re.compile(
+    "[" + re.escape("".join(sorted({*_WIDE_FORMS, *_REPLACEMENTS, *_TONED, *_TRADITIONAL_HINT}))) + "]"
+)
 # None of the replacements writes a notable character, so replacing keeps the census true.
 assert not _NOTABLE.search("".join(_WIDE_FORMS.values()) + "".join(_REPLACEMENTS.values()))
 

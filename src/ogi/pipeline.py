@@ -1,8 +1,8 @@
 """The whole pipeline on one screen: read → normalise → locate → metadata → extract → audit.
 
-    parse(path_or_bytes) -> Record          one report, with its single-report findings
-    check(record, previous) -> list[Finding]  the audit, optionally with last year's record
-    batch_mode()                              garbage-collector settings for a long run of parses
+parse(path_or_bytes) -> Record          one report, with its single-report findings
+check(record, previous) -> list[Finding]  the audit, optionally with last year's record
+batch_mode()                              garbage-collector settings for a long run of parses
 """
 
 from __future__ import annotations

@@ -91,8 +91,8 @@ def t3_identities(keys: Sequence[str]) -> list[ColumnIdentity]:
 
 
 def _row_of(key: str) -> str:
-    """"t3.denied.state_secret.*" → "denied.state_secret"."""
-    return key[len("t3."):-len(_COLUMN) - 1]
+    """ "t3.denied.state_secret.*" → "denied.state_secret"."""
+    return key[len("t3.") : -len(_COLUMN) - 1]
 
 
 _INTEGER = re.compile(r"-?(?:0|[1-9]\d*)")

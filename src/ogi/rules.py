@@ -87,71 +87,203 @@ _T4_GROUP_LABELS = {g.key: g.label for g in forms.T4_GROUPS}
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("T3-BALANCE", ERROR, "申请数量勾稽关系不平", "application balance broken",
-         "每列：本年新收 + 上年结转 = 办理结果总计 + 结转下年度继续办理", "check_identities"),
-    Rule("T3-TOTAL", ERROR, "办理结果总计与分项之和不符", "result total != sum of results",
-         "每列：(七)总计 = (一)至(六)各项之和", "check_identities"),
-    Rule("T3-COLUMNS", ERROR, "总计列与各类申请人之和不符", "total column != sum of applicants",
-         "每行：总计 = 自然人 + 五类法人或其他组织之和", "check_identities"),
-    Rule("T4-TOTAL", ERROR, "复议诉讼总计与分项之和不符", "review/suit total != sum",
-         "行政复议、未经复议直接起诉、复议后起诉各组：总计 = 维持 + 纠正 + 其他 + 尚未审结", "check_identities"),
-    Rule("CELL-TYPE", ERROR, "单元格内容不合规", "cell content invalid",
-         "数量为非负整数，金额为数字；空白单元格单独提示", "check_cell_types"),
-    Rule("FORMAT-YEAR", ERROR, "报告格式与年度不符", "format does not match the year",
-         "2019、2020年度报告用2019版格式，2021年度起用2021版格式", "check_format_year"),
-    Rule("FORMAT-COMPLETE", ERROR, "报告结构不完整或不规范", "report structure incomplete",
-         "六个部分齐全且顺序正确、标题规范；各表行列齐全；多出的行列单独列出", "check_format_complete"),
-    Rule("TEXT-TABLE", WARNING, "正文数字与表格不一致", "text contradicts the tables",
-         "正文中所述申请数、复议诉讼数等与表格数据一致", "check_text_table"),
-    Rule("FEES-STATED", WARNING, "未说明信息处理费收取情况", "processing fees not stated",
-         "2021年度起，第六部分应说明信息处理费的收取情况（金额或未收取）", "check_fees_stated"),
-    Rule("DEADLINE", WARNING, "报告发布逾期", "published late",
-         "部门报告应于次年1月31日前发布，本级政府报告应于次年3月31日前发布", "check_deadline"),
-    Rule("XYEAR-CARRY", ERROR, "上年结转与上年报告不一致", "carried-in != last year's carried-out",
-         "本年上年结转 = 上年报告的结转下年度继续办理（逐列）", "check_carry", needs_previous=True),
-    Rule("XYEAR-IN-FORCE", WARNING, "现行有效件数与上年不衔接", "in-force count does not follow",
-         "2021版：现行有效件数 ≈ 上年现行有效件数 + 本年制发 − 本年废止", "check_in_force", needs_previous=True),
-    Rule("XYEAR-ITEMS", WARNING, "事项数量与上年不衔接", "item counts do not follow",
-         "2019版：下年上一年项目数量 ≈ 本年上一年项目数量 + 本年增/减", "check_items", needs_previous=True),
-    Rule("XYEAR-COPY", WARNING, "内容与上年高度重复", "text largely copied",
-         "第五部分（或全文叙述）与上年报告重复超过一半；同年不同机关报告近乎相同", "check_copy", needs_previous=True,
-         scope="corpus"),
-    Rule("OUTLIER", INFO, "数值异常", "implausible value",
-         "数值明显不合理（如以万元计的金额达数十万、同比变化数量级）", "check_outlier", scope="corpus"),
+    Rule(
+        "T3-BALANCE",
+        ERROR,
+        "申请数量勾稽关系不平",
+        "application balance broken",
+        "每列：本年新收 + 上年结转 = 办理结果总计 + 结转下年度继续办理",
+        "check_identities",
+    ),
+    Rule(
+        "T3-TOTAL",
+        ERROR,
+        "办理结果总计与分项之和不符",
+        "result total != sum of results",
+        "每列：(七)总计 = (一)至(六)各项之和",
+        "check_identities",
+    ),
+    Rule(
+        "T3-COLUMNS",
+        ERROR,
+        "总计列与各类申请人之和不符",
+        "total column != sum of applicants",
+        "每行：总计 = 自然人 + 五类法人或其他组织之和",
+        "check_identities",
+    ),
+    Rule(
+        "T4-TOTAL",
+        ERROR,
+        "复议诉讼总计与分项之和不符",
+        "review/suit total != sum",
+        "行政复议、未经复议直接起诉、复议后起诉各组：总计 = 维持 + 纠正 + 其他 + 尚未审结",
+        "check_identities",
+    ),
+    Rule(
+        "CELL-TYPE",
+        ERROR,
+        "单元格内容不合规",
+        "cell content invalid",
+        "数量为非负整数，金额为数字；空白单元格单独提示",
+        "check_cell_types",
+    ),
+    Rule(
+        "FORMAT-YEAR",
+        ERROR,
+        "报告格式与年度不符",
+        "format does not match the year",
+        "2019、2020年度报告用2019版格式，2021年度起用2021版格式",
+        "check_format_year",
+    ),
+    Rule(
+        "FORMAT-COMPLETE",
+        ERROR,
+        "报告结构不完整或不规范",
+        "report structure incomplete",
+        "六个部分齐全且顺序正确、标题规范；各表行列齐全；多出的行列单独列出",
+        "check_format_complete",
+    ),
+    Rule(
+        "TEXT-TABLE",
+        WARNING,
+        "正文数字与表格不一致",
+        "text contradicts the tables",
+        "正文中所述申请数、复议诉讼数等与表格数据一致",
+        "check_text_table",
+    ),
+    Rule(
+        "FEES-STATED",
+        WARNING,
+        "未说明信息处理费收取情况",
+        "processing fees not stated",
+        "2021年度起，第六部分应说明信息处理费的收取情况（金额或未收取）",
+        "check_fees_stated",
+    ),
+    Rule(
+        "DEADLINE",
+        WARNING,
+        "报告发布逾期",
+        "published late",
+        "部门报告应于次年1月31日前发布，本级政府报告应于次年3月31日前发布",
+        "check_deadline",
+    ),
+    Rule(
+        "XYEAR-CARRY",
+        ERROR,
+        "上年结转与上年报告不一致",
+        "carried-in != last year's carried-out",
+        "本年上年结转 = 上年报告的结转下年度继续办理（逐列）",
+        "check_carry",
+        needs_previous=True,
+    ),
+    Rule(
+        "XYEAR-IN-FORCE",
+        WARNING,
+        "现行有效件数与上年不衔接",
+        "in-force count does not follow",
+        "2021版：现行有效件数 ≈ 上年现行有效件数 + 本年制发 − 本年废止",
+        "check_in_force",
+        needs_previous=True,
+    ),
+    Rule(
+        "XYEAR-ITEMS",
+        WARNING,
+        "事项数量与上年不衔接",
+        "item counts do not follow",
+        "2019版：下年上一年项目数量 ≈ 本年上一年项目数量 + 本年增/减",
+        "check_items",
+        needs_previous=True,
+    ),
+    Rule(
+        "XYEAR-COPY",
+        WARNING,
+        "内容与上年高度重复",
+        "text largely copied",
+        "第五部分（或全文叙述）与上年报告重复超过一半；同年不同机关报告近乎相同",
+        "check_copy",
+        needs_previous=True,
+        scope="corpus",
+    ),
+    Rule(
+        "OUTLIER",
+        INFO,
+        "数值异常",
+        "implausible value",
+        "数值明显不合理（如以万元计的金额达数十万、同比变化数量级）",
+        "check_outlier",
+        scope="corpus",
+    ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
 
 # In the order the audit reports them. T3-COLUMNS runs along the rows a report has, so the audit judges
 # a row only when one of its applicant cells is there.
 IDENTITIES: tuple[Identity, ...] = (
-    Identity("T3-BALANCE", "t3.column", ("t3.new.{x}", "t3.carried_in.{x}"), ("t3.total.{x}", "t3.carried_out.{x}"),
-             "本年新收+上年结转", "总计+结转下年度"),
-    Identity("T4-TOTAL", "t4.group", ("t4.{x}.total",), tuple(f"t4.{{x}}.{c.key}" for c in forms.T4_COLUMNS[:-1]),
-             "总计", "维持+纠正+其他+尚未审结"),
+    Identity(
+        "T3-BALANCE",
+        "t3.column",
+        ("t3.new.{x}", "t3.carried_in.{x}"),
+        ("t3.total.{x}", "t3.carried_out.{x}"),
+        "本年新收+上年结转",
+        "总计+结转下年度",
+    ),
+    Identity(
+        "T4-TOTAL",
+        "t4.group",
+        ("t4.{x}.total",),
+        tuple(f"t4.{{x}}.{c.key}" for c in forms.T4_COLUMNS[:-1]),
+        "总计",
+        "维持+纠正+其他+尚未审结",
+    ),
     Identity("T3-TOTAL", "t3.column", ("t3.total.{x}",), ("t3.{result}.{x}",), "(七)总计", "(一)至(六)之和"),
-    Identity("T3-COLUMNS", "t3.row", ("t3.{x}.total",), tuple(f"t3.{{x}}.{a}" for a in forms.T3_APPLICANTS),
-             "总计", "六类申请人之和"),
+    Identity(
+        "T3-COLUMNS",
+        "t3.row",
+        ("t3.{x}.total",),
+        tuple(f"t3.{{x}}.{a}" for a in forms.T3_APPLICANTS),
+        "总计",
+        "六类申请人之和",
+    ),
 )
 IDENTITY_BY_RULE = {i.rule: i for i in IDENTITIES}
 
 
-def finding(rule: str, keys: list[str], message: str, expected=None, found=None, message_en: str = "",
-            severity: Severity | None = None) -> Finding:
+def finding(
+    rule: str,
+    keys: list[str],
+    message: str,
+    expected=None,
+    found=None,
+    message_en: str = "",
+    severity: Severity | None = None,
+) -> Finding:
     """A finding of a catalogue rule: its severity and English title unless given."""
     spec = RULE_BY_ID[rule]
     return Finding(
-        rule=rule, severity=severity or spec.severity, keys=keys, message=message,
+        rule=rule,
+        severity=severity or spec.severity,
+        keys=keys,
+        message=message,
         message_en=message_en or spec.title_en,
-        expected=None if expected is None else str(expected), found=None if found is None else str(found),
+        expected=None if expected is None else str(expected),
+        found=None if found is None else str(found),
     )
 
 
 def rules_markdown() -> str:
     """The rule catalogue as a Markdown table (docs/rules.md is this text; a test keeps it current)."""
-    lines = ["# 审核规则 (audit rules)", "", "Generated from `src/ogi/rules.py` by `ogi rules --markdown`.", "",
-             "| 规则 | 级别 | 名称 | 检查内容 | title | check |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# 审核规则 (audit rules)",
+        "",
+        "Generated from `src/ogi/rules.py` by `ogi rules --markdown`.",
+        "",
+        "| 规则 | 级别 | 名称 | 检查内容 | title | check |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in RULES:
         home = "audit" if r.single_report else "crossyear"
-        lines.append(f"| `{r.id}` | {SEVERITY_ZH[r.severity]} | {r.title} | {r.description} | {r.title_en} "
-                     f"| `{home}.{r.check}` |")
+        lines.append(
+            f"| `{r.id}` | {SEVERITY_ZH[r.severity]} | {r.title} | {r.description} | {r.title_en} "
+            f"| `{home}.{r.check}` |"
+        )
     return "\n".join(lines) + "\n"

@@ -45,8 +45,14 @@ def table2(record: Record) -> Table:
     width = max(len(row) for row in rows)
     t = Table(title="二、主动公开政府信息情况", show_header=False, show_lines=False, title_justify="left")
     for row in rows:
-        shown = [Text(grid.one_line(c.text), style="bold") if c.header else
-                 cell_text(record.cells.get(c.key), c.key in flagged) if c.key is not None else c.text for c in row]
+        shown = [
+            Text(grid.one_line(c.text), style="bold")
+            if c.header
+            else cell_text(record.cells.get(c.key), c.key in flagged)
+            if c.key is not None
+            else c.text
+            for c in row
+        ]
         t.add_row(*shown, *[""] * (width - len(row)))
     return t
 
@@ -101,7 +107,9 @@ def header(record: Record) -> Text:
     m = record.meta
     text = Text()
     text.append(f"{m.source}\n", style="bold")
-    text.append(f"机关：{m.organ or '（未识别）'}    年度：{m.year or '（未识别）'}    格式：{m.template or '（未识别）'}版")
+    text.append(
+        f"机关：{m.organ or '（未识别）'}    年度：{m.year or '（未识别）'}    格式：{m.template or '（未识别）'}版"
+    )
     text.append(f"    发布日期：{m.published.isoformat() if m.published else '（未注明）'}")
     if m.index_no:
         text.append(f"    索引号：{m.index_no}")

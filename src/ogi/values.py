@@ -8,8 +8,8 @@ Input is already normalised (NFKC, simplified), so digits are ASCII.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from .model import State
 

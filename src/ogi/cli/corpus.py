@@ -43,7 +43,7 @@ def opened(db: str | None) -> Iterator[Corpus]:
 
 def _filters(year, region, organ, template, kind) -> dict:
     """The filters the user gave, as keywords for the corpus's queries."""
-    given = dict(year=year or None, region=region, organ=organ, template=template, kind=kind)
+    given = {"year": year or None, "region": region, "organ": organ, "template": template, "kind": kind}
     return {k: v for k, v in given.items() if v}
 
 
@@ -61,8 +61,15 @@ def ingest(
 
     with opened(db) as corpus:
         try:
-            summary = run(corpus, paths, workers=workers, keep_source=keep_source, retry_failed=retry_failed,
-                          progress=not quiet and sys.stderr.isatty(), console=errors)
+            summary = run(
+                corpus,
+                paths,
+                workers=workers,
+                keep_source=keep_source,
+                retry_failed=retry_failed,
+                progress=not quiet and sys.stderr.isatty(),
+                console=errors,
+            )
         except KeyboardInterrupt:
             errors.print("已中断：已入库的报告均完整保存，再次运行同一命令即可继续。")
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -83,8 +90,11 @@ def stats_command(
     top: int = typer.Option(20, "--top", help="排名显示前几名"),
     ascending: bool = typer.Option(False, "--ascending", help="排名从小到大"),
     by_rule: bool = typer.Option(False, "--findings", help="按规则统计审核发现"),
-    year: list[int] = _YEAR, region: str | None = _REGION, organ: str | None = _ORGAN,
-    template: str | None = _TEMPLATE, kind: str | None = _KIND,
+    year: list[int] = _YEAR,
+    region: str | None = _REGION,
+    organ: str | None = _ORGAN,
+    template: str | None = _TEMPLATE,
+    kind: str | None = _KIND,
     fmt: str = typer.Option("table", "--format", "-f", help="输出：table、json 或 csv"),
 ) -> None:
     """语料库统计：各单元格合计、派生比率（公开率、纠错率等）、排名、按规则的审核发现。"""
@@ -149,8 +159,11 @@ def export_command(
     form: str = typer.Option(
         "wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"
     ),
-    year: list[int] = _YEAR, region: str | None = _REGION, organ: str | None = _ORGAN,
-    template: str | None = _TEMPLATE, kind: str | None = _KIND,
+    year: list[int] = _YEAR,
+    region: str | None = _REGION,
+    organ: str | None = _ORGAN,
+    template: str | None = _TEMPLATE,
+    kind: str | None = _KIND,
 ) -> None:
     """导出语料库：CSV / Parquet（宽表或长表），或按官方表样分表的 Excel（中文表头）。"""
     from ..export import FORMATS, export  # SQLAlchemy and openpyxl: only when this command runs
@@ -186,8 +199,16 @@ def organs_command(
     for h in ("编号", "名称", "省", "市", "县(区)", "类型", "领域", "报告数"):
         table.add_column(h)
     for r in rows:
-        table.add_row(str(r["id"]), r["name"], r["province"] or "", r["city"] or "", r["county"] or "",
-                      r["kind"] or "", r["sector"] or "", str(r["reports"]))
+        table.add_row(
+            str(r["id"]),
+            r["name"],
+            r["province"] or "",
+            r["city"] or "",
+            r["county"] or "",
+            r["kind"] or "",
+            r["sector"] or "",
+            str(r["reports"]),
+        )
     console.print(table)
 
 
@@ -197,6 +218,7 @@ def _print_coverage(rows: list[dict], year: int) -> None:
         table.add_column(h)
     for r in rows:
         missing = "、".join(r["missing"][:5]) + ("…" if len(r["missing"]) > 5 else "")
-        table.add_row(r["province"] or "", r["city"] or "", r["county"] or "", str(r["organs"]), str(r["reported"]),
-                      missing)
+        table.add_row(
+            r["province"] or "", r["city"] or "", r["county"] or "", str(r["organs"]), str(r["reported"]), missing
+        )
     console.print(table)

@@ -21,8 +21,14 @@ from ..pipeline import parse
 from .app import app, console
 
 ORGANS = (
-    "示例市人力资源和社会保障局", "示例市交通运输局", "示例县人民政府", "示例县教育局", "示例区市场监督管理局",
-    "示例市生态环境局", "示例县自然资源局", "示例镇人民政府",
+    "示例市人力资源和社会保障局",
+    "示例市交通运输局",
+    "示例县人民政府",
+    "示例县教育局",
+    "示例区市场监督管理局",
+    "示例市生态环境局",
+    "示例县自然资源局",
+    "示例镇人民政府",
 )
 CHECKOUT = Path(__file__).resolve().parents[3]
 
@@ -99,10 +105,15 @@ def audit_samples(paths: list[Path]) -> None:
         warnings = [f for f in record.findings if f.severity is Severity.warning]
         rules.update(f.rule for f in errors + warnings)
         first = errors or warnings
-        table.add_row(path.name[:34], record.meta.organ or "—", str(record.meta.year or "—"),
-                      record.meta.template or "—", str(len(errors)) if errors else "",
-                      str(len(warnings)) if warnings else "",
-                      f"{first[0].rule}: {first[0].message[:40]}" if first else "[green]无[/green]")
+        table.add_row(
+            path.name[:34],
+            record.meta.organ or "—",
+            str(record.meta.year or "—"),
+            record.meta.template or "—",
+            str(len(errors)) if errors else "",
+            str(len(warnings)) if warnings else "",
+            f"{first[0].rule}: {first[0].message[:40]}" if first else "[green]无[/green]",
+        )
     console.print(table)
     clean = sum(1 for r in records if not any(f.severity is Severity.error for f in r.findings))
     console.print(f"共 {len(paths)} 份：{clean} 份无错误，{len(records) - clean} 份有错误，{failures} 份无法读取。")

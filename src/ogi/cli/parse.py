@@ -24,8 +24,25 @@ from ..rules import RULES, rules_markdown
 from ..show import show_record
 from .app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, console, errors, print_csv, report_error
 
-CSV_FIELDS = ("source", "sha256", "organ", "year", "template", "key", "label", "value", "state", "unit", "raw",
-              "origin", "line", "page", "table", "row", "col")
+CSV_FIELDS = (
+    "source",
+    "sha256",
+    "organ",
+    "year",
+    "template",
+    "key",
+    "label",
+    "value",
+    "state",
+    "unit",
+    "raw",
+    "origin",
+    "line",
+    "page",
+    "table",
+    "row",
+    "col",
+)
 WHERE_FIELDS = ("line", "page", "table", "row", "col")
 
 
@@ -61,8 +78,21 @@ def cell_rows(records: list[Record]) -> Iterator[tuple[object, ...]]:
     for r in records:
         for key, cell in r.cells.items():
             where = [None if cell.where is None else getattr(cell.where, f) for f in WHERE_FIELDS]
-            yield (r.meta.source, r.meta.sha256, r.meta.organ, r.meta.year, r.meta.template, key, label_of(key),
-                   cell.value, cell.state.value, cell.unit, cell.raw, cell.origin.value, *where)
+            yield (
+                r.meta.source,
+                r.meta.sha256,
+                r.meta.organ,
+                r.meta.year,
+                r.meta.template,
+                key,
+                label_of(key),
+                cell.value,
+                cell.state.value,
+                cell.unit,
+                cell.raw,
+                cell.origin.value,
+                *where,
+            )
 
 
 @app.command("parse")

@@ -15,8 +15,8 @@ from pathlib import Path
 import typer
 
 from ..audit import audit
-from ..rules import IDENTITIES
 from ..model import Finding, OgiError, Record, Severity
+from ..rules import IDENTITIES
 from .app import EXIT_FINDINGS, EXIT_UNREADABLE, app, errors, report_error
 
 IDENTITY_RULES = tuple(i.rule for i in IDENTITIES)
@@ -87,8 +87,15 @@ def render_command(
     # The renderers (with the sample generator, about 20 ms): only when this command runs, not for `ogi parse`.
     from ..render import RENDERERS, RenderOptions
 
-    options = RenderOptions(layout=layout, traditional=traditional, pinyin=pinyin, word_pasted=word,
-                            misaligned=misaligned, encoding=encoding, seed=seed)
+    options = RenderOptions(
+        layout=layout,
+        traditional=traditional,
+        pinyin=pinyin,
+        word_pasted=word,
+        misaligned=misaligned,
+        encoding=encoding,
+        seed=seed,
+    )
     try:
         if to not in RENDERERS:
             raise OgiError("--to", f"不支持的输出 {to}；可选：{'、'.join(RENDERERS)}")

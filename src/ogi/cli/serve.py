@@ -35,18 +35,30 @@ def serve_command(
     # FastAPI, uvicorn and the corpus: only when this command runs
     import uvicorn
 
-    from ..serve import Settings, create_app
+    from ..serve import Settings, create_app  # FastAPI and the corpus (~0.5 s): only when serving
 
     prefix = root_path.rstrip("/")
-    settings = Settings(anonymous_read=not private, read_only=read_only, max_upload_mb=max_upload_mb,
-                        max_request_mb=max(100, max_upload_mb * 2), secure_cookies=secure_cookies)
+    settings = Settings(
+        anonymous_read=not private,
+        read_only=read_only,
+        max_upload_mb=max_upload_mb,
+        max_request_mb=max(100, max_upload_mb * 2),
+        secure_cookies=secure_cookies,
+    )
     with exit_on_error():
         web = create_app(db, settings, root_path=prefix)
     if not all(web.state.vendor.values()):
         errors.print("[yellow]前端依赖未安装：在项目目录运行 npm ci（图表和部分交互将不可用）[/yellow]")
     console.print(f"网页界面：http://{host}:{port}{prefix}/    接口文档：/docs    按 Ctrl+C 停止")
-    uvicorn.run(web, host=host, port=port, root_path=prefix, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-                log_level="warning")
+    uvicorn.run(
+        web,
+        host=host,
+        port=port,
+        root_path=prefix,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="warning",
+    )
 
 
 @user_app.command("add")
@@ -72,8 +84,8 @@ def user_add(
 @user_app.command("list")
 def user_list(db: str | None = _DB) -> None:
     """列出网页界面用户。"""
-    from ..corpus.accounts import ROLE_ZH  # the accounts' tables (SQLAlchemy): only when this command runs
     from ..corpus import Corpus  # SQLAlchemy: only when this command runs
+    from ..corpus.accounts import ROLE_ZH  # the accounts' tables (SQLAlchemy): only when this command runs
 
     with exit_on_error(), Corpus(db) as corpus:
         for row in corpus.accounts.list():

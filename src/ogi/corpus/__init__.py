@@ -69,6 +69,7 @@ from .schema import (
 )
 from .schema import failures as failure_rows
 
+
 @dataclass(slots=True)
 class Added:
     id: int
@@ -131,8 +132,9 @@ class Corpus:
             self._keys[key] = known
         return self._keys[key]
 
-    def add(self, record: Record | Prepared, source: bytes | None = None, *, run_id: int | None = None,
-            refresh: bool = True) -> Added:
+    def add(
+        self, record: Record | Prepared, source: bytes | None = None, *, run_id: int | None = None, refresh: bool = True
+    ) -> Added:
         """Store one record (or a worker's ``prepare(record)``) atomically. Same sha256 and parser version:
         nothing changes; another parser version: the report is replaced in place, corrections re-applied."""
         prep = record if isinstance(record, Prepared) else prepare(record, source)
@@ -149,9 +151,14 @@ class Corpus:
         batch fails, each report is retried alone so one bad report cannot sink the others."""
         try:
             with self.engine.begin() as conn:
-                olds = {r.sha256: (r.id, r.parser_version) for r in conn.execute(
-                    sa.select(reports.c.sha256, reports.c.id, reports.c.parser_version)
-                    .where(reports.c.sha256.in_([p.sha256 for p in items])))}
+                olds = {
+                    r.sha256: (r.id, r.parser_version)
+                    for r in conn.execute(
+                        sa.select(reports.c.sha256, reports.c.id, reports.c.parser_version).where(
+                            reports.c.sha256.in_([p.sha256 for p in items])
+                        )
+                    )
+                }
                 failed = conn.execute(sa.select(sa.exists(sa.select(failure_rows.c.id)))).scalar()
                 results = [self._add_in(conn, prep, run_id, olds, failed) for prep in items]
                 self._mark_next_years(conn, [r.id for r in results if r.status != "unchanged"])
@@ -173,18 +180,32 @@ class Corpus:
 
     def _mark_next_years(self, conn: sa.Connection, report_ids: list[int]) -> None:
         """The same organ's next-year reports now have a (new) previous year: their cross-year findings are stale."""
-        pairs = conn.execute(sa.select(reports.c.organ_id, reports.c.year + 1).where(
-            reports.c.id.in_(report_ids), reports.c.organ_id.is_not(None), reports.c.year.is_not(None))).all()
+        pairs = conn.execute(
+            sa.select(reports.c.organ_id, reports.c.year + 1).where(
+                reports.c.id.in_(report_ids), reports.c.organ_id.is_not(None), reports.c.year.is_not(None)
+            )
+        ).all()
         if pairs:
-            conn.execute(reports.update().where(sa.tuple_(reports.c.organ_id, reports.c.year).in_(pairs))
-                         .values(stale=True))
+            conn.execute(
+                reports.update().where(sa.tuple_(reports.c.organ_id, reports.c.year).in_(pairs)).values(stale=True)
+            )
 
-    def _write(self, conn: sa.Connection, prep: Prepared, run_id: int | None, old_id: int | None,
-               failed: bool = True) -> int:
+    def _write(
+        self, conn: sa.Connection, prep: Prepared, run_id: int | None, old_id: int | None, failed: bool = True
+    ) -> int:
         organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name) if prep.organ_name else (None, None)
         errors_, warnings_, infos_ = prep.counts
-        row = dict(prep.report, organ_id=organ_id, organ_key=organ_key, run_id=run_id, added=now(), stale=True,
-                   errors=errors_, warnings=warnings_, infos=infos_)
+        row = dict(
+            prep.report,
+            organ_id=organ_id,
+            organ_key=organ_key,
+            run_id=run_id,
+            added=now(),
+            stale=True,
+            errors=errors_,
+            warnings=warnings_,
+            infos=infos_,
+        )
         kept = {}
         if old_id is None:
             report_id = conn.execute(reports.insert().values(**row)).inserted_primary_key[0]
@@ -196,11 +217,17 @@ class Corpus:
                 conn.execute(table.delete().where(column == (prep.sha256 if table is sources else old_id)))
             conn.execute(reports.update().where(reports.c.id == old_id).values(**row))
         raw = self._insert_raw
-        raw(conn, "sections", ("report_id", "number", "heading", "text", "line", "standard"),
-            [(report_id, *s) for s in prep.sections])
+        raw(
+            conn,
+            "sections",
+            ("report_id", "number", "heading", "text", "line", "standard"),
+            [(report_id, *s) for s in prep.sections],
+        )
         raw(conn, "cells", CELL_COLUMNS, [(report_id, self.key_id(conn, c[0]), *c[1:]) for c in prep.cells])
         raw(conn, "figures", ("report_id", *prep.figures), [(report_id, *prep.figures.values())])
-        raw(conn, "extras", ("report_id", "tbl", "label", "cell_values", "line"), [(report_id, *e) for e in prep.extras])
+        raw(
+            conn, "extras", ("report_id", "tbl", "label", "cell_values", "line"), [(report_id, *e) for e in prep.extras]
+        )
         if kept:
             rows.insert_findings(conn, [finding_row(report_id, f) for f in prep.findings], kept)
         else:
@@ -208,8 +235,11 @@ class Corpus:
         if prep.data is not None:
             raw(conn, "sources", ("sha256", "data"), [(prep.sha256, prep.data)])
         if failed:
-            conn.execute(failure_rows.delete().where(
-                sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])))
+            conn.execute(
+                failure_rows.delete().where(
+                    sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])
+                )
+            )
         if old_id is not None and (latest := rows.latest_corrections(conn, report_id)):
             self._reaudit(conn, report_id, latest)
         return report_id
@@ -223,8 +253,10 @@ class Corpus:
         if sql is None:
             quote = conn.dialect.identifier_preparer.quote
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            sql = self._sql[(table, columns)] = (f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-                                                 f"VALUES ({', '.join([mark] * len(columns))})")
+            sql = self._sql[(table, columns)] = (
+                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+                f"VALUES ({', '.join([mark] * len(columns))})"
+            )
         conn.exec_driver_sql(sql, rows)
 
     def _reaudit(self, conn: sa.Connection, report_id: int, changes: dict) -> Record:
@@ -236,20 +268,27 @@ class Corpus:
             conn.execute(cells.delete().where(cells.c.report_id == report_id, cells.c.key_id == key_id))
             conn.execute(cells.insert().values(**rows.encode_cell(report_id, key_id, record.cells[key])))
         record.findings = audit(record)
-        conn.execute(figures.update().where(figures.c.report_id == report_id)
-                     .values(**figures_row(record)))
+        conn.execute(figures.update().where(figures.c.report_id == report_id).values(**figures_row(record)))
         kept = rows.reviews(conn, [report_id])
         conn.execute(findings.delete().where(findings.c.report_id == report_id, findings.c.origin == "audit"))
         rows.insert_findings(conn, [rows.encode_finding(report_id, "audit", f) for f in record.findings], kept)
         row = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id == report_id)).first()
-        conn.execute(reports.update().where(sa.or_(
-            reports.c.id == report_id,
-            sa.and_(reports.c.organ_id == row.organ_id, reports.c.year == (row.year or 0) + 1))).values(stale=True))
+        conn.execute(
+            reports.update()
+            .where(
+                sa.or_(
+                    reports.c.id == report_id,
+                    sa.and_(reports.c.organ_id == row.organ_id, reports.c.year == (row.year or 0) + 1),
+                )
+            )
+            .values(stale=True)
+        )
         rows.recount(conn, [report_id])
         return record
 
-    def set_cell(self, report_id: int, key: str, value: str | int | float | None, *, who: str,
-                 comment: str | None = None) -> Record:
+    def set_cell(
+        self, report_id: int, key: str, value: str | int | float | None, *, who: str, comment: str | None = None
+    ) -> Record:
         """Correct one cell (value as text, e.g. "12" or "—"): the old value stays in ``corrections``."""
         number, state, unit = parse_value("" if value is None else str(value))
         with self.engine.begin() as conn:
@@ -257,11 +296,21 @@ class Corpus:
             if old is None:
                 raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
             cell = old.cells.get(key)
-            conn.execute(corrections.insert().values(
-                report_id=report_id, key=key, old_value=None if cell is None else rows.plain(cell.value),
-                old_state=(cell.state if cell else State.missing).value, old_raw=cell.raw if cell else None,
-                new_value=rows.plain(number), new_state=state.value, new_unit=unit, who=who, at=now(),
-                comment=comment))
+            conn.execute(
+                corrections.insert().values(
+                    report_id=report_id,
+                    key=key,
+                    old_value=None if cell is None else rows.plain(cell.value),
+                    old_state=(cell.state if cell else State.missing).value,
+                    old_raw=cell.raw if cell else None,
+                    new_value=rows.plain(number),
+                    new_state=state.value,
+                    new_unit=unit,
+                    who=who,
+                    at=now(),
+                    comment=comment,
+                )
+            )
             self._reaudit(conn, report_id, rows.latest_corrections(conn, report_id, key))
         self.refresh([report_id])
         return self.get(report_id)
@@ -270,8 +319,11 @@ class Corpus:
         if status not in REVIEW_STATUSES:
             raise InvalidInput(f"finding {finding_id}", f"未知的审核状态 {status!r} (use {', '.join(REVIEW_STATUSES)})")
         with self.engine.begin() as conn:
-            done = conn.execute(findings.update().where(findings.c.id == finding_id).values(
-                status=status, reviewer=who, comment=comment, reviewed=now()))
+            done = conn.execute(
+                findings.update()
+                .where(findings.c.id == finding_id)
+                .values(status=status, reviewer=who, comment=comment, reviewed=now())
+            )
             if done.rowcount == 0:
                 raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
 
@@ -289,21 +341,33 @@ class Corpus:
 
     def start_run(self, paths: list[str], parser_version: str) -> int:
         with self.engine.begin() as conn:
-            return conn.execute(runs.insert().values(
-                started=now(), status="running", parser_version=parser_version,
-                paths="\n".join(paths)[:10000])).inserted_primary_key[0]
+            return conn.execute(
+                runs.insert().values(
+                    started=now(), status="running", parser_version=parser_version, paths="\n".join(paths)[:10000]
+                )
+            ).inserted_primary_key[0]
 
     def finish_run(self, run_id: int, counts: dict[str, int], status: str = "done") -> None:
         with self.engine.begin() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(finished=now(), status=status, **counts))
 
-    def record_failure(self, source: str, sha256: str | None, error: str, reason: str, parser_version: str,
-                       run_id: int | None = None) -> None:
+    def record_failure(
+        self, source: str, sha256: str | None, error: str, reason: str, parser_version: str, run_id: int | None = None
+    ) -> None:
         """One failed input (error = OgiError class name), replacing an earlier failure of the same source."""
         with self.engine.begin() as conn:
             conn.execute(failure_rows.delete().where(failure_rows.c.source == source))
-            conn.execute(failure_rows.insert().values(source=source, sha256=sha256, parser_version=parser_version,
-                                                  error=error[:40], reason=reason[:2000], run_id=run_id, at=now()))
+            conn.execute(
+                failure_rows.insert().values(
+                    source=source,
+                    sha256=sha256,
+                    parser_version=parser_version,
+                    error=error[:40],
+                    reason=reason[:2000],
+                    run_id=run_id,
+                    at=now(),
+                )
+            )
 
     def get(self, report_id: int) -> Record:
         with self.engine.connect() as conn:
@@ -315,9 +379,21 @@ class Corpus:
     def report_file(self, report_id: int) -> dict:
         """What is known of a report's file: id, organ_id, source, added, size, kind, sha256."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.source, reports.c.added,
-                                         reports.c.size, reports.c.kind, reports.c.sha256)
-                               .where(reports.c.id == report_id)).mappings().first()
+            row = (
+                conn.execute(
+                    sa.select(
+                        reports.c.id,
+                        reports.c.organ_id,
+                        reports.c.source,
+                        reports.c.added,
+                        reports.c.size,
+                        reports.c.kind,
+                        reports.c.sha256,
+                    ).where(reports.c.id == report_id)
+                )
+                .mappings()
+                .first()
+            )
         if row is None:
             raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
         return dict(row)
@@ -328,8 +404,11 @@ class Corpus:
 
     def source(self, report_id: int) -> bytes | None:
         with self.engine.connect() as conn:
-            data = conn.execute(sa.select(sources.c.data).join(reports, reports.c.sha256 == sources.c.sha256)
-                                .where(reports.c.id == report_id)).scalar()
+            data = conn.execute(
+                sa.select(sources.c.data)
+                .join(reports, reports.c.sha256 == sources.c.sha256)
+                .where(reports.c.id == report_id)
+            ).scalar()
         return zlib.decompress(data) if data is not None else None
 
     def known(self, failures: bool = True) -> dict[str, str]:
@@ -338,12 +417,16 @@ class Corpus:
             done = dict(conn.execute(sa.select(reports.c.sha256, reports.c.parser_version)).all())
             if not failures:
                 return done
-            failed = conn.execute(sa.select(failure_rows.c.sha256, failure_rows.c.parser_version)
-                                  .where(failure_rows.c.sha256.is_not(None))).all()
+            failed = conn.execute(
+                sa.select(failure_rows.c.sha256, failure_rows.c.parser_version).where(
+                    failure_rows.c.sha256.is_not(None)
+                )
+            ).all()
             return dict(failed) | done
 
-    def reports(self, filters: Filters | None = None, *, limit: int | None = 100, offset: int = 0,
-                order: str = "id", **by) -> list[ReportRow]:
+    def reports(
+        self, filters: Filters | None = None, *, limit: int | None = 100, offset: int = 0, order: str = "id", **by
+    ) -> list[ReportRow]:
         """Reports matching ``filters`` (or the same given as keywords: year=2021, region="缙云" …), in ``order``
         (``query.ORDERS``: id, -id, year, -year, organ, errors)."""
         with self.engine.connect() as conn:
@@ -356,8 +439,15 @@ class Corpus:
     def history(self, organ_id: int) -> list[ReportRow]:
         return self.reports(organ=organ_id, order="year", limit=None)
 
-    def findings(self, report_id: int | None = None, filters: Filters | None = None, *, limit: int | None = 500,
-                 offset: int = 0, **by) -> list[FindingRow]:
+    def findings(
+        self,
+        report_id: int | None = None,
+        filters: Filters | None = None,
+        *,
+        limit: int | None = 500,
+        offset: int = 0,
+        **by,
+    ) -> list[FindingRow]:
         with self.engine.connect() as conn:
             return query.list_findings(conn, _filters(filters, by), report_id, limit=limit, offset=offset)
 
@@ -371,8 +461,9 @@ class Corpus:
 
     def corrections(self, report_id: int) -> list[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(corrections).where(corrections.c.report_id == report_id)
-                                .order_by(corrections.c.id)).mappings()
+            rows = conn.execute(
+                sa.select(corrections).where(corrections.c.report_id == report_id).order_by(corrections.c.id)
+            ).mappings()
             return [dict(r) for r in rows]
 
     def failures(self, run_id: int | None = None) -> list[dict]:
@@ -442,15 +533,24 @@ class Corpus:
         """(report, cells) of each selected report in id order, streamed (an export reads them all)."""
         return query.reports_with_cells(self.engine, _filters(filters, by))
 
-    def totals(self, key: str | list[str], by: tuple[str, ...] = ("year",), filters: Filters | None = None,
-               **kw) -> list[dict]:
+    def totals(
+        self, key: str | list[str], by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw
+    ) -> list[dict]:
         return stats.totals(self, key, by, _filters(filters, kw))
 
     def rates(self, by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw) -> list[dict]:
         return stats.rates(self, by, _filters(filters, kw))
 
-    def ranking(self, measure: str, top: int = 20, filters: Filters | None = None, *, ascending: bool = False,
-                min_base: float = 10, **kw) -> list[dict]:
+    def ranking(
+        self,
+        measure: str,
+        top: int = 20,
+        filters: Filters | None = None,
+        *,
+        ascending: bool = False,
+        min_base: float = 10,
+        **kw,
+    ) -> list[dict]:
         return stats.ranking(self, measure, top, ascending=ascending, min_base=min_base, f=_filters(filters, kw))
 
     def findings_by_rule(self, by: tuple[str, ...] = (), filters: Filters | None = None, **kw) -> list[dict]:

@@ -36,8 +36,9 @@ def check_password(password: str, stored: str) -> bool:
         kind, n, r, p, salt, digest = stored.split("$")
         if kind != "scrypt":
             return False
-        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                             dklen=len(digest) // 2)
+        got = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got.hex(), digest)
@@ -85,8 +86,11 @@ class Accounts:
 
     def list(self) -> list[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(accounts.c.name, accounts.c.role, accounts.c.created,
-                                          accounts.c.last_login).order_by(accounts.c.name)).mappings()
+            rows = conn.execute(
+                sa.select(accounts.c.name, accounts.c.role, accounts.c.created, accounts.c.last_login).order_by(
+                    accounts.c.name
+                )
+            ).mappings()
             return [dict(r) for r in rows]
 
     def secret(self) -> str:

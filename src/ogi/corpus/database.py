@@ -39,8 +39,14 @@ def migrate(engine: sa.Engine) -> None:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # WAL lets the web app read while an ingest writes; NORMAL is durable at commit boundaries in WAL.
     cur = dbapi_conn.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=60000",
-                   "cache_size=-65536", "temp_store=MEMORY"):
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=60000",
+        "cache_size=-65536",
+        "temp_store=MEMORY",
+    ):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()
 

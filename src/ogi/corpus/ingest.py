@@ -2,9 +2,10 @@
 
 Workers (processes) read and parse; the main process is the only writer and commits the parsed reports in
 batches (``_Batch.SIZE`` reports or ``_Batch.SECONDS``, each report whole or not at all), so a run killed
-at any moment leaves whole reports only, and the next run skips what is there (content addressed by sha256; re-parsed when ``pipeline.PARSER_VERSION`` changed). A file that fails
-is recorded with its reason and the batch goes on. Cross-year findings are refreshed once at the end (and
-by the next run for reports a killed run left stale).
+at any moment leaves whole reports only, and the next run skips what is there (content addressed by sha256;
+re-parsed when ``pipeline.PARSER_VERSION`` changed). A file that fails is recorded with its reason and the
+batch goes on. Cross-year findings are refreshed once at the end (and by the next run for reports a killed
+run left stale).
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ class Summary:
         return self.total / self.seconds if self.seconds else 0.0
 
     def __str__(self) -> str:
-        return (f"共 {self.total} 份：新增 {self.added}，重新解析 {self.reparsed}，已在库中 {self.skipped}，"
-                f"失败 {self.failed}（{self.seconds:.1f} 秒，{self.per_second:.1f} 份/秒）")
+        return (
+            f"共 {self.total} 份：新增 {self.added}，重新解析 {self.reparsed}，已在库中 {self.skipped}，"
+            f"失败 {self.failed}（{self.seconds:.1f} 秒，{self.per_second:.1f} 份/秒）"
+        )
 
 
 def expand(paths: Iterable[str]) -> Iterator[str]:
@@ -134,7 +137,7 @@ def _results(items: list[str], workers: int, known: dict[str, str], keep_source:
     # Files go to workers in chunks (less IPC per file), and enough are in flight that the workers keep
     # parsing while the main process commits a batch; bounded, so memory stays flat at any corpus size.
     window = workers * 6
-    chunks = (items[i:i + CHUNK] for i in range(0, len(items), CHUNK))
+    chunks = (items[i : i + CHUNK] for i in range(0, len(items), CHUNK))
     with ProcessPoolExecutor(workers, initializer=_init, initargs=(known,)) as pool:
         pending: set[Future] = set()
         try:
@@ -153,8 +156,16 @@ def _results(items: list[str], workers: int, known: dict[str, str], keep_source:
                 future.cancel()
 
 
-def ingest(corpus: Corpus, paths: Iterable[str], *, workers: int | None = None, keep_source: bool = True,
-           retry_failed: bool = False, progress: bool = True, console=None) -> Summary:
+def ingest(
+    corpus: Corpus,
+    paths: Iterable[str],
+    *,
+    workers: int | None = None,
+    keep_source: bool = True,
+    retry_failed: bool = False,
+    progress: bool = True,
+    console=None,
+) -> Summary:
     """Add every input to the corpus; returns counts. KeyboardInterrupt marks the run interrupted."""
     paths = [str(p) for p in paths]
     items = [str(Path(i).absolute()) if not i.startswith(URL_PREFIXES) else i for i in expand(paths)]
@@ -179,8 +190,16 @@ def ingest(corpus: Corpus, paths: Iterable[str], *, workers: int | None = None, 
             status = "done"
         finally:
             summary.seconds = time.perf_counter() - start
-            corpus.finish_run(summary.run_id, dict(added=summary.added, reparsed=summary.reparsed,
-                                                   skipped=summary.skipped, failed=summary.failed), status)
+            corpus.finish_run(
+                summary.run_id,
+                {
+                    "added": summary.added,
+                    "reparsed": summary.reparsed,
+                    "skipped": summary.skipped,
+                    "failed": summary.failed,
+                },
+                status,
+            )
     return summary
 
 
@@ -237,8 +256,15 @@ def _progress(show: bool, console):
         TimeRemainingColumn,
     )
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=console, disable=not show)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not show,
+    )
 
 
 def ingest_paths(paths: Iterable[str], *, db: str | None = None, console=None, **options) -> Summary:

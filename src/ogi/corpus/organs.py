@@ -22,17 +22,62 @@ from ..model import InvalidInput
 from ..normalise import to_simplified
 from .schema import organ_aliases, organs, reports
 
-_PROVINCES = (
-    "北京市 天津市 上海市 重庆市 河北省 山西省 辽宁省 吉林省 黑龙江省 江苏省 浙江省 安徽省 福建省 江西省 山东省 "
-    "河南省 湖北省 湖南省 广东省 海南省 四川省 贵州省 云南省 陕西省 甘肃省 青海省 台湾省 内蒙古自治区 "
-    "广西壮族自治区 西藏自治区 宁夏回族自治区 新疆维吾尔自治区 新疆生产建设兵团"
-).split()
+_PROVINCES = [
+    "北京市",
+    "天津市",
+    "上海市",
+    "重庆市",
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "新疆生产建设兵团",
+]
 _MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 _PROVINCE = re.compile("^(" + "|".join(_PROVINCES) + ")")
 _CITY = re.compile(r"^([^省市县区]{1,8}?自治州|[^省市县区]{1,4}?(?:市|地区|盟))")
 _COUNTY = re.compile(r"^([^省市县区]{1,10}?自治[县旗]|[^省市县区]{1,5}?(?:新区|县|区|旗|市))")
 # Words that end like a region but are part of an organ's name ("城市管理局", "社区服务中心").
-_NOT_REGION = {"城市", "都市", "社区", "园区", "景区", "小区", "辖区", "片区", "街区", "校区", "山区", "林区", "牧区", "库区"}
+_NOT_REGION = {
+    "城市",
+    "都市",
+    "社区",
+    "园区",
+    "景区",
+    "小区",
+    "辖区",
+    "片区",
+    "街区",
+    "校区",
+    "山区",
+    "林区",
+    "牧区",
+    "库区",
+}
 _TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 _PUNCT = re.compile(r"[\s\"'“”‘’()\[\]{}<>《》〈〉、,.:;!?·\-—_/|]+")
 
@@ -45,16 +90,52 @@ _KINDS = (  # (pattern on the core, kind); first match wins
     (re.compile(r"(?:公司|集团)$"), "公共企事业单位"),
 )
 _SECTORS = (
-    ("人民政府", "综合"), ("公安", "公安"), ("教育", "教育"), ("民政", "民政"), ("财政", "财政"), ("人力资源", "人社"), ("人社", "人社"),
-    ("自然资源", "自然资源"), ("国土", "自然资源"), ("生态环境", "生态环境"), ("环境保护", "生态环境"),
-    ("住房", "住建"), ("住建", "住建"), ("交通", "交通运输"), ("水利", "水利"), ("水务", "水利"),
-    ("农业", "农业农村"), ("农村", "农业农村"), ("商务", "商务"), ("文化", "文化旅游"), ("旅游", "文化旅游"),
-    ("卫生", "卫生健康"), ("卫健", "卫生健康"), ("应急", "应急管理"), ("市场监督", "市场监管"), ("市场监管", "市场监管"),
-    ("审计", "审计"), ("统计", "统计"), ("医疗保障", "医疗保障"), ("医保", "医疗保障"), ("税务", "税务"),
-    ("发展和改革", "发展改革"), ("发改", "发展改革"), ("司法", "司法"), ("行政审批", "行政审批"),
-    ("信访", "信访"), ("退役军人", "退役军人"), ("林业", "林业"), ("体育", "体育"), ("科技", "科技"),
-    ("工业和信息化", "工业信息化"), ("工信", "工业信息化"), ("城市管理", "城市管理"), ("城管", "城市管理"),
-    ("质量安全", "住建"), ("质安", "住建"),
+    ("人民政府", "综合"),
+    ("公安", "公安"),
+    ("教育", "教育"),
+    ("民政", "民政"),
+    ("财政", "财政"),
+    ("人力资源", "人社"),
+    ("人社", "人社"),
+    ("自然资源", "自然资源"),
+    ("国土", "自然资源"),
+    ("生态环境", "生态环境"),
+    ("环境保护", "生态环境"),
+    ("住房", "住建"),
+    ("住建", "住建"),
+    ("交通", "交通运输"),
+    ("水利", "水利"),
+    ("水务", "水利"),
+    ("农业", "农业农村"),
+    ("农村", "农业农村"),
+    ("商务", "商务"),
+    ("文化", "文化旅游"),
+    ("旅游", "文化旅游"),
+    ("卫生", "卫生健康"),
+    ("卫健", "卫生健康"),
+    ("应急", "应急管理"),
+    ("市场监督", "市场监管"),
+    ("市场监管", "市场监管"),
+    ("审计", "审计"),
+    ("统计", "统计"),
+    ("医疗保障", "医疗保障"),
+    ("医保", "医疗保障"),
+    ("税务", "税务"),
+    ("发展和改革", "发展改革"),
+    ("发改", "发展改革"),
+    ("司法", "司法"),
+    ("行政审批", "行政审批"),
+    ("信访", "信访"),
+    ("退役军人", "退役军人"),
+    ("林业", "林业"),
+    ("体育", "体育"),
+    ("科技", "科技"),
+    ("工业和信息化", "工业信息化"),
+    ("工信", "工业信息化"),
+    ("城市管理", "城市管理"),
+    ("城管", "城市管理"),
+    ("质量安全", "住建"),
+    ("质安", "住建"),
 )
 _TITLE_TAIL = re.compile(r"(?:19|20)\d\d\s*年?度?.*$|关于.*$|政府信息公开.*$")
 
@@ -85,7 +166,7 @@ def split_region(key: str) -> tuple[str | None, str | None, str | None, str]:
         m = pattern.match(rest)
         if m and m.group(1) not in _NOT_REGION and len(rest) > len(m.group(1)):
             parts.append(m.group(1))
-            rest = rest[len(m.group(1)):]
+            rest = rest[len(m.group(1)) :]
         else:
             parts.append(None)
     province, city, county = parts
@@ -93,7 +174,7 @@ def split_region(key: str) -> tuple[str | None, str | None, str | None, str]:
         # 北京市朝阳区…: the second region under a municipality is a district (county level).
         m = _COUNTY.match(rest)
         if m and m.group(1) not in _NOT_REGION and len(rest) > len(m.group(1)):
-            county, rest = m.group(1), rest[len(m.group(1)):]
+            county, rest = m.group(1), rest[len(m.group(1)) :]
     return province, city, county, rest
 
 
@@ -111,7 +192,7 @@ def derive(name: str) -> OrganInfo:
 
 
 def name_from_title(title: str | None) -> str | None:
-    """"钦州市北部湾华侨投资区2022年政府信息公开工作年度报告" → the organ part, when meta has no organ."""
+    """ "钦州市北部湾华侨投资区2022年政府信息公开工作年度报告" → the organ part, when meta has no organ."""
     if not title:
         return None
     name = _TITLE_TAIL.sub("", to_simplified(title)).strip()
@@ -135,7 +216,8 @@ def _same_core(conn: sa.Connection, info: OrganInfo) -> int | None:
     """A spelling with or without the region prefix joins the one organ that has the same core."""
     rows = conn.execute(
         sa.select(organs.c.id, organs.c.province, organs.c.city, organs.c.county, organs.c.imported)
-        .where(organs.c.core == info.core).limit(3)
+        .where(organs.c.core == info.core)
+        .limit(3)
     ).all()
     region = (info.province, info.city, info.county)
     if any(region):
@@ -144,9 +226,18 @@ def _same_core(conn: sa.Connection, info: OrganInfo) -> int | None:
         if len(blank) != 1 or len(rows) != 1:
             return None
         if not blank[0].imported:
-            conn.execute(organs.update().where(organs.c.id == blank[0].id).values(
-                name=info.name, key=info.key, province=info.province, city=info.city, county=info.county,
-                level=info.level))
+            conn.execute(
+                organs.update()
+                .where(organs.c.id == blank[0].id)
+                .values(
+                    name=info.name,
+                    key=info.key,
+                    province=info.province,
+                    city=info.city,
+                    county=info.county,
+                    level=info.level,
+                )
+            )
         return blank[0].id
     return rows[0].id if len(rows) == 1 else None
 

@@ -99,8 +99,11 @@ class Filters:
             conds.append(reports.c.organ_id == self.organ)
         elif self.organ:
             part = to_simplified(self.organ)
-            conds.append(sa.or_(organs.c.name.contains(part, autoescape=True),
-                                reports.c.organ_name.contains(part, autoescape=True)))
+            conds.append(
+                sa.or_(
+                    organs.c.name.contains(part, autoescape=True), reports.c.organ_name.contains(part, autoescape=True)
+                )
+            )
         if self.template:
             conds.append(reports.c.template == str(self.template))
         if self.kind:
@@ -111,10 +114,14 @@ class Filters:
             conds.append(reports.c.id.in_(sub))
         if self.q:
             part = to_simplified(self.q)
-            conds.append(sa.or_(organs.c.name.contains(part, autoescape=True),
-                                reports.c.organ_name.contains(part, autoescape=True),
-                                reports.c.title.contains(part, autoescape=True),
-                                reports.c.source.contains(part, autoescape=True)))
+            conds.append(
+                sa.or_(
+                    organs.c.name.contains(part, autoescape=True),
+                    reports.c.organ_name.contains(part, autoescape=True),
+                    reports.c.title.contains(part, autoescape=True),
+                    reports.c.source.contains(part, autoescape=True),
+                )
+            )
         return conds
 
     def finding_conditions(self) -> list:
@@ -127,8 +134,11 @@ class Filters:
         return conds
 
     def region_conditions(self) -> list:
-        conds = [organs.c[level] == to_simplified(value) for level in ("province", "city", "county")
-                 if (value := getattr(self, level))]
+        conds = [
+            organs.c[level] == to_simplified(value)
+            for level in ("province", "city", "county")
+            if (value := getattr(self, level))
+        ]
         if self.township:
             conds.append(organs.c.core.startswith(to_simplified(self.township), autoescape=True))
         if self.region:
@@ -163,20 +173,46 @@ def township_of(core: str | None) -> str | None:
 
 REPORTS_JOIN = reports.outerjoin(organs, organs.c.id == reports.c.organ_id)
 # One set of orders for every list: a leading "-" is newest/largest first.
-ORDERS = {"id": (reports.c.id,), "-id": (reports.c.id.desc(),), "year": (reports.c.year, reports.c.id),
-          "-year": (reports.c.year.desc(), reports.c.id), "organ": (organs.c.name, reports.c.year),
-          "errors": (reports.c.errors.desc(), reports.c.warnings.desc(), reports.c.id)}
+ORDERS = {
+    "id": (reports.c.id,),
+    "-id": (reports.c.id.desc(),),
+    "year": (reports.c.year, reports.c.id),
+    "-year": (reports.c.year.desc(), reports.c.id),
+    "organ": (organs.c.name, reports.c.year),
+    "errors": (reports.c.errors.desc(), reports.c.warnings.desc(), reports.c.id),
+}
 
 
-def list_reports(conn: sa.Connection, f: Filters, *, limit: int | None, offset: int = 0, order: str = "id"
-                 ) -> list[ReportRow]:
-    stmt = (sa.select(reports.c.id, reports.c.sha256, reports.c.source, reports.c.organ_id,
-                      organs.c.name.label("organ"), reports.c.organ_name, organs.c.province, organs.c.city,
-                      organs.c.county, organs.c.core, organs.c.kind, reports.c.year, reports.c.template,
-                      reports.c.published, reports.c.errors, reports.c.warnings, reports.c.infos,
-                      reports.c.parser_version, reports.c.kind.label("file_kind"))
-            .select_from(REPORTS_JOIN).where(*f.conditions())
-            .order_by(*ORDERS.get(order, ORDERS["id"])).offset(offset))
+def list_reports(
+    conn: sa.Connection, f: Filters, *, limit: int | None, offset: int = 0, order: str = "id"
+) -> list[ReportRow]:
+    stmt = (
+        sa.select(
+            reports.c.id,
+            reports.c.sha256,
+            reports.c.source,
+            reports.c.organ_id,
+            organs.c.name.label("organ"),
+            reports.c.organ_name,
+            organs.c.province,
+            organs.c.city,
+            organs.c.county,
+            organs.c.core,
+            organs.c.kind,
+            reports.c.year,
+            reports.c.template,
+            reports.c.published,
+            reports.c.errors,
+            reports.c.warnings,
+            reports.c.infos,
+            reports.c.parser_version,
+            reports.c.kind.label("file_kind"),
+        )
+        .select_from(REPORTS_JOIN)
+        .where(*f.conditions())
+        .order_by(*ORDERS.get(order, ORDERS["id"]))
+        .offset(offset)
+    )
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_report_row(r) for r in conn.execute(stmt).mappings()]
@@ -193,24 +229,48 @@ def count_reports(conn: sa.Connection, f: Filters) -> int:
     return conn.execute(stmt).scalar() or 0
 
 
-def list_findings(conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
-                  ) -> list[FindingRow]:
+def list_findings(
+    conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
+) -> list[FindingRow]:
     report_filters = Filters(**(asdict(f) | {"rule": None, "severity": None, "status": None}))
-    stmt = (sa.select(findings, organs.c.name.label("organ"), reports.c.year)
-            .select_from(findings.join(reports, reports.c.id == findings.c.report_id)
-                         .outerjoin(organs, organs.c.id == reports.c.organ_id))
-            .where(findings.c.origin != "problem", *report_filters.conditions())
-            .order_by(findings.c.report_id, findings.c.id).offset(offset))
+    stmt = (
+        sa.select(findings, organs.c.name.label("organ"), reports.c.year)
+        .select_from(
+            findings.join(reports, reports.c.id == findings.c.report_id).outerjoin(
+                organs, organs.c.id == reports.c.organ_id
+            )
+        )
+        .where(findings.c.origin != "problem", *report_filters.conditions())
+        .order_by(findings.c.report_id, findings.c.id)
+        .offset(offset)
+    )
     stmt = stmt.where(findings.c.report_id == report_id) if report_id is not None else stmt
     stmt = stmt.where(findings.c.rule == f.rule) if f.rule else stmt
     stmt = stmt.where(findings.c.severity == f.severity) if f.severity else stmt
     stmt = stmt.where(findings.c.status == f.status) if f.status else stmt
     stmt = stmt.limit(limit) if limit is not None else stmt
-    return [FindingRow(id=r.id, report_id=r.report_id, origin=r.origin, rule=r.rule, severity=r.severity,
-                       keys=r.cell_keys.split() if r.cell_keys else [], expected=r.expected, found=r.found,
-                       message=r.message, message_en=r.message_en, other_report_id=r.other_report_id,
-                       status=r.status, comment=r.comment, reviewer=r.reviewer, reviewed=r.reviewed,
-                       organ=r.organ, year=r.year) for r in conn.execute(stmt)]
+    return [
+        FindingRow(
+            id=r.id,
+            report_id=r.report_id,
+            origin=r.origin,
+            rule=r.rule,
+            severity=r.severity,
+            keys=r.cell_keys.split() if r.cell_keys else [],
+            expected=r.expected,
+            found=r.found,
+            message=r.message,
+            message_en=r.message_en,
+            other_report_id=r.other_report_id,
+            status=r.status,
+            comment=r.comment,
+            reviewer=r.reviewer,
+            reviewed=r.reviewed,
+            organ=r.organ,
+            year=r.year,
+        )
+        for r in conn.execute(stmt)
+    ]
 
 
 def list_organs(conn: sa.Connection, f: Filters, *, limit: int | None) -> list[dict]:
@@ -225,12 +285,17 @@ def list_organs(conn: sa.Connection, f: Filters, *, limit: int | None) -> list[d
 def coverage(conn: sa.Connection, year: int, f: Filters) -> list[dict]:
     """Per (province, city, county): organs known, organs reporting on ``year``, the missing names."""
     has = sa.exists(sa.select(reports.c.id).where(reports.c.organ_id == organs.c.id, reports.c.year == year))
-    stmt = (sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.name, has.label("has"))
-            .where(*f.region_conditions()).order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.id))
+    stmt = (
+        sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.name, has.label("has"))
+        .where(*f.region_conditions())
+        .order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.id)
+    )
     out: dict[tuple, dict] = {}
     for r in conn.execute(stmt):
-        entry = out.setdefault((r.province, r.city, r.county), dict(
-            province=r.province, city=r.city, county=r.county, organs=0, reported=0, missing=[]))
+        entry = out.setdefault(
+            (r.province, r.city, r.county),
+            {"province": r.province, "city": r.city, "county": r.county, "organs": 0, "reported": 0, "missing": []},
+        )
         entry["organs"] += 1
         if r.has:
             entry["reported"] += 1
@@ -242,14 +307,35 @@ def coverage(conn: sa.Connection, year: int, f: Filters) -> list[dict]:
 def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: bool) -> list[dict]:
     """Every organ of the region (the imported registry, or all known organs) with its report for ``year``,
     its deadline and whether it published in time: state missing / unknown / late / on_time."""
-    mine = (sa.select(reports.c.organ_id, sa.func.min(reports.c.id).label("report_id"),
-                      sa.func.min(reports.c.published).label("published"),
-                      sa.func.max(sa.cast(reports.c.is_government, sa.Integer)).label("government"))
-            .where(reports.c.year == year).group_by(reports.c.organ_id).subquery())
-    stmt = (sa.select(organs.c.id, organs.c.name, organs.c.province, organs.c.city, organs.c.county, organs.c.core,
-                      organs.c.kind, organs.c.imported, mine.c.report_id, mine.c.published, mine.c.government)
-            .select_from(organs.outerjoin(mine, mine.c.organ_id == organs.c.id))
-            .where(*f.region_conditions()).order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.name))
+    mine = (
+        sa.select(
+            reports.c.organ_id,
+            sa.func.min(reports.c.id).label("report_id"),
+            sa.func.min(reports.c.published).label("published"),
+            sa.func.max(sa.cast(reports.c.is_government, sa.Integer)).label("government"),
+        )
+        .where(reports.c.year == year)
+        .group_by(reports.c.organ_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(
+            organs.c.id,
+            organs.c.name,
+            organs.c.province,
+            organs.c.city,
+            organs.c.county,
+            organs.c.core,
+            organs.c.kind,
+            organs.c.imported,
+            mine.c.report_id,
+            mine.c.published,
+            mine.c.government,
+        )
+        .select_from(organs.outerjoin(mine, mine.c.organ_id == organs.c.id))
+        .where(*f.region_conditions())
+        .order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.name)
+    )
     if registry_only:
         stmt = stmt.where(organs.c.imported.is_(True))
     if f.organ:
@@ -262,16 +348,26 @@ def _deadline_row(row: dict, year: int) -> dict:
     government = bool(row.pop("government")) or row["kind"] == "人民政府"
     row["deadline"] = deadline(year, government)
     published: dt.date | None = row["published"]
-    row["state"] = ("missing" if row["report_id"] is None else "unknown" if published is None
-                    else "late" if published > row["deadline"] else "on_time")
+    row["state"] = (
+        "missing"
+        if row["report_id"] is None
+        else "unknown"
+        if published is None
+        else "late"
+        if published > row["deadline"]
+        else "on_time"
+    )
     row["days_late"] = (published - row["deadline"]).days if published and row["state"] == "late" else None
     return row
 
 
 def region_options(conn: sa.Connection, f: Filters) -> dict[str, list[str]]:
     """Choices for each level of the region filter, narrowed by the levels already chosen."""
-    rows = conn.execute(sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.core)
-                        .where(organs.c.id.in_(sa.select(reports.c.organ_id)) | organs.c.imported)).all()
+    rows = conn.execute(
+        sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.core).where(
+            organs.c.id.in_(sa.select(reports.c.organ_id)) | organs.c.imported
+        )
+    ).all()
     options: dict[str, set] = {level: set() for level in LEVELS}
     for province, city, county, core in rows:
         place = {"province": province, "city": city, "county": county, "township": township_of(core)}
@@ -283,8 +379,12 @@ def region_options(conn: sa.Connection, f: Filters) -> dict[str, list[str]]:
 
 
 def years(conn: sa.Connection) -> list[int]:
-    return [y for (y,) in conn.execute(sa.select(reports.c.year).distinct().where(reports.c.year.is_not(None))
-                                       .order_by(reports.c.year.desc()))]
+    return [
+        y
+        for (y,) in conn.execute(
+            sa.select(reports.c.year).distinct().where(reports.c.year.is_not(None)).order_by(reports.c.year.desc())
+        )
+    ]
 
 
 def rules_seen(conn: sa.Connection) -> list[str]:
@@ -301,26 +401,47 @@ def has_registry(conn: sa.Connection) -> bool:
 
 def figures_by_year(conn: sa.Connection, f: Filters) -> list[dict]:
     """Σ of the figures (applications and outcomes) per year."""
-    stmt = (sa.select(reports.c.year, sa.func.count().label("reports"),
-                      *(sa.func.sum(figures.c[c]).label(c) for c in FIGURES))
-            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
-            .where(reports.c.year.is_not(None), *f.conditions()).group_by(reports.c.year).order_by(reports.c.year))
-    return [{k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in r.items()}
-            for r in conn.execute(stmt).mappings()]
+    stmt = (
+        sa.select(
+            reports.c.year, sa.func.count().label("reports"), *(sa.func.sum(figures.c[c]).label(c) for c in FIGURES)
+        )
+        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+        .where(reports.c.year.is_not(None), *f.conditions())
+        .group_by(reports.c.year)
+        .order_by(reports.c.year)
+    )
+    return [
+        {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in r.items()}
+        for r in conn.execute(stmt).mappings()
+    ]
 
 
 def figures_per_report(conn: sa.Connection, f: Filters) -> list[dict]:
     """The figures of each report (for the distributions of 公开率 and 纠错率)."""
-    stmt = (sa.select(reports.c.id, reports.c.year, *(figures.c[c] for c in FIGURES))
-            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id)).where(*f.conditions()))
+    stmt = (
+        sa.select(reports.c.id, reports.c.year, *(figures.c[c] for c in FIGURES))
+        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+        .where(*f.conditions())
+    )
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 EXPORT_BATCH = 1000  # reports read at a time for an export: memory stays flat at any corpus size
 _EXPORT_COLUMNS = (
-    reports.c.id.label("report_id"), organs.c.name.label("organ"), reports.c.organ_name, organs.c.province,
-    organs.c.city, organs.c.county, organs.c.kind, reports.c.year, reports.c.template, reports.c.published,
-    reports.c.errors, reports.c.warnings, reports.c.source, reports.c.sha256,
+    reports.c.id.label("report_id"),
+    organs.c.name.label("organ"),
+    reports.c.organ_name,
+    organs.c.province,
+    organs.c.city,
+    organs.c.county,
+    organs.c.kind,
+    reports.c.year,
+    reports.c.template,
+    reports.c.published,
+    reports.c.errors,
+    reports.c.warnings,
+    reports.c.source,
+    reports.c.sha256,
 )
 
 
@@ -343,19 +464,35 @@ def reports_with_cells(engine: sa.Engine, f: Filters) -> Iterator[tuple[dict, li
 
 
 def _report_batch(conn: sa.Connection, after: int, f: Filters) -> list[dict]:
-    stmt = (sa.select(*_EXPORT_COLUMNS).select_from(REPORTS_JOIN)
-            .where(reports.c.id > after, *f.conditions()).order_by(reports.c.id).limit(EXPORT_BATCH))
+    stmt = (
+        sa.select(*_EXPORT_COLUMNS)
+        .select_from(REPORTS_JOIN)
+        .where(reports.c.id > after, *f.conditions())
+        .order_by(reports.c.id)
+        .limit(EXPORT_BATCH)
+    )
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def _cells_of(conn: sa.Connection, ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {i: [] for i in ids}
-    stmt = (sa.select(cells, cell_keys.c.key).join(cell_keys, cell_keys.c.id == cells.c.key_id)
-            .where(cells.c.report_id.in_(ids)).order_by(cells.c.report_id, cells.c.key_id))
+    stmt = (
+        sa.select(cells, cell_keys.c.key)
+        .join(cell_keys, cell_keys.c.id == cells.c.key_id)
+        .where(cells.c.report_id.in_(ids))
+        .order_by(cells.c.report_id, cells.c.key_id)
+    )
     for r in conn.execute(stmt):
         value = decode_value(r.value, r.scale)
         # A NULL raw text means the source wrote the value plainly (the store's encoding).
-        out[r.report_id].append({"key": r.key, "value": value, "state": STATES[r.state], "unit": r.unit,
-                                 "raw": r.raw if r.raw is not None else (plain(value) or ""),
-                                 "origin": ORIGINS[r.origin]})
+        out[r.report_id].append(
+            {
+                "key": r.key,
+                "value": value,
+                "state": STATES[r.state],
+                "unit": r.unit,
+                "raw": r.raw if r.raw is not None else (plain(value) or ""),
+                "origin": ORIGINS[r.origin],
+            }
+        )
     return out

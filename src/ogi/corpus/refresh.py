@@ -19,22 +19,31 @@ from .schema import cells, findings, reports, sections
 
 
 def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
-    return PeerIndex(conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.fingerprint)
-                                  .where(reports.c.year == year, reports.c.fingerprint.is_not(None))).all())
+    return PeerIndex(
+        conn.execute(
+            sa.select(reports.c.id, reports.c.organ_id, reports.c.fingerprint).where(
+                reports.c.year == year, reports.c.fingerprint.is_not(None)
+            )
+        ).all()
+    )
 
 
 def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
     """Just what the rules read: meta, the needed cells and the prose sections, for many reports at once."""
     key_ids = [k for k, name in key_of.items() if name in set(NEEDED_KEYS)]
     out = {}
-    for r in conn.execute(sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name)
-                          .where(reports.c.id.in_(ids))):
+    for r in conn.execute(
+        sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name).where(reports.c.id.in_(ids))
+    ):
         out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
     for c in conn.execute(sa.select(cells).where(cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids))):
         key = key_of[c.key_id]
         out[c.report_id].cells[key] = decode_cell(key, c)
-    for s in conn.execute(sa.select(sections.c.report_id, sections.c.number, sections.c.text)
-                          .where(sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE))):
+    for s in conn.execute(
+        sa.select(sections.c.report_id, sections.c.number, sections.c.text).where(
+            sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE)
+        )
+    ):
         out[s.report_id].sections.append(Section(number=s.number, text=s.text))
     return out
 
@@ -48,18 +57,19 @@ def refresh(engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | N
             pairs = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
             for organ_id, year in pairs:
                 if organ_id is not None and year is not None:
-                    ids |= set(conn.execute(stmt.where(reports.c.organ_id == organ_id, reports.c.year == year + 1))
-                               .scalars())
+                    ids |= set(
+                        conn.execute(stmt.where(reports.c.organ_id == organ_id, reports.c.year == year + 1)).scalars()
+                    )
             stmt = sa.select(reports.c.id).where(reports.c.id.in_(ids))
         # Year by year: one year's near-duplicate index is in memory at a time (memory stays flat).
         by_year: dict[int | None, list[int]] = defaultdict(list)
         for rid, year in conn.execute(stmt.add_columns(reports.c.year).order_by(reports.c.year, reports.c.id)):
             by_year[year].append(rid)
-    for year, todo in by_year.items():
+    for todo in by_year.values():
         indexes: dict[int, PeerIndex] = {}
         for start in range(0, len(todo), batch):
             with engine.begin() as conn:
-                _refresh_batch(conn, todo[start:start + batch], key_of, indexes)
+                _refresh_batch(conn, todo[start : start + batch], key_of, indexes)
     return sum(len(t) for t in by_year.values())
 
 
@@ -70,8 +80,10 @@ def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], 
     if wanted:
         organs_ = {o for o, _ in wanted}
         for organ_id, year, rid in conn.execute(
-                sa.select(reports.c.organ_id, reports.c.year, sa.func.max(reports.c.id))
-                .where(reports.c.organ_id.in_(organs_)).group_by(reports.c.organ_id, reports.c.year)):
+            sa.select(reports.c.organ_id, reports.c.year, sa.func.max(reports.c.id))
+            .where(reports.c.organ_id.in_(organs_))
+            .group_by(reports.c.organ_id, reports.c.year)
+        ):
             if (organ_id, year) in wanted:
                 prev_of[(organ_id, year)] = rid
     records = _light_records(conn, list(set(ids) | set(prev_of.values())), key_of)
@@ -91,11 +103,12 @@ def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], 
     touched = sorted(set(ids) | partners)
     kept = reviews(conn, touched)
     conn.execute(findings.delete().where(findings.c.report_id.in_(ids), findings.c.origin == "corpus"))
-    conn.execute(findings.delete().where(findings.c.other_report_id.in_(ids), findings.c.origin == "corpus",
-                                         findings.c.cell_keys == "narrative.peer"))
+    conn.execute(
+        findings.delete().where(
+            findings.c.other_report_id.in_(ids), findings.c.origin == "corpus", findings.c.cell_keys == "narrative.peer"
+        )
+    )
     new_rows = list({(d["report_id"], d["rule"], d["cell_keys"], d["other_report_id"]): d for d in new_rows}.values())
     insert_findings(conn, new_rows, kept)
     conn.execute(reports.update().where(reports.c.id.in_(ids)).values(stale=False))
     recount(conn, touched)
-
-

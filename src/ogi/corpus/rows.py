@@ -24,10 +24,38 @@ from ..model import Cell, Extra, Finding, Meta, Origin, Record, Section, Severit
 from .organs import name_from_title
 from .schema import ORIGIN_CODE, ORIGINS, STATE_CODE, STATES, cells, corrections, extras, findings, reports, sections
 
-CELL_COLUMNS = ("report_id", "key_id", "value", "scale", "state", "origin", "unit", "raw", "line", "page", "tbl",
-                "row", "col", "box")
-FINDING_COLUMNS = ("report_id", "origin", "rule", "severity", "cell_keys", "expected", "found", "message",
-                   "message_en", "other_report_id", "status", "comment", "reviewer", "reviewed")
+CELL_COLUMNS = (
+    "report_id",
+    "key_id",
+    "value",
+    "scale",
+    "state",
+    "origin",
+    "unit",
+    "raw",
+    "line",
+    "page",
+    "tbl",
+    "row",
+    "col",
+    "box",
+)
+FINDING_COLUMNS = (
+    "report_id",
+    "origin",
+    "rule",
+    "severity",
+    "cell_keys",
+    "expected",
+    "found",
+    "message",
+    "message_en",
+    "other_report_id",
+    "status",
+    "comment",
+    "reviewer",
+    "reviewed",
+)
 
 
 @dataclass(slots=True)
@@ -58,9 +86,21 @@ def cell_tuple(c: Cell) -> tuple:
         exponent = value.as_tuple().exponent
         scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     w = c.where or Where()
-    return (c.key, None if value is None else float(value), scale, STATE_CODE[c.state], ORIGIN_CODE[c.origin], c.unit,
-            None if c.raw == (plain(value) or "") else c.raw, w.line, w.page, w.table, w.row, w.col,
-            ",".join(f"{x:g}" for x in w.box) if w.box else None)
+    return (
+        c.key,
+        None if value is None else float(value),
+        scale,
+        STATE_CODE[c.state],
+        ORIGIN_CODE[c.origin],
+        c.unit,
+        None if c.raw == (plain(value) or "") else c.raw,
+        w.line,
+        w.page,
+        w.table,
+        w.row,
+        w.col,
+        ",".join(f"{x:g}" for x in w.box) if w.box else None,
+    )
 
 
 def finding_tuple(origin: str, f: Finding) -> tuple:
@@ -74,22 +114,37 @@ def finding_row(report_id: int, t: tuple, other: int | None = None) -> dict:
 def prepare(record: Record, source: bytes | None = None) -> Prepared:
     meta = record.meta
     sha = meta.sha256 or hashlib.sha256(source if source is not None else record.model_dump_json().encode()).hexdigest()
-    report = dict(
-        sha256=sha, source=meta.source or sha, organ_name=meta.organ, year=meta.year, template=meta.template,
-        published=meta.published, index_no=meta.index_no, title=meta.title, is_government=meta.is_government,
-        kind=meta.kind, traditional=meta.traditional, pinyin_removed=meta.pinyin_removed,
-        parser_version=record.parser_version, size=len(source) if source is not None else None,
-        fingerprint=fingerprint(record),
-    )
+    report = {
+        "sha256": sha,
+        "source": meta.source or sha,
+        "organ_name": meta.organ,
+        "year": meta.year,
+        "template": meta.template,
+        "published": meta.published,
+        "index_no": meta.index_no,
+        "title": meta.title,
+        "is_government": meta.is_government,
+        "kind": meta.kind,
+        "traditional": meta.traditional,
+        "pinyin_removed": meta.pinyin_removed,
+        "parser_version": record.parser_version,
+        "size": len(source) if source is not None else None,
+        "fingerprint": fingerprint(record),
+    }
     severities = [f.severity for f in record.findings]
     return Prepared(
-        sha256=sha, report=report, organ_name=meta.organ or name_from_title(meta.title),
-        sections=[(s.number, s.heading, s.text, s.line, s.standard)
-                  for s in {s.number: s for s in record.sections}.values()],
+        sha256=sha,
+        report=report,
+        organ_name=meta.organ or name_from_title(meta.title),
+        sections=[
+            (s.number, s.heading, s.text, s.line, s.standard) for s in {s.number: s for s in record.sections}.values()
+        ],
         cells=[cell_tuple(c) for c in record.cells.values()],
         extras=[(e.table, e.label, "\t".join(e.values), e.where.line if e.where else None) for e in record.extras],
-        findings=([finding_tuple("problem", f) for f in record.problems]
-                  + [finding_tuple("audit", f) for f in record.findings]),
+        findings=(
+            [finding_tuple("problem", f) for f in record.problems]
+            + [finding_tuple("audit", f) for f in record.findings]
+        ),
         figures=figures_row(record),
         data=zlib.compress(source, 6) if source is not None else None,
         counts=tuple(severities.count(s) for s in (Severity.error, Severity.warning, Severity.info)),
@@ -114,16 +169,40 @@ def decode_value(value: float | None, scale: int | None) -> int | Decimal | None
 def decode_cell(key: str, r) -> Cell:
     value = decode_value(r.value, r.scale)
     has_where = any(x is not None for x in (r.line, r.page, r.tbl, r.row, r.col, r.box))
-    where = Where(line=r.line, page=r.page, table=r.tbl, row=r.row, col=r.col,
-                  box=tuple(float(x) for x in r.box.split(",")) if r.box else None) if has_where else None
-    return Cell(key=key, value=value, state=STATES[r.state], unit=r.unit,
-                raw=r.raw if r.raw is not None else (plain(value) or ""), where=where, origin=ORIGINS[r.origin])
+    where = (
+        Where(
+            line=r.line,
+            page=r.page,
+            table=r.tbl,
+            row=r.row,
+            col=r.col,
+            box=tuple(float(x) for x in r.box.split(",")) if r.box else None,
+        )
+        if has_where
+        else None
+    )
+    return Cell(
+        key=key,
+        value=value,
+        state=STATES[r.state],
+        unit=r.unit,
+        raw=r.raw if r.raw is not None else (plain(value) or ""),
+        where=where,
+        origin=ORIGINS[r.origin],
+    )
 
 
 def corrected_cell(old: Cell | None, key: str, value: str | None, state: str, unit: str | None) -> Cell:
     number = None if value is None else (Decimal(value) if "." in value else int(value))
-    return Cell(key=key, value=number, state=State(state), unit=unit, raw=old.raw if old else "",
-                where=old.where if old else None, origin=Origin.corrected)
+    return Cell(
+        key=key,
+        value=number,
+        state=State(state),
+        unit=unit,
+        raw=old.raw if old else "",
+        where=old.where if old else None,
+        origin=Origin.corrected,
+    )
 
 
 def encode_finding(report_id: int, origin: str, f: Finding, other: int | None = None) -> dict:
@@ -131,8 +210,15 @@ def encode_finding(report_id: int, origin: str, f: Finding, other: int | None = 
 
 
 def decode_finding(r) -> Finding:
-    return Finding(rule=r.rule, severity=Severity(r.severity), keys=r.cell_keys.split() if r.cell_keys else [],
-                   expected=r.expected, found=r.found, message=r.message, message_en=r.message_en or "")
+    return Finding(
+        rule=r.rule,
+        severity=Severity(r.severity),
+        keys=r.cell_keys.split() if r.cell_keys else [],
+        expected=r.expected,
+        found=r.found,
+        message=r.message,
+        message_en=r.message_en or "",
+    )
 
 
 def _review_key(row) -> tuple:
@@ -141,8 +227,9 @@ def _review_key(row) -> tuple:
 
 def reviews(conn: sa.Connection, report_ids: list[int]) -> dict[tuple, dict]:
     """Reviewers' verdicts on findings about to be recomputed, so the same finding keeps its verdict."""
-    rows = conn.execute(sa.select(findings).where(findings.c.report_id.in_(report_ids),
-                                                  findings.c.status != "open")).mappings()
+    rows = conn.execute(
+        sa.select(findings).where(findings.c.report_id.in_(report_ids), findings.c.status != "open")
+    ).mappings()
     return {_review_key(r): {k: r[k] for k in _REVIEW_FIELDS} for r in rows}
 
 
@@ -156,9 +243,13 @@ def insert_findings(conn: sa.Connection, rows: list[dict], kept: dict[tuple, dic
 def recount(conn: sa.Connection, report_ids: list[int]) -> None:
     """Refresh the per-report finding counts (problems are repeated among the audit's findings)."""
     for column, severity in (("errors", "error"), ("warnings", "warning"), ("infos", "info")):
-        n = (sa.select(sa.func.count()).where(findings.c.report_id == reports.c.id,
-                                              findings.c.origin != "problem", findings.c.severity == severity)
-             .scalar_subquery())
+        n = (
+            sa.select(sa.func.count())
+            .where(
+                findings.c.report_id == reports.c.id, findings.c.origin != "problem", findings.c.severity == severity
+            )
+            .scalar_subquery()
+        )
         conn.execute(reports.update().where(reports.c.id.in_(report_ids)).values({column: n}))
 
 
@@ -169,28 +260,58 @@ def latest_corrections(conn: sa.Connection, report_id: int, key: str | None = No
     return {r.key: r for r in rows}
 
 
-def load_record(conn: sa.Connection, report_id: int, key_of: dict[int, str], *, only_keys: set[int] | None = None,
-                section_numbers: tuple[int, ...] | None = None) -> Record | None:
+def load_record(
+    conn: sa.Connection,
+    report_id: int,
+    key_of: dict[int, str],
+    *,
+    only_keys: set[int] | None = None,
+    section_numbers: tuple[int, ...] | None = None,
+) -> Record | None:
     r = conn.execute(sa.select(reports).where(reports.c.id == report_id)).first()
     if r is None:
         return None
-    meta = Meta(organ=r.organ_name, year=r.year, template=r.template, published=r.published,
-                index_no=r.index_no, title=r.title, is_government=r.is_government, source=r.source,
-                sha256=r.sha256, kind=r.kind, traditional=r.traditional, pinyin_removed=r.pinyin_removed)
+    meta = Meta(
+        organ=r.organ_name,
+        year=r.year,
+        template=r.template,
+        published=r.published,
+        index_no=r.index_no,
+        title=r.title,
+        is_government=r.is_government,
+        source=r.source,
+        sha256=r.sha256,
+        kind=r.kind,
+        traditional=r.traditional,
+        pinyin_removed=r.pinyin_removed,
+    )
     stmt = sa.select(sections).where(sections.c.report_id == report_id).order_by(sections.c.number)
     if section_numbers is not None:
         stmt = stmt.where(sections.c.number.in_(section_numbers))
-    secs = [Section(number=s.number, heading=s.heading, text=s.text, line=s.line, standard=s.standard)
-            for s in conn.execute(stmt)]
+    secs = [
+        Section(number=s.number, heading=s.heading, text=s.text, line=s.line, standard=s.standard)
+        for s in conn.execute(stmt)
+    ]
     stmt = sa.select(cells).where(cells.c.report_id == report_id).order_by(cells.c.key_id)
     if only_keys is not None:
         stmt = stmt.where(cells.c.key_id.in_(only_keys))
     cell_map = {key_of[c.key_id]: decode_cell(key_of[c.key_id], c) for c in conn.execute(stmt)}
-    xs = [Extra(table=e.tbl, label=e.label, values=e.cell_values.split("\t") if e.cell_values else [],
-                where=Where(line=e.line) if e.line else None)
-          for e in conn.execute(sa.select(extras).where(extras.c.report_id == report_id).order_by(extras.c.id))]
+    xs = [
+        Extra(
+            table=e.tbl,
+            label=e.label,
+            values=e.cell_values.split("\t") if e.cell_values else [],
+            where=Where(line=e.line) if e.line else None,
+        )
+        for e in conn.execute(sa.select(extras).where(extras.c.report_id == report_id).order_by(extras.c.id))
+    ]
     fs = conn.execute(sa.select(findings).where(findings.c.report_id == report_id).order_by(findings.c.id)).all()
-    return Record(meta=meta, sections=secs, cells=cell_map, extras=xs,
-                  problems=[decode_finding(f) for f in fs if f.origin == "problem"],
-                  findings=[decode_finding(f) for f in fs if f.origin != "problem"],
-                  parser_version=r.parser_version)
+    return Record(
+        meta=meta,
+        sections=secs,
+        cells=cell_map,
+        extras=xs,
+        problems=[decode_finding(f) for f in fs if f.origin == "problem"],
+        findings=[decode_finding(f) for f in fs if f.origin != "problem"],
+        parser_version=r.parser_version,
+    )

@@ -47,7 +47,8 @@ metadata = MetaData(
 )
 
 organs = Table(
-    "organs", metadata,
+    "organs",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False),  # display name (simplified), the fullest seen or imported
     Column("key", String(200), nullable=False, unique=True),  # identity: normalised full name
@@ -64,14 +65,16 @@ organs = Table(
 Index("ix_organs_region", organs.c.province, organs.c.city, organs.c.county)
 
 organ_aliases = Table(
-    "organ_aliases", metadata,
+    "organ_aliases",
+    metadata,
     Column("key", String(200), primary_key=True),  # normalised spelling
     Column("organ_id", Integer, ForeignKey("organs.id"), nullable=False, index=True),
     Column("name", String(200), nullable=False),  # as first written
 )
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("started", DateTime, nullable=False),
     Column("finished", DateTime),
@@ -85,7 +88,8 @@ runs = Table(
 )
 
 reports = Table(
-    "reports", metadata,
+    "reports",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("sha256", String(64), nullable=False, unique=True),
     Column("source", Text, nullable=False),
@@ -116,13 +120,15 @@ Index("ix_reports_organ_year", reports.c.organ_id, reports.c.year)
 Index("ix_reports_stale", reports.c.stale)
 
 sources = Table(
-    "sources", metadata,
+    "sources",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("data", LargeBinary, nullable=False),  # zlib-compressed original bytes
 )
 
 sections = Table(
-    "sections", metadata,
+    "sections",
+    metadata,
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
     Column("number", SmallInteger, primary_key=True),
     Column("heading", Text, nullable=False, default=""),
@@ -133,13 +139,15 @@ sections = Table(
 )
 
 cell_keys = Table(
-    "cell_keys", metadata,
+    "cell_keys",
+    metadata,
     Column("id", SmallInteger, primary_key=True, autoincrement=False),
     Column("key", String(60), nullable=False, unique=True),
 )
 
 cells = Table(
-    "cells", metadata,
+    "cells",
+    metadata,
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
     Column("key_id", SmallInteger, ForeignKey("cell_keys.id"), primary_key=True),
     Column("value", Float),  # the number; exact decimals are rebuilt with ``scale``
@@ -162,13 +170,15 @@ Index("ix_cells_key", cells.c.key_id, cells.c.report_id, cells.c.value)
 # The sums the derived rates of spec §6 need (ogi.figures), one row per report, kept beside the cells at every
 # write so that rates and rate rankings over 100,000 reports scan one narrow table instead of 28 cell keys.
 figures = Table(
-    "figures", metadata,
+    "figures",
+    metadata,
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
     *(Column(name, Float) for name in FIGURES),
 )
 
 extras = Table(
-    "extras", metadata,
+    "extras",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("tbl", SmallInteger, nullable=False),
@@ -178,7 +188,8 @@ extras = Table(
 )
 
 findings = Table(
-    "findings", metadata,
+    "findings",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
     Column("origin", String(8), nullable=False),  # problem (extraction) / audit (single report) / corpus
@@ -197,11 +208,13 @@ findings = Table(
 )
 Index("ix_findings_report", findings.c.report_id, findings.c.origin)
 # Covering for "findings by rule" and the rule/severity filters of the report list (100,000 reports: ~400,000 rows).
-Index("ix_findings_rule", findings.c.rule, findings.c.severity, findings.c.origin, findings.c.status,
-      findings.c.report_id)
+Index(
+    "ix_findings_rule", findings.c.rule, findings.c.severity, findings.c.origin, findings.c.status, findings.c.report_id
+)
 
 corrections = Table(
-    "corrections", metadata,
+    "corrections",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("key", String(60), nullable=False),
@@ -217,7 +230,8 @@ corrections = Table(
 )
 
 failures = Table(
-    "failures", metadata,
+    "failures",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("source", Text, nullable=False),
     Column("sha256", String(64)),
@@ -232,7 +246,8 @@ Index("ix_failures_sha256", failures.c.sha256)
 
 # The web app's accounts and its session-signing key live in the corpus too (revision 0002).
 accounts = Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     Column("name", String(40), primary_key=True),
     Column("role", String(10), nullable=False),
     Column("password", String(200), nullable=False),
@@ -240,7 +255,8 @@ accounts = Table(
     Column("last_login", DateTime),
 )
 web_keys = Table(
-    "web_keys", metadata,
+    "web_keys",
+    metadata,
     Column("name", String(40), primary_key=True),
     Column("value", String(200), nullable=False),
 )

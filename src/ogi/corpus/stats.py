@@ -17,14 +17,33 @@ from .query import REPORTS_JOIN, Filters
 from .schema import cell_keys, cells, figures, findings, organs, reports
 
 BY = {
-    "year": reports.c.year, "province": organs.c.province, "city": organs.c.city, "county": organs.c.county,
-    "kind": organs.c.kind, "sector": organs.c.sector, "level": organs.c.level, "template": reports.c.template,
+    "year": reports.c.year,
+    "province": organs.c.province,
+    "city": organs.c.city,
+    "county": organs.c.county,
+    "kind": organs.c.kind,
+    "sector": organs.c.sector,
+    "level": organs.c.level,
+    "template": reports.c.template,
     "organ": organs.c.name,
 }
 LABELS = {
-    "year": "年度", "province": "省", "city": "市", "county": "县(区)", "kind": "机关类型", "sector": "领域",
-    "level": "层级", "template": "格式", "organ": "机关", "reports": "报告数", "numbers": "有数值报告数",
-    "report_id": "报告编号", "value": "数值", "rule": "规则", "severity": "级别", "findings": "发现数",
+    "year": "年度",
+    "province": "省",
+    "city": "市",
+    "county": "县(区)",
+    "kind": "机关类型",
+    "sector": "领域",
+    "level": "层级",
+    "template": "格式",
+    "organ": "机关",
+    "reports": "报告数",
+    "numbers": "有数值报告数",
+    "report_id": "报告编号",
+    "value": "数值",
+    "rule": "规则",
+    "severity": "级别",
+    "findings": "发现数",
     "base": "基数",
 }
 
@@ -47,19 +66,27 @@ def _key_id(corpus, key: str) -> int:
     return kid
 
 
-def totals(corpus, keys: str | list[str] | tuple[str, ...], by=("year",), f: Filters = Filters()) -> list[dict]:
+def totals(corpus, keys: str | list[str] | tuple[str, ...], by=("year",), f: Filters | None = None) -> list[dict]:
     """Σ of each cell key per group, with how many reports (and how many had a number there)."""
+    f = f or Filters()
     keys = [keys] if isinstance(keys, str) else list(keys)
     groups = _by(by)
     out: dict[tuple, dict] = {}
     with corpus.engine.connect() as conn:
         for key in keys:
             kid = _key_id(corpus, key)
-            stmt = (sa.select(*groups, sa.func.count().label("reports"), sa.func.count(cells.c.value).label("numbers"),
-                              sa.func.sum(cells.c.value).label("total"))
-                    .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
-                    .where(cells.c.key_id == kid, *f.conditions())
-                    .group_by(*groups).order_by(*groups))
+            stmt = (
+                sa.select(
+                    *groups,
+                    sa.func.count().label("reports"),
+                    sa.func.count(cells.c.value).label("numbers"),
+                    sa.func.sum(cells.c.value).label("total"),
+                )
+                .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
+                .where(cells.c.key_id == kid, *f.conditions())
+                .group_by(*groups)
+                .order_by(*groups)
+            )
             for r in conn.execute(stmt).mappings():
                 group = tuple(r[b] for b in by)
                 entry = out.setdefault(group, {b: r[b] for b in by} | {"reports": r["reports"]})
@@ -84,17 +111,24 @@ def _pooled(m: Measure) -> tuple:
     known = sa.and_(*(c.is_not(None) for c in cols))
     num = _numerator(m)
     den = sum((figures.c[c] for c in m.over), sa.literal(0.0)) if m.over else None
-    return (sa.func.sum(sa.case((known, num))).label(f"{m.name}__num"),
-            sa.func.sum(sa.case((known, den))).label(f"{m.name}__den") if den is not None else None)
+    return (
+        sa.func.sum(sa.case((known, num))).label(f"{m.name}__num"),
+        sa.func.sum(sa.case((known, den))).label(f"{m.name}__den") if den is not None else None,
+    )
 
 
-def rates(corpus, by=("year",), f: Filters = Filters()) -> list[dict]:
+def rates(corpus, by=("year",), f: Filters | None = None) -> list[dict]:
     """Every measure of ``MEASURES`` per group, pooled over the group's reports."""
+    f = f or Filters()
     groups = _by(by)
     columns = [c for m in MEASURES for c in _pooled(m) if c is not None]
-    stmt = (sa.select(*groups, sa.func.count().label("reports"), *columns)
-            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
-            .where(*f.conditions()).group_by(*groups).order_by(*groups))
+    stmt = (
+        sa.select(*groups, sa.func.count().label("reports"), *columns)
+        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+        .where(*f.conditions())
+        .group_by(*groups)
+        .order_by(*groups)
+    )
     out = []
     with corpus.engine.connect() as conn:
         for r in conn.execute(stmt).mappings():
@@ -109,11 +143,19 @@ def rates(corpus, by=("year",), f: Filters = Filters()) -> list[dict]:
     return out
 
 
-def ranking(corpus, measure: str, top: int = 20, *, ascending: bool = False, min_base: float = 10,
-            f: Filters = Filters()) -> list[dict]:
+def ranking(
+    corpus, measure: str, top: int = 20, *, ascending: bool = False, min_base: float = 10, f: Filters | None = None
+) -> list[dict]:
     """Reports ranked by a cell key or a measure (rates only over reports whose base ≥ ``min_base``)."""
-    base_cols = [reports.c.id.label("report_id"), organs.c.name.label("organ"), reports.c.year,
-                 organs.c.province, organs.c.city, organs.c.county]
+    f = f or Filters()
+    base_cols = [
+        reports.c.id.label("report_id"),
+        organs.c.name.label("organ"),
+        reports.c.year,
+        organs.c.province,
+        organs.c.city,
+        organs.c.county,
+    ]
     conds = f.conditions()
     if measure in MEASURE:
         m = MEASURE[measure]
@@ -143,33 +185,53 @@ def ranking(corpus, measure: str, top: int = 20, *, ascending: bool = False, min
     return rows
 
 
-def findings_by_rule(corpus, by=(), f: Filters = Filters()) -> list[dict]:
+def findings_by_rule(corpus, by=(), f: Filters | None = None) -> list[dict]:
     """Findings (not dismissed) per rule and severity, and how many reports have them."""
+    f = f or Filters()
     groups = _by(by)
     conds = f.conditions()
     # Without groups or filters on reports, the covering index on findings answers alone.
     source = findings.join(REPORTS_JOIN, reports.c.id == findings.c.report_id) if groups or conds else findings
-    stmt = (sa.select(*groups, findings.c.rule, findings.c.severity, sa.func.count().label("findings"),
-                      sa.func.count(sa.distinct(findings.c.report_id)).label("reports"))
-            .select_from(source)
-            .where(findings.c.origin != "problem", findings.c.status != "dismissed", *conds)
-            .group_by(*groups, findings.c.rule, findings.c.severity)
-            .order_by(*groups, findings.c.rule, findings.c.severity))
+    stmt = (
+        sa.select(
+            *groups,
+            findings.c.rule,
+            findings.c.severity,
+            sa.func.count().label("findings"),
+            sa.func.count(sa.distinct(findings.c.report_id)).label("reports"),
+        )
+        .select_from(source)
+        .where(findings.c.origin != "problem", findings.c.status != "dismissed", *conds)
+        .group_by(*groups, findings.c.rule, findings.c.severity)
+        .order_by(*groups, findings.c.rule, findings.c.severity)
+    )
     with corpus.engine.connect() as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def by_region(corpus, level: str, f: Filters = Filters()) -> list[dict]:
+def by_region(corpus, level: str, f: Filters | None = None) -> list[dict]:
     """Per region at ``level``: reports, applications handled, the pooled 公开率, errors and warnings."""
+    f = f or Filters()
     column = BY[level]
     handled, open_rate = MEASURE["handled"], MEASURE["open_rate"]
     opened, decided = _pooled(open_rate)
-    stmt = (sa.select(column.label("region"), sa.func.count().label("reports"),
-                      sa.func.sum(sa.func.coalesce(figures.c.new, 0) + sa.func.coalesce(figures.c.carried_in, 0))
-                      .label(handled.name), opened, decided,
-                      sa.func.sum(reports.c.errors).label("errors"), sa.func.sum(reports.c.warnings).label("warnings"))
-            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
-            .where(column.is_not(None), *f.conditions()).group_by(column).order_by(column))
+    stmt = (
+        sa.select(
+            column.label("region"),
+            sa.func.count().label("reports"),
+            sa.func.sum(sa.func.coalesce(figures.c.new, 0) + sa.func.coalesce(figures.c.carried_in, 0)).label(
+                handled.name
+            ),
+            opened,
+            decided,
+            sa.func.sum(reports.c.errors).label("errors"),
+            sa.func.sum(reports.c.warnings).label("warnings"),
+        )
+        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+        .where(column.is_not(None), *f.conditions())
+        .group_by(column)
+        .order_by(column)
+    )
     with corpus.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(stmt).mappings()]
     for row in rows:

@@ -24,8 +24,9 @@ FORMS = ("wide", "long")
 FINDINGS_PAGE = 5000
 
 
-def export(corpus: Corpus, path: str | Path, fmt: str = "csv", form: str = "wide", filters: Filters | None = None,
-           **by) -> int:
+def export(
+    corpus: Corpus, path: str | Path, fmt: str = "csv", form: str = "wide", filters: Filters | None = None, **by
+) -> int:
     """Write the selection (``filters``, or the same as keywords) to ``path``; returns the number of rows
     written (reports for xlsx)."""
     if fmt not in FORMATS:

@@ -10,8 +10,23 @@ from decimal import Decimal
 from pathlib import Path
 
 BATCH = 50000
-_TEXT = {"organ", "organ_name", "province", "city", "county", "kind", "template", "source", "sha256", "key",
-         "label", "state", "unit", "raw", "origin"}
+_TEXT = {
+    "organ",
+    "organ_name",
+    "province",
+    "city",
+    "county",
+    "kind",
+    "template",
+    "source",
+    "sha256",
+    "key",
+    "label",
+    "state",
+    "unit",
+    "raw",
+    "origin",
+}
 _INTEGER = {"report_id", "year", "errors", "warnings"}
 
 

@@ -12,13 +12,29 @@ from collections.abc import Iterable, Iterator
 from .. import forms
 
 META = (
-    ("report_id", "报告编号"), ("organ", "机关"), ("organ_name", "报告所署机关"), ("province", "省"), ("city", "市"),
-    ("county", "县(区)"), ("kind", "机关类型"), ("year", "年度"), ("template", "格式"), ("published", "发布日期"),
-    ("errors", "错误"), ("warnings", "警告"), ("source", "来源"), ("sha256", "SHA-256"),
+    ("report_id", "报告编号"),
+    ("organ", "机关"),
+    ("organ_name", "报告所署机关"),
+    ("province", "省"),
+    ("city", "市"),
+    ("county", "县(区)"),
+    ("kind", "机关类型"),
+    ("year", "年度"),
+    ("template", "格式"),
+    ("published", "发布日期"),
+    ("errors", "错误"),
+    ("warnings", "警告"),
+    ("source", "来源"),
+    ("sha256", "SHA-256"),
 )
 LONG = ("report_id", "organ", "year", "template", "key", "label", "value", "state", "unit", "raw", "origin")
-LONG_ZH = dict(zip(LONG, ("报告编号", "机关", "年度", "格式", "单元格", "名称", "数值", "状态", "单位", "原文", "来源"),
-                   strict=True))
+LONG_ZH = dict(
+    zip(
+        LONG,
+        ("报告编号", "机关", "年度", "格式", "单元格", "名称", "数值", "状态", "单位", "原文", "来源"),
+        strict=True,
+    )
+)
 Selection = Iterable[tuple[dict, list[dict]]]
 
 
@@ -40,7 +56,16 @@ def long_rows(selection: Selection) -> Iterator[dict]:
     """One dict per cell, with the ``LONG`` fields."""
     for report, cells in selection:
         for c in cells:
-            yield {"report_id": report["report_id"], "organ": report["organ"] or report["organ_name"],
-                   "year": report["year"], "template": report["template"], "key": c["key"],
-                   "label": forms.label_of(c["key"]), "value": c["value"], "state": c["state"].value,
-                   "unit": c["unit"], "raw": c["raw"], "origin": c["origin"].value}
+            yield {
+                "report_id": report["report_id"],
+                "organ": report["organ"] or report["organ_name"],
+                "year": report["year"],
+                "template": report["template"],
+                "key": c["key"],
+                "label": forms.label_of(c["key"]),
+                "value": c["value"],
+                "state": c["state"].value,
+                "unit": c["unit"],
+                "raw": c["raw"],
+                "origin": c["origin"].value,
+            }

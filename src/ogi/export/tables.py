@@ -53,8 +53,9 @@ def csv_field(value: Any) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
-def write_csv(stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]], *,
-              lineterminator: str = "\r\n") -> int:
+def write_csv(
+    stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]], *, lineterminator: str = "\r\n"
+) -> int:
     """The table as CSV on a text stream; returns the number of rows after the header. ``ogi parse`` writes
     to standard output with "\n"; files and downloads keep CSV's "\r\n"."""
     writer = csv.writer(stream, lineterminator=lineterminator)

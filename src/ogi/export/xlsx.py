@@ -23,8 +23,20 @@ from .rows import META
 from .tables import xlsx_cell
 
 _LEAD = (("organ", "机关"), ("province", "省"), ("city", "市"), ("county", "县(区)"), ("year", "年度"))
-_FINDINGS_HEAD = ("报告编号", "机关", "年度", "规则", "规则名称", "级别", "单元格", "应为", "实为", "说明", "审核状态",
-                  "审核意见")
+_FINDINGS_HEAD = (
+    "报告编号",
+    "机关",
+    "年度",
+    "规则",
+    "规则名称",
+    "级别",
+    "单元格",
+    "应为",
+    "实为",
+    "说明",
+    "审核状态",
+    "审核意见",
+)
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -34,8 +46,11 @@ Groups = list[tuple[str, list[tuple[str, str]]]]
 
 def official_sheets(templates: list[str]) -> list[tuple[str, Groups]]:
     """Per sheet: (name, groups) in the order of the official tables, table 2 and 3 once per format."""
-    sheets = [(f"表{name}({t}版)", _groups(grid.tables(t)[number])) for number, name in ((2, "二"), (3, "三"))
-              for t in templates]
+    sheets = [
+        (f"表{name}({t}版)", _groups(grid.tables(t)[number]))
+        for number, name in ((2, "二"), (3, "三"))
+        for t in templates
+    ]
     return sheets + [("表四", _groups(grid.table4()))]
 
 
@@ -50,7 +65,6 @@ def _groups(table: grid.Grid) -> Groups:
             label = "·".join(line.heads)
         groups.append((label, [(grid.one_line(c), k) for c, k in zip(line.columns, line.keys, strict=True)]))
     return groups
-
 
 
 def keys_of(sheets: list[tuple[str, Groups]]) -> list[str]:
@@ -126,6 +140,18 @@ def _findings_sheet(book, findings: Iterable) -> None:
     ws.append([_head(ws, h) for h in _FINDINGS_HEAD])
     for f in findings:
         rule = RULE_BY_ID.get(f.rule)
-        values = [f.report_id, f.organ, f.year, f.rule, rule.title if rule else "", SEVERITY_ZH[Severity(f.severity)],
-                  " ".join(f.keys), f.expected, f.found, f.message, REVIEW_STATUS_ZH.get(f.status, f.status), f.comment]
+        values = [
+            f.report_id,
+            f.organ,
+            f.year,
+            f.rule,
+            rule.title if rule else "",
+            SEVERITY_ZH[Severity(f.severity)],
+            " ".join(f.keys),
+            f.expected,
+            f.found,
+            f.message,
+            REVIEW_STATUS_ZH.get(f.status, f.status),
+            f.comment,
+        ]
         ws.append([xlsx_cell(ws, v) for v in values])

@@ -60,9 +60,14 @@ def sniff(data: bytes) -> str:
     if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return "image"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if lowered.startswith((b"mime-version:", b"content-type: multipart/related")) or b"multipart/related" in lowered[:600]:
+    if (
+        lowered.startswith((b"mime-version:", b"content-type: multipart/related"))
+        or b"multipart/related" in lowered[:600]
+    ):
         return "mht"  # Word's "single file web page"
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<meta", b"<body", b"<div", b"<table", b"<p")):
+    if lowered.startswith(
+        (b"<!doctype html", b"<html", b"<?xml", b"<head", b"<meta", b"<body", b"<div", b"<table", b"<p")
+    ):
         return "html"
     window = data[:200000].lower()
     if b"<table" in window and b"</t" in window:

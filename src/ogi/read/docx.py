@@ -16,7 +16,9 @@ from .common import GridBuilder, cell_text, join_cjk, open_zip
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _VAL = f"{_W}val"
-_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM = (f"{_W}{t}" for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent", "customXml"))
+_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM = (
+    f"{_W}{t}" for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent", "customXml")
+)
 _T, _TAB, _BR, _CR = (f"{_W}{t}" for t in ("t", "tab", "br", "cr"))
 _TEXT_TAGS = (_T, _TAB, _BR, _CR)
 
@@ -28,7 +30,9 @@ def read(data: bytes, name: str) -> Document:
     try:
         package = docx.Document(BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on damaged packages
-        raise CorruptFile(name, f"Word 文件已损坏或不是有效的 DOCX (corrupt DOCX: {type(exc).__name__}: {exc})") from None
+        raise CorruptFile(
+            name, f"Word 文件已损坏或不是有效的 DOCX (corrupt DOCX: {type(exc).__name__}: {exc})"
+        ) from None
     body = package.element.body
     for fallback in list(body.iter(_MC_FALLBACK)):
         fallback.getparent().remove(fallback)  # the Fallback copy of a text box would double its text
@@ -60,7 +64,9 @@ class _Walker:
             elif tag == _TBL:
                 self.table(child)
             elif tag in (_SDT, _SDT_CONTENT, _CUSTOM):
-                self.walk(child if tag != _SDT else (child.find(_SDT_CONTENT) if child.find(_SDT_CONTENT) is not None else ()))
+                self.walk(
+                    child if tag != _SDT else (child.find(_SDT_CONTENT) if child.find(_SDT_CONTENT) is not None else ())
+                )
 
     def paragraph(self, p) -> None:
         self.paragraphs += 1
@@ -160,7 +166,13 @@ def _chinese(n: int) -> str:
 
 
 def _format(n: int, fmt: str) -> str:
-    if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "ideographDigital", "taiwaneseCounting"):
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "japaneseCounting",
+        "ideographDigital",
+        "taiwaneseCounting",
+    ):
         return _chinese(n)
     if fmt == "ideographTraditional":
         return "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10]
@@ -181,7 +193,21 @@ def _format(n: int, fmt: str) -> str:
 
 def _roman(n: int) -> str:
     out = ""
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for value, letters in (
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         while n >= value:
             out += letters
             n -= value
@@ -205,7 +231,11 @@ class _Numbering:
             for lvl in an.iter(f"{_W}lvl"):
                 levels[_int_attr(lvl, f"{_W}ilvl", 0)] = (
                     _int(lvl.find(f"{_W}start"), 1),
-                    (lvl.find(f"{_W}numFmt").get(_VAL, "decimal") if lvl.find(f"{_W}numFmt") is not None else "decimal"),
+                    (
+                        lvl.find(f"{_W}numFmt").get(_VAL, "decimal")
+                        if lvl.find(f"{_W}numFmt") is not None
+                        else "decimal"
+                    ),
                     (lvl.find(f"{_W}lvlText").get(_VAL, "") if lvl.find(f"{_W}lvlText") is not None else ""),
                 )
             abstract[an.get(f"{_W}abstractNumId")] = levels

@@ -34,15 +34,79 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=Tru
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _DROP = frozenset(
-    "script style noscript iframe frame frameset nav aside footer select option button svg canvas template object "
-    "embed input textarea map audio video head link base".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "frame",
+        "frameset",
+        "nav",
+        "aside",
+        "footer",
+        "select",
+        "option",
+        "button",
+        "svg",
+        "canvas",
+        "template",
+        "object",
+        "embed",
+        "input",
+        "textarea",
+        "map",
+        "audio",
+        "video",
+        "head",
+        "link",
+        "base",
+    ]
 )
 _BLOCK = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd tr td th table tbody thead tfoot section article blockquote pre center "
-    "form hr address header main figure figcaption caption body html br".split()
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "center",
+        "form",
+        "hr",
+        "address",
+        "header",
+        "main",
+        "figure",
+        "figcaption",
+        "caption",
+        "body",
+        "html",
+        "br",
+    ]
 )
 # Elements the report body can be; never a paragraph, heading or table row.
-_CONTAINERS = frozenset("div section article main center form td th table font span blockquote body".split())
+_CONTAINERS = frozenset(
+    ["div", "section", "article", "main", "center", "form", "td", "th", "table", "font", "span", "blockquote", "body"]
+)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _FURNITURE_ATTR = re.compile(
     r"(?:^|[\s_\-])(?:share|bdshare|nav|navbar|menu|breadcrumb|crumbs?|footer|foot|sidebar|toolbar|print|"
@@ -53,8 +117,18 @@ _REPORT_TABLE = ("自然人", "行政许可", "行政复议", "本年新收", "�
 _TITLE_SPLIT = re.compile(r"\s*[_|—]+\s*|\s+-\s+")
 
 _PUBLISHED_META = (
-    "pubdate", "publishdate", "publish_date", "publishtime", "firstpublishedtime", "articlepublishdate",
-    "article:published_time", "dcterms.issued", "dc.date.issued", "dc.date", "maketime", "createdate",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publishtime",
+    "firstpublishedtime",
+    "articlepublishdate",
+    "article:published_time",
+    "dcterms.issued",
+    "dc.date.issued",
+    "dc.date",
+    "maketime",
+    "createdate",
 )
 _ORGAN_META = ("contentsource", "dc.publisher", "publisher", "source", "author")
 _ORGAN = re.compile(
@@ -62,7 +136,9 @@ _ORGAN = re.compile(
     r"镇|乡|管委会|管理委员会|馆|校|学院|大学|法院|检察院|监狱|集团|公司|分局|支队|大队|总队)$"
 )
 _INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9\-/_.．—]{3,60})")
-_PUBLISHER = re.compile(r"(?:发布机构|發布機構|发文机关|发文機關|发布单位|信息来源|公开主体|来\s*源)\s*[:：]?\s*([^\s:：|]{2,40})")
+_PUBLISHER = re.compile(
+    r"(?:发布机构|發布機構|发文机关|发文機關|发布单位|信息来源|公开主体|来\s*源)\s*[:：]?\s*([^\s:：|]{2,40})"
+)
 _NEXT_LABEL = re.compile(
     r"发文日期|發文日期|成文日期|发布日期|發布日期|发布时间|發布時間|索\s*引\s*号|文\s*号|主题分类|体裁分类|组配分类|"
     r"公开方式|公开时限|公开范围|有效性|生成日期|名\s*称|关键词|来\s*源|信息来源"
@@ -71,7 +147,16 @@ _PAGE_DATE = re.compile(
     r"(发布日期|發布日期|发布时间|發布時間|公开日期|发文日期|發文日期|成文日期)\s*[:：]?\s*"
     r"((?:19|20)\d\d\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})"
 )
-_DATE_RANK = {"发布日期": 0, "發布日期": 0, "发布时间": 0, "發布時間": 0, "公开日期": 0, "发文日期": 1, "發文日期": 1, "成文日期": 2}
+_DATE_RANK = {
+    "发布日期": 0,
+    "發布日期": 0,
+    "发布时间": 0,
+    "發布時間": 0,
+    "公开日期": 0,
+    "发文日期": 1,
+    "發文日期": 1,
+    "成文日期": 2,
+}
 
 
 def read(data: bytes, name: str) -> Document:

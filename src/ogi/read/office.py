@@ -56,15 +56,17 @@ def read(data: bytes, name: str) -> Document:
         raise UnsupportedFormat(
             name,
             "读取 .doc/.wps/.xls 文件需要 LibreOffice, 请安装 libreoffice-writer-nogui 和 libreoffice-calc-nogui, "
-            "或将文件另存为 DOCX/XLSX (LibreOffice is not installed: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)",
+            "或将文件另存为 DOCX/XLSX (LibreOffice is not installed: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)",  # noqa: E501 - one message / one line of markup
         )
     spreadsheet = kind in ("xls", "ods")
     target = "xlsx" if spreadsheet else "docx"
-    converted = _convert(binary, data, {"rtf": "rtf", "odt": "odt", "ods": "ods", "xls": "xls"}.get(kind, "doc"), target, name)
+    converted = _convert(
+        binary, data, {"rtf": "rtf", "odt": "odt", "ods": "ods", "xls": "xls"}.get(kind, "doc"), target, name
+    )
     if spreadsheet:
-        from .xlsx import read as read_converted
+        from .xlsx import read as read_converted  # the one reader needed, loaded on use like READERS
     else:
-        from .docx import read as read_converted
+        from .docx import read as read_converted  # the one reader needed, loaded on use like READERS
     document = read_converted(converted, name)
     document.kind = "xls" if spreadsheet else "doc"
     return document
@@ -76,14 +78,27 @@ def _convert(binary: str, data: bytes, suffix: str, target: str, name: str) -> b
         source = folder / f"input.{suffix}"
         source.write_bytes(data)
         command = [
-            binary, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
-            "--nolockcheck", "--convert-to", target, "--outdir", str(folder), str(source),
+            binary,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(folder),
+            str(source),
         ]
         try:
             subprocess.run(command, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            raise CorruptFile(name, f"LibreOffice 转换超时 (conversion took more than {TIMEOUT} s: password-protected or damaged?)") from None
+            raise CorruptFile(
+                name, f"LibreOffice 转换超时 (conversion took more than {TIMEOUT} s: password-protected or damaged?)"
+            ) from None
         result = folder / f"input.{target}"
         if not result.exists() or result.stat().st_size == 0:
-            raise CorruptFile(name, "LibreOffice 无法转换此文件: 文件已损坏或有密码保护 (LibreOffice could not convert the file: corrupt or password-protected)")
+            raise CorruptFile(
+                name,
+                "LibreOffice 无法转换此文件: 文件已损坏或有密码保护 (LibreOffice could not convert the file: corrupt or password-protected)",  # noqa: E501 - one message / one line of markup
+            )
         return result.read_bytes()

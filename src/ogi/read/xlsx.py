@@ -26,7 +26,9 @@ def read(data: bytes, name: str) -> Document:
     try:
         book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises KeyError/ValueError/TypeError/lxml errors on damaged files
-        raise CorruptFile(name, f"Excel 文件已损坏或不是有效的 XLSX (corrupt XLSX: {type(exc).__name__}: {exc})") from None
+        raise CorruptFile(
+            name, f"Excel 文件已损坏或不是有效的 XLSX (corrupt XLSX: {type(exc).__name__}: {exc})"
+        ) from None
     blocks: list = []
     try:
         for sheet in book.worksheets:
@@ -75,12 +77,14 @@ def _sheet_table(sheet, index: int, covered: dict[tuple[int, int], int], name: s
     for r, values in enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), 1):
         if r > MAX_ROWS:
             raise TooLarge(name, f"Excel 工作表行数过多 (sheet {sheet.title!r} has more than {MAX_ROWS} rows)")
-        row = [None if (r, c) in covered and covered[(r, c)] == 0 else _text(v) for c, v in enumerate(values[:MAX_COLS], 1)]
+        row = [
+            None if (r, c) in covered and covered[(r, c)] == 0 else _text(v) for c, v in enumerate(values[:MAX_COLS], 1)
+        ]
         grid.append(row)
     used_rows = [i for i, row in enumerate(grid) if any(v for v in row)]
     if not used_rows:
         return None
-    grid = grid[used_rows[0]: used_rows[-1] + 1]
+    grid = grid[used_rows[0] : used_rows[-1] + 1]
     first = used_rows[0] + 1
     width = max((c + 1 for row in grid for c, v in enumerate(row) if v), default=0)
     left = min((c for row in grid for c, v in enumerate(row) if v), default=0)
@@ -105,4 +109,3 @@ def _text(value) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
     return join_cjk(str(value))
-

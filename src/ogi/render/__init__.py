@@ -67,5 +67,14 @@ RENDERERS: dict[str, Renderer] = {
     "scan": Renderer(_scan, binary=True),
 }
 
-__all__ = ["INJECTABLE", "LAYOUTS", "RENDERERS", "RenderOptions", "Renderer", "inject", "make_record", "random_record",
-           "render_text"]
+__all__ = [
+    "INJECTABLE",
+    "LAYOUTS",
+    "RENDERERS",
+    "RenderOptions",
+    "Renderer",
+    "inject",
+    "make_record",
+    "random_record",
+    "render_text",
+]

@@ -66,7 +66,6 @@ def _date(record: Record, rng: random.Random) -> str:
     return format_date(record.meta.published, rng, rng.choice(("cn", "iso"))) if record.meta.published else ""
 
 
-
 def clean_html(record: Record, charset: str = "utf-8", rng: random.Random | None = None) -> str:
     rng = rng or random.Random(stable_seed(record, "clean"))
     meta = record.meta
@@ -79,8 +78,10 @@ def clean_html(record: Record, charset: str = "utf-8", rng: random.Random | None
         f"<h1>{_e(title)}</h1>",
     ]
     if meta.published:
-        out.append(f'<p class="meta">索引号：{_e(meta.index_no or "")}　发布机构：{_e(meta.organ or "")}'
-                   f"　发文日期：{meta.published.isoformat()}</p>")
+        out.append(
+            f'<p class="meta">索引号：{_e(meta.index_no or "")}　发布机构：{_e(meta.organ or "")}'
+            f"　发文日期：{meta.published.isoformat()}</p>"
+        )
     grids = g.of_record(record, skip_absent=True)
     for section in sections(record):
         if section.heading:
@@ -116,7 +117,6 @@ def _spans(c: g.GridCell) -> str:
     return (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (f' colspan="{c.colspan}"' if c.colspan > 1 else "")
 
 
-
 def _word_page(record: Record, rng: random.Random, misaligned: bool, charset: str) -> str:
     meta = record.meta
     title = meta.title or f"{meta.organ}{meta.year}年政府信息公开工作年度报告"
@@ -135,7 +135,7 @@ def _word_page(record: Record, rng: random.Random, misaligned: bool, charset: st
         '<style type="text/css">.nav li{float:left} .xxgk td{border:1px solid #ddd}</style>',
         "</head><body>",
         '<div class="header"><ul class="nav">' + "".join(f'<li><a href="#">{n}</a></li>' for n in _NAV) + "</ul></div>",
-        '<div class="location">当前位置：<a href="#">首页</a> &gt; <a href="#">政务公开</a> &gt; 政府信息公开年报</div>',
+        '<div class="location">当前位置：<a href="#">首页</a> &gt; <a href="#">政务公开</a> &gt; 政府信息公开年报</div>',  # noqa: E501 - one message / one line of markup
     ]
     if meta.published:
         head.append(_xxgk_box(record))
@@ -145,14 +145,16 @@ def _word_page(record: Record, rng: random.Random, misaligned: bool, charset: st
         if section.heading:
             heading = _e(section.heading.translate(g.FULLWIDTH))
             body.append(
-                f'<p class=MsoNormal style="text-indent:32.0pt"><b><span style="font-family:黑体">{heading}</span></b></p>'
+                f'<p class=MsoNormal style="text-indent:32.0pt"><b><span style="font-family:黑体">{heading}</span></b></p>'  # noqa: E501 - one message / one line of markup
             )
         body += [_para(p.translate(g.FULLWIDTH)) for p in paragraphs(section)]
         if section.number in grids:
             body.append(_word_table(record, grids[section.number], rng, misaligned))
     if meta.published:
-        body += [f'<p class=MsoNormal align=right style="text-align:right"><span>{_e(meta.organ or "")}</span></p>',
-                 f'<p class=MsoNormal align=right style="text-align:right"><span>{_date(record, rng)}</span></p>']
+        body += [
+            f'<p class=MsoNormal align=right style="text-align:right"><span>{_e(meta.organ or "")}</span></p>',
+            f'<p class=MsoNormal align=right style="text-align:right"><span>{_date(record, rng)}</span></p>',
+        ]
     body.append("</div></div>")
     tail = [
         '<div class="share">分享到：<a href="#" onclick="share()">微信</a> <a href="#">微博</a></div>',
@@ -177,13 +179,17 @@ def _xxgk_box(record: Record) -> str:
 
 
 def _para(text: str) -> str:
-    return (f'<p class=MsoNormal style="text-indent:32.0pt;line-height:28.0pt">'
-            f'<span style="font-size:16.0pt;font-family:仿宋_GB2312">{_e(text)}</span></p>')
+    return (
+        f'<p class=MsoNormal style="text-indent:32.0pt;line-height:28.0pt">'
+        f'<span style="font-size:16.0pt;font-family:仿宋_GB2312">{_e(text)}</span></p>'
+    )
 
 
 def _word_cell(inner: str, c: g.GridCell, width: int) -> str:
-    return (f'<td width={width}{_spans(c)} valign=center style="{_CELL_STYLE}">'
-            f'<p class=MsoNormal align=center style="text-align:center"><span style="{_SPAN_STYLE}">{inner}</span></p></td>')
+    return (
+        f'<td width={width}{_spans(c)} valign=center style="{_CELL_STYLE}">'
+        f'<p class=MsoNormal align=center style="text-align:center"><span style="{_SPAN_STYLE}">{inner}</span></p></td>'
+    )
 
 
 def _word_table(record: Record, grid: g.Grid, rng: random.Random, misaligned: bool) -> str:
@@ -200,11 +206,17 @@ def _word_table(record: Record, grid: g.Grid, rng: random.Random, misaligned: bo
                 parts = c.text.translate(g.FULLWIDTH).split("\n")
                 # Word keeps a wrapped header as two paragraphs in the cell, or the words run together.
                 split = rng.random() < 0.5
-                inner = "</span></p><p class=MsoNormal align=center><span>".join(map(_e, parts)) if split else _e("".join(parts))
+                inner = (
+                    "</span></p><p class=MsoNormal align=center><span>".join(map(_e, parts))
+                    if split
+                    else _e("".join(parts))
+                )
             cells.append(_word_cell(inner, c, 40 * c.colspan))
         rows.append(f'<tr style="height:{rng.choice((18, 20, 24))}.0pt">' + "".join(cells) + "</tr>")
-    return ('<div align=center><table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 width=600 '
-            'style="border-collapse:collapse;border:none">\n' + "\n".join(rows) + "\n</table></div>")
+    return (
+        "<div align=center><table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 width=600 "
+        'style="border-collapse:collapse;border:none">\n' + "\n".join(rows) + "\n</table></div>"
+    )
 
 
 def _misalign(row: list[g.GridCell], rng: random.Random) -> list[g.GridCell]:

@@ -44,7 +44,11 @@ _IMPROVE = (
     "针对存在的问题，我们将加强业务培训，规范公开流程，拓宽公开渠道，切实提升政务公开工作实效。",
 )
 _NO_OTHER = ("无其他需要报告的事项。", "无。", "暂无其他需要报告的事项。")
-_FEE_NONE = ("本年度未收取信息处理费。", "{year}年度，本机关未收取政府信息公开信息处理费。", "本单位本年度未收取任何信息处理费。")
+_FEE_NONE = (
+    "本年度未收取信息处理费。",
+    "{year}年度，本机关未收取政府信息公开信息处理费。",
+    "本单位本年度未收取任何信息处理费。",
+)
 _FEE_SOME = ("依据《政府信息公开信息处理费管理办法》，本年度共收取信息处理费{fee}元。",)
 # Accepted wordings of the headings (spec §2, forms.SECTIONS): still standard, so no FORMAT-COMPLETE.
 _HEADING_VARIANTS = {

@@ -1,6 +1,6 @@
 """Record → PDF (WeasyPrint from the clean HTML) and a scanned PDF of page images (issue #3 item 3).
 
-WeasyPrint needs Debian's pango libraries and a CJK font (fonts-wqy-zenhei, see notes/APT.txt); it is
+WeasyPrint needs Debian's pango libraries and a CJK font (fonts-wqy-zenhei, see .ci/apt-test.txt); it is
 lighter than LibreOffice and renders the tables' spans faithfully, letting table 3 run over a page
 break as real PDFs do. ``render_scan`` rasterises those pages with pypdfium2 and wraps the images
 in a PDF without a text layer, the input OCR has to read.
@@ -40,7 +40,9 @@ def render_pdf(record: Record) -> bytes:
             "PDF", f"无法生成 PDF：需要 weasyprint 及系统库 libpango-1.0-0、libpangoft2-1.0-0 ({exc})"
         ) from None
     if _cjk_font_missing():
-        raise RenderUnavailable("PDF", f"无法生成 PDF：系统没有中文字体，请安装 {FONT_PACKAGE}（apt-get install {FONT_PACKAGE}）")
+        raise RenderUnavailable(
+            "PDF", f"无法生成 PDF：系统没有中文字体，请安装 {FONT_PACKAGE}（apt-get install {FONT_PACKAGE}）"
+        )
     return weasyprint.HTML(string=clean_html(record)).write_pdf()
 
 

@@ -24,27 +24,74 @@ _APPLICANTS = forms.T3_APPLICANTS
 _T3_COLS = tuple(c.key for c in forms.T3_COLUMNS)
 # Relative frequency of each result row: most requests are granted or "not held" (spec §4 rows).
 _RESULT_WEIGHTS = {
-    "granted": 35, "partial": 8,
-    "denied.state_secret": 0.3, "denied.law_forbidden": 0.6, "denied.three_safety": 0.3,
-    "denied.third_party": 1.2, "denied.internal": 1.5, "denied.process": 1.5,
-    "denied.enforcement_file": 0.5, "denied.query": 1.5,
-    "unable.not_held": 20, "unable.needs_creation": 3, "unable.unclear": 3,
-    "rejected.petition": 4, "rejected.duplicate": 3, "rejected.publication": 0.5,
-    "rejected.excessive": 0.6, "rejected.confirm": 1,
-    "other": 3, "other.no_correction": 2, "other.no_fee": 0.2, "other.misc": 2,
+    "granted": 35,
+    "partial": 8,
+    "denied.state_secret": 0.3,
+    "denied.law_forbidden": 0.6,
+    "denied.three_safety": 0.3,
+    "denied.third_party": 1.2,
+    "denied.internal": 1.5,
+    "denied.process": 1.5,
+    "denied.enforcement_file": 0.5,
+    "denied.query": 1.5,
+    "unable.not_held": 20,
+    "unable.needs_creation": 3,
+    "unable.unclear": 3,
+    "rejected.petition": 4,
+    "rejected.duplicate": 3,
+    "rejected.publication": 0.5,
+    "rejected.excessive": 0.6,
+    "rejected.confirm": 1,
+    "other": 3,
+    "other.no_correction": 2,
+    "other.no_fee": 0.2,
+    "other.misc": 2,
 }
 
 
 # Organ names for generated reports; every one survives s2t → t2s unchanged (tests check it).
 PLACES = (
-    "会宁县", "缙云县", "高港区", "江宁区", "武侯区", "余杭区", "钦州市", "兰溪市", "安吉县", "宁乡市", "临安区", "泾县",
-    "长丰县", "广州市天河区",
+    "会宁县",
+    "缙云县",
+    "高港区",
+    "江宁区",
+    "武侯区",
+    "余杭区",
+    "钦州市",
+    "兰溪市",
+    "安吉县",
+    "宁乡市",
+    "临安区",
+    "泾县",
+    "长丰县",
+    "广州市天河区",
 )
 DEPARTMENTS = (
-    "人力资源和社会保障局", "工业和信息化局", "行政审批局", "财政局", "教育局", "卫生健康委员会", "自然资源局",
-    "生态环境局", "住房和城乡建设局", "交通运输局", "农业农村局", "水利局", "商务局", "文化和旅游局",
-    "市场监督管理局", "统计局", "医疗保障局", "应急管理局", "民政局", "司法局", "审计局", "发展和改革局",
-    "退役军人事务局", "人民政府", "人民政府办公室",
+    "人力资源和社会保障局",
+    "工业和信息化局",
+    "行政审批局",
+    "财政局",
+    "教育局",
+    "卫生健康委员会",
+    "自然资源局",
+    "生态环境局",
+    "住房和城乡建设局",
+    "交通运输局",
+    "农业农村局",
+    "水利局",
+    "商务局",
+    "文化和旅游局",
+    "市场监督管理局",
+    "统计局",
+    "医疗保障局",
+    "应急管理局",
+    "民政局",
+    "司法局",
+    "审计局",
+    "发展和改革局",
+    "退役军人事务局",
+    "人民政府",
+    "人民政府办公室",
 )
 
 
@@ -57,7 +104,13 @@ def random_record(
 ) -> Record:
     """A consistent report of a random organ; the year fits the format unless both are given."""
     if year is None:
-        year = rng.randint(2019, 2020) if template == "2019" else rng.randint(2021, 2024) if template else rng.randint(2019, 2024)
+        year = (
+            rng.randint(2019, 2020)
+            if template == "2019"
+            else rng.randint(2021, 2024)
+            if template
+            else rng.randint(2019, 2024)
+        )
     template = template or template_for(year)
     share = rng.choice((0.0, 0.0, 0.05, 0.3)) if blanks is None else blanks
     return make_record(rng, template, year, random_organ(rng), blanks=share)
@@ -86,8 +139,14 @@ def make_record(
     prefix = rng.choice("ABCDEFGHKMNPQSTXYZ") + rng.choice("ABGJSXZ")
     index_no = f"{prefix}{rng.randint(1000, 9999)}/{year + 1}-{rng.randint(1, 99999):05d}"
     meta = Meta(
-        organ=organ, year=year, template=template, published=published, index_no=index_no,
-        title=f"{organ}{year}年政府信息公开工作年度报告", is_government=government, kind="text",
+        organ=organ,
+        year=year,
+        template=template,
+        published=published,
+        index_no=index_no,
+        title=f"{organ}{year}年政府信息公开工作年度报告",
+        is_government=government,
+        kind="text",
     )
     record = Record(meta=meta, cells=cells)
     record.sections = narrative.sections(record, rng)
@@ -131,8 +190,12 @@ def _table2(rng: random.Random, template: Template) -> dict[str, int | Decimal]:
             v[f"t2.{row}.made"] = made
             v[f"t2.{row}.published"] = made if rng.random() < 0.8 else rng.randint(0, made)
             v[f"t2.{row}.total"] = v[f"t2.{row}.published"] + _count(rng, 0.4, 60)
-        for row, prev, decisions in (("licensing", 300, 250000), ("other_services", 150, 50000),
-                                     ("penalty", 120, 5000), ("coercion", 20, 300)):
+        for row, prev, decisions in (
+            ("licensing", 300, 250000),
+            ("other_services", 150, 50000),
+            ("penalty", 120, 5000),
+            ("coercion", 20, 300),
+        ):
             v[f"t2.{row}.prev"] = p = _count(rng, 0.35, prev // 3, prev)
             v[f"t2.{row}.change"] = 0 if rng.random() < 0.5 else rng.randint(-min(p, 40), 45)
             v[f"t2.{row}.decisions"] = _count(rng, 0.35, 40, decisions, 0.15)
@@ -260,8 +323,9 @@ def _break_t4(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, li
 
 def _break_cell_type(r: Record, rng: random.Random, c: str, d: int) -> tuple[Record, list[str]]:
     """A negative table-2 count: in no identity, so only the type rule can see it."""
-    key = rng.choice([k for k in forms.t2_keys(r.meta.template)
-                      if not forms.column_of(k).signed and not forms.column_of(k).money])
+    key = rng.choice(
+        [k for k in forms.t2_keys(r.meta.template) if not forms.column_of(k).signed and not forms.column_of(k).money]
+    )
     _set(r, key, -d)
     r.cells[key].unit = None
     return r, [key]

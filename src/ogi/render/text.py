@@ -31,10 +31,37 @@ _BLANKS = {
 }
 # Mirror sites annotate some characters with toned pinyin (seed 002); keyed by simplified character.
 PINYIN = {
-    "据": "jù", "规": "guī", "关": "guān", "结": "jié", "数": "shù", "进": "jìn", "统": "tǒng", "务": "wù",
-    "责": "zé", "内": "nèi", "现": "xiàn", "领": "lǐng", "导": "dǎo", "协": "xié", "调": "diào", "设": "shè",
-    "发": "fā", "网": "wǎng", "录": "lù", "当": "dāng", "构": "gòu", "业": "yè", "区": "qū", "复": "fù",
-    "转": "zhuǎn", "执": "zhí", "权": "quán", "范": "fàn", "确": "què", "处": "chǔ", "单": "dān",
+    "据": "jù",
+    "规": "guī",
+    "关": "guān",
+    "结": "jié",
+    "数": "shù",
+    "进": "jìn",
+    "统": "tǒng",
+    "务": "wù",
+    "责": "zé",
+    "内": "nèi",
+    "现": "xiàn",
+    "领": "lǐng",
+    "导": "dǎo",
+    "协": "xié",
+    "调": "diào",
+    "设": "shè",
+    "发": "fā",
+    "网": "wǎng",
+    "录": "lù",
+    "当": "dāng",
+    "构": "gòu",
+    "业": "yè",
+    "区": "qū",
+    "复": "fù",
+    "转": "zhuǎn",
+    "执": "zhí",
+    "权": "quán",
+    "范": "fàn",
+    "确": "què",
+    "处": "chǔ",
+    "单": "dān",
 }
 _WIDE_DIGITS = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 _TOP = (("我要收藏", "公共资源调用站点", "文章分享"), ("打印本页", "关闭窗口"), ("字体:[大 中 小]",))
@@ -62,7 +89,9 @@ def stable_seed(record: Record, salt: str = "") -> int:
     return zlib.crc32(key.encode("utf-8"))
 
 
-def render_text(record: Record, layout: str, *, traditional: bool = False, pinyin: bool = False, seed: int | None = None) -> str:
+def render_text(
+    record: Record, layout: str, *, traditional: bool = False, pinyin: bool = False, seed: int | None = None
+) -> str:
     """The report as text in ``layout``; ``seed`` picks among the equivalent ways of writing it."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
@@ -92,8 +121,10 @@ def sections(record: Record) -> list[Section]:
     still printed (a parsed record may miss a heading)."""
     have = {s.number: s for s in record.sections}
     numerals = "一二三四五六"
-    return [have.get(d.number) or Section(number=d.number, heading=f"{numerals[d.number - 1]}、{d.title}")
-            for d in forms.SECTIONS]
+    return [
+        have.get(d.number) or Section(number=d.number, heading=f"{numerals[d.number - 1]}、{d.title}")
+        for d in forms.SECTIONS
+    ]
 
 
 def paragraphs(section: Section) -> list[str]:
@@ -157,7 +188,9 @@ class _Writer:
         lines += self.top()
         for section in sections(self.r):
             if section.heading:
-                lines.append(self.fw(section.heading) if self.rng.random() < 0.9 else "\u2002" + self.fw(section.heading))
+                lines.append(
+                    self.fw(section.heading) if self.rng.random() < 0.9 else "\u2002" + self.fw(section.heading)
+                )
             lines += [self.fw(p) for p in paragraphs(section)]
             if section.number in (2, 3, 4):
                 lines += self.table(section.number)
@@ -207,12 +240,14 @@ class _Writer:
 
     def intro(self) -> str:
         meta = self.r.meta
-        return self.rng.choice((
-            f"根据《中华人民共和国政府信息公开条例》(以下简称《条例》)规定,现公布{meta.organ}{meta.year}年政府信息公开工作年度报告。"
-            f"本报告所列数据的统计期限自{meta.year}年1月1日起至{meta.year}年12月31日止。",
-            "本报告依据《中华人民共和国政府信息公开条例》要求编制,由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
-            "政府信息公开行政复议及行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项六部分组成。",
-        ))
+        return self.rng.choice(
+            (
+                f"根据《中华人民共和国政府信息公开条例》(以下简称《条例》)规定,现公布{meta.organ}{meta.year}年政府信息公开工作年度报告。"
+                f"本报告所列数据的统计期限自{meta.year}年1月1日起至{meta.year}年12月31日止。",
+                "本报告依据《中华人民共和国政府信息公开条例》要求编制,由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
+                "政府信息公开行政复议及行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项六部分组成。",
+            )
+        )
 
     def bottom(self) -> list[str]:
         meta, rng = self.r.meta, self.rng

@@ -20,10 +20,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..model import InvalidInput, NotFound, OgiError, StoreError
 from ..corpus import Corpus
+from ..model import InvalidInput, NotFound, OgiError, StoreError
 from . import auth, dashboard, pages, report, upload
-from ..corpus.accounts import Accounts
 from .session import HTTPProblem, Settings
 from .web import HERE, render, root_of, wants_json
 
@@ -34,8 +33,10 @@ VENDOR = {
     "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 
 # An error the library raised on purpose → the HTTP status that says what went wrong (the most specific class
 # wins). NotFound, InvalidInput and StoreError carry a message meant for the user; other errors name their source.
@@ -44,8 +45,12 @@ ERROR_STATUS: dict[type[OgiError], int] = {NotFound: 404, InvalidInput: 422, Sto
 
 def node_modules(settings: Settings) -> Path:
     """Where `npm ci` installed the front-end packages: setting, $OGI_NODE_MODULES, the checkout, the cwd."""
-    candidates = [settings.node_modules, os.environ.get("OGI_NODE_MODULES"), HERE.parents[2] / "node_modules",
-                  Path.cwd() / "node_modules"]
+    candidates = [
+        settings.node_modules,
+        os.environ.get("OGI_NODE_MODULES"),
+        HERE.parents[2] / "node_modules",
+        Path.cwd() / "node_modules",
+    ]
     for c in candidates:
         if c and (Path(c) / "htmx.org").is_dir():
             return Path(c)
@@ -104,23 +109,36 @@ class PrefixTolerant:
             return await self.app(scope, receive, send)
         if self.root and not scope.get("root_path"):
             path = scope["path"]
-            scope = dict(scope, root_path=self.root, path=path if path.startswith(self.root + "/") else self.root + path)
+            scope = dict(
+                scope, root_path=self.root, path=path if path.startswith(self.root + "/") else self.root + path
+            )
         root = (scope.get("root_path") or "").rstrip("/")
         if root and scope["path"].startswith(root + root + "/"):
-            scope = dict(scope, path=scope["path"][len(root):])
+            scope = dict(scope, path=scope["path"][len(root) :])
         return await self.app(scope, receive, send)
 
 
 async def _too_large(scope, send, limit: int) -> None:
-    body = json.dumps({"error": f"请求超过 {limit // (1024 * 1024)} MB 的上限", "status": 413}, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"connection", b"close"),
-                            (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {"error": f"请求超过 {limit // (1024 * 1024)} MB 的上限", "status": 413}, ensure_ascii=False
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"connection", b"close"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(db: str | os.PathLike | Corpus | None = None, settings: Settings | None = None,
-               root_path: str = "") -> FastAPI:
+def create_app(
+    db: str | os.PathLike | Corpus | None = None, settings: Settings | None = None, root_path: str = ""
+) -> FastAPI:
     """The app over the corpus ``db`` (a path, a URL, an open Corpus, or None for $OGI_DB / ./ogi.db)."""
     settings = settings or Settings()
     corpus = db if isinstance(db, Corpus) else Corpus(db)
@@ -131,10 +149,16 @@ def create_app(db: str | os.PathLike | Corpus | None = None, settings: Settings 
         if not isinstance(db, Corpus):
             corpus.close()
 
-    app = FastAPI(title="ogi 政府信息公开工作年度报告审核", version="1", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_url="/openapi.json",
-                  description="报告、审核发现、更正、统计与导出的 JSON 接口。写操作需要登录（会话 Cookie 加 "
-                              "X-CSRF-Token 请求头，或 HTTP Basic 认证）。")
+    app = FastAPI(
+        title="ogi 政府信息公开工作年度报告审核",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        description="报告、审核发现、更正、统计与导出的 JSON 接口。写操作需要登录（会话 Cookie 加 "
+        "X-CSRF-Token 请求头，或 HTTP Basic 认证）。",
+    )
     app.state.settings = settings
     app.state.corpus = corpus
     app.state.accounts = corpus.accounts
@@ -168,7 +192,9 @@ def _static(app: FastAPI, modules: Path) -> None:
         if name not in VENDOR or not (modules / VENDOR[name]).is_file():
             raise HTTPProblem(404, f"前端依赖 {name} 未安装（请在项目目录运行 npm ci）")
         media = "text/css" if name.endswith(".css") else "text/javascript"
-        return FileResponse(modules / VENDOR[name], media_type=media, headers={"Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            modules / VENDOR[name], media_type=media, headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -188,7 +214,7 @@ def _problem(request: Request, status: int, message: str, login: bool = False):
         headers = {"WWW-Authenticate": 'Cookie realm="ogi"'} if status == 401 else None
         return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
     if login and request.method == "GET":
-        target = request.url.path[len(root_of(request)):] + (f"?{request.url.query}" if request.url.query else "")
+        target = request.url.path[len(root_of(request)) :] + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"{root_of(request)}/login?next={quote(target)}", status_code=303)
     return render(request, "error.html", {"status": status, "message": message}, status)
 
@@ -206,8 +232,9 @@ def _errors(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError):
         fields = "；".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or '请求'}：{e['msg']}" for e in exc.errors())
         if wants_json(request):
-            return JSONResponse({"error": f"请求参数有误：{fields}", "status": 422, "detail": exc.errors()},
-                                status_code=422)
+            return JSONResponse(
+                {"error": f"请求参数有误：{fields}", "status": 422, "detail": exc.errors()}, status_code=422
+            )
         return render(request, "error.html", {"status": 422, "message": f"请求参数有误：{fields}"}, 422)
 
     @app.exception_handler(StarletteHTTPException)

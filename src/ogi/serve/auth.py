@@ -37,8 +37,9 @@ def login_page(request: Request, next: str = "/"):
 
 
 @router.post("/login", include_in_schema=False)
-async def login(request: Request, accounts: AccountsDep, name: str = Form(""), password: str = Form(""),
-                next: str = Form("/")):
+async def login(
+    request: Request, accounts: AccountsDep, name: str = Form(""), password: str = Form(""), next: str = Form("/")
+):
     await check_csrf(request)
     account = accounts.check(name.strip(), password)
     if account is None:
@@ -58,21 +59,34 @@ async def logout(request: Request):
 
 @router.get("/api/me", summary="当前用户（未登录时为 null）", tags=["账户"])
 def me(request: Request, settings: SettingsDep, user: User | None = Depends(reader)) -> dict:
-    return {"user": None if user is None else {"name": user.name, "role": user.role},
-            "csrf_token": csrf_token(request), "read_only": settings.read_only}
+    return {
+        "user": None if user is None else {"name": user.name, "role": user.role},
+        "csrf_token": csrf_token(request),
+        "read_only": settings.read_only,
+    }
 
 
 @router.get("/users", include_in_schema=False)
 def users_page(request: Request, accounts: AccountsDep, user: User = Depends(reader)):
     if user is None or not user.is_admin:
         raise HTTPProblem(403 if user else 401, "需要管理员权限", login=user is None)
-    return render(request, "users.html", {"accounts": accounts.list(), "ROLE_ZH": ROLE_ZH,
-                                          "message": request.query_params.get("msg")})
+    return render(
+        request,
+        "users.html",
+        {"accounts": accounts.list(), "ROLE_ZH": ROLE_ZH, "message": request.query_params.get("msg")},
+    )
 
 
 @router.post("/api/users", summary="新增或重设用户（管理员）", tags=["账户"])
-async def add_user(request: Request, accounts: AccountsDep, name: str = Form(...), password: str = Form(...),
-                   role: str = Form("reviewer"), replace: bool = Form(False), user: User = Depends(writer("admin"))):
+async def add_user(
+    request: Request,
+    accounts: AccountsDep,
+    name: str = Form(...),
+    password: str = Form(...),
+    role: str = Form("reviewer"),
+    replace: bool = Form(False),
+    user: User = Depends(writer("admin")),
+):
     accounts.add(name.strip(), password, role, replace=replace)  # InvalidInput → 422 (app.py)
     if not from_page(request):
         return json_response({"name": name.strip(), "role": role}, 201)

@@ -42,5 +42,6 @@ def export(tables: dict[str, dict], fmt: str, which: str | None, name: str) -> R
         chosen = {which: tables[which]} if which else tables
         filename = f"ogi-{name}-{stamp}.xlsx"
         body, media = to_xlsx(chosen), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
+    )

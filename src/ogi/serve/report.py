@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
+from ..corpus import Corpus
 from ..model import REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
 from ..read import read
 from ..rules import RULE_BY_ID
-from ..corpus import Corpus
 from . import layout
 from .session import CorpusDep, User, WriteLockDep, reader, writer
 from .web import from_page, json_response, root_of, table, view
@@ -48,12 +48,21 @@ def summary(rows: list) -> dict:
     for f in live:
         if f.severity == "info":
             continue
-        groups.setdefault(_where_of(f.keys, f.rule), []).append({
-            "id": f.id, "rule": f.rule, "title": RULE_BY_ID[f.rule].title if f.rule in RULE_BY_ID else f.rule,
-            "severity": f.severity, "message": f.message, "keys": f.keys, "expected": f.expected, "found": f.found,
-            "difference": _difference(f.expected, f.found) if f.keys else None, "status": f.status,
-            "cells": [forms.label_of(k) for k in f.keys[:6]] + (["…"] if len(f.keys) > 6 else []),
-        })
+        groups.setdefault(_where_of(f.keys, f.rule), []).append(
+            {
+                "id": f.id,
+                "rule": f.rule,
+                "title": RULE_BY_ID[f.rule].title if f.rule in RULE_BY_ID else f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "keys": f.keys,
+                "expected": f.expected,
+                "found": f.found,
+                "difference": _difference(f.expected, f.found) if f.keys else None,
+                "status": f.status,
+                "cells": [forms.label_of(k) for k in f.keys[:6]] + (["…"] if len(f.keys) > 6 else []),
+            }
+        )
     parts = [f"{name} {len(items)} 项" for name, items in groups.items()]
     if counts["error"] or counts["warning"]:
         headline = f"发现错误 {counts['error']} 个、警告 {counts['warning']} 个：" + "；".join(parts)
@@ -66,39 +75,97 @@ def _cell_rows(record: Record) -> list[dict]:
     out = []
     for key in forms.keys(record.meta.template or "2021") if record.meta.template else record.cells:
         c = record.cells.get(key)
-        out.append({"key": key, "label": forms.label_of(key), "value": None if c is None else c.value,
-                    "unit": None if c is None else c.unit, "state": "missing" if c is None else c.state.value,
-                    "raw": "" if c is None else c.raw, "origin": None if c is None else c.origin.value,
-                    "line": c.where.line if c is not None and c.where else None})
+        out.append(
+            {
+                "key": key,
+                "label": forms.label_of(key),
+                "value": None if c is None else c.value,
+                "unit": None if c is None else c.unit,
+                "state": "missing" if c is None else c.state.value,
+                "raw": "" if c is None else c.raw,
+                "origin": None if c is None else c.origin.value,
+                "line": c.where.line if c is not None and c.where else None,
+            }
+        )
     return out
 
 
-def report_data(corpus: CorpusDep, report_id: int = Path(..., description="报告编号"),
-                _user: User | None = Depends(reader)) -> dict:
+def report_data(
+    corpus: CorpusDep, report_id: int = Path(..., description="报告编号"), _user: User | None = Depends(reader)
+) -> dict:
     row = corpus.report_file(report_id)
     record = corpus.get(report_id)
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
-    finding_rows = [{"id": f.id, "rule": f.rule, "severity": f.severity, "keys": f.keys, "expected": f.expected,
-                     "found": f.found, "message": f.message, "status": f.status, "comment": f.comment,
-                     "reviewer": f.reviewer, "reviewed": f.reviewed, "other_report_id": f.other_report_id}
-                    for f in rows]
+    finding_rows = [
+        {
+            "id": f.id,
+            "rule": f.rule,
+            "severity": f.severity,
+            "keys": f.keys,
+            "expected": f.expected,
+            "found": f.found,
+            "message": f.message,
+            "status": f.status,
+            "comment": f.comment,
+            "reviewer": f.reviewer,
+            "reviewed": f.reviewed,
+            "other_report_id": f.other_report_id,
+        }
+        for f in rows
+    ]
     cells = _cell_rows(record)
     return {
-        "report": row, "meta": record.meta.model_dump(mode="json"), "summary": summary(rows),
-        "findings": finding_rows, "corrections": corrections,
+        "report": row,
+        "meta": record.meta.model_dump(mode="json"),
+        "summary": summary(rows),
+        "findings": finding_rows,
+        "corrections": corrections,
         "sections": [s.model_dump(mode="json") for s in record.sections],
         "extras": [e.model_dump(mode="json") for e in record.extras],
         "cells": {c["key"]: c for c in cells},
         "tables": {
-            "cells": table("单元格", [("key", "键"), ("label", "单元格"), ("value", "数值"), ("unit", "单位"),
-                                    ("state", "状态"), ("raw", "原文"), ("origin", "来源"), ("line", "原文行号")], cells),
-            "findings": table("审核发现", [("id", "编号"), ("rule", "规则"), ("severity", "级别"), ("message", "说明"),
-                                       ("expected", "应为"), ("found", "实为"), ("status", "审核状态"),
-                                       ("comment", "审核意见"), ("reviewer", "审核人")],
-                              [f | {"keys": " ".join(f["keys"])} for f in finding_rows]),
-            "corrections": table("更正记录", [("key", "单元格"), ("old_value", "原值"), ("new_value", "新值"),
-                                          ("who", "更正人"), ("at", "时间"), ("comment", "说明")], corrections),
+            "cells": table(
+                "单元格",
+                [
+                    ("key", "键"),
+                    ("label", "单元格"),
+                    ("value", "数值"),
+                    ("unit", "单位"),
+                    ("state", "状态"),
+                    ("raw", "原文"),
+                    ("origin", "来源"),
+                    ("line", "原文行号"),
+                ],
+                cells,
+            ),
+            "findings": table(
+                "审核发现",
+                [
+                    ("id", "编号"),
+                    ("rule", "规则"),
+                    ("severity", "级别"),
+                    ("message", "说明"),
+                    ("expected", "应为"),
+                    ("found", "实为"),
+                    ("status", "审核状态"),
+                    ("comment", "审核意见"),
+                    ("reviewer", "审核人"),
+                ],
+                [f | {"keys": " ".join(f["keys"])} for f in finding_rows],
+            ),
+            "corrections": table(
+                "更正记录",
+                [
+                    ("key", "单元格"),
+                    ("old_value", "原值"),
+                    ("new_value", "新值"),
+                    ("who", "更正人"),
+                    ("at", "时间"),
+                    ("comment", "说明"),
+                ],
+                corrections,
+            ),
         },
         "_record": record,
     }
@@ -170,16 +237,29 @@ def report_extra(corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
     grids = layout.grids(record)
     # Every key the page shows: the format's, the record's, and any the grids draw (another format's （六） row).
     shown = {c.key for rows in grids.values() for row in rows for c in row if c.key}
-    views = {key: layout.cell_view(key, record.cells.get(key), flags, latest)
-             for key in set(forms.keys(template)) | set(record.cells) | shown}
-    keys_in_order = [k for k in forms.keys(template)] + [k for k in record.cells if k not in forms.keys(template)]
-    return {"grids": grids,
-            "views": views, "source": source_view(corpus, data["report"]["id"], data["meta"]["source"]),
-            "key_choices": [(k, forms.label_of(k)) for k in keys_in_order]}
+    views = {
+        key: layout.cell_view(key, record.cells.get(key), flags, latest)
+        for key in set(forms.keys(template)) | set(record.cells) | shown
+    }
+    keys_in_order = list(forms.keys(template)) + [k for k in record.cells if k not in forms.keys(template)]
+    return {
+        "grids": grids,
+        "views": views,
+        "source": source_view(corpus, data["report"]["id"], data["meta"]["source"]),
+        "key_choices": [(k, forms.label_of(k)) for k in keys_in_order],
+    }
 
 
-view(router, "/reports/{report_id}", report_data, "report.html", name="report", summary="一份报告：摘要、三张表、审核发现、更正记录", tag="报告",
-     extra=report_extra)
+view(
+    router,
+    "/reports/{report_id}",
+    report_data,
+    "report.html",
+    name="report",
+    summary="一份报告：摘要、三张表、审核发现、更正记录",
+    tag="报告",
+    extra=report_extra,
+)
 
 
 @router.get("/api/reports/{report_id}/source", summary="报告原文（按读取器所见：编号的行与原表格）", tags=["报告"])
@@ -195,15 +275,30 @@ def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(rea
     if data is None:
         raise NotFound(f"report {report_id}", "原始文件未保存")
     # An uploaded HTML page must never run in our origin: always an attachment, never sniffed.
-    return Response(data, media_type="application/octet-stream", headers={
-        "Content-Disposition": f"attachment; filename=\"report-{report_id}.{row['kind'] or 'bin'}\"",
-        "X-Content-Type-Options": "nosniff"})
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="report-{report_id}.{row["kind"] or "bin"}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
-@router.post("/api/findings/{finding_id}/review", summary="审核一条发现：确认(confirmed)、驳回(dismissed)或重新打开(open)，可附意见", tags=["审核"])
-def review(request: Request, corpus: CorpusDep, lock: WriteLockDep, finding_id: int,
-           status: str = Form(..., description="confirmed / dismissed / open"),
-           comment: str = Form("", max_length=2000), user: User = Depends(writer())):
+@router.post(
+    "/api/findings/{finding_id}/review",
+    summary="审核一条发现：确认(confirmed)、驳回(dismissed)或重新打开(open)，可附意见",
+    tags=["审核"],
+)
+def review(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    finding_id: int,
+    status: str = Form(..., description="confirmed / dismissed / open"),
+    comment: str = Form("", max_length=2000),
+    user: User = Depends(writer()),
+):
     if status not in REVIEW_STATUS_ZH:
         choices = "、".join(REVIEW_STATUS_ZH)
         raise InvalidInput(f"finding {finding_id}", f"未知的审核状态 {status!r}（可选：{choices}）")
@@ -216,11 +311,19 @@ def review(request: Request, corpus: CorpusDep, lock: WriteLockDep, finding_id: 
     return json_response({"finding": row})
 
 
-@router.post("/api/reports/{report_id}/cells", summary="更正一个单元格（保留原值、记录更正人和时间，并重新审核）", tags=["审核"])
-def correct(request: Request, corpus: CorpusDep, lock: WriteLockDep, report_id: int,
-            key: str = Form(..., max_length=60, description="单元格键，如 t3.new.natural"),
-            value: str = Form("", max_length=40, description="新值，如 12；留空或“—”表示空白"),
-            comment: str = Form("", max_length=2000), user: User = Depends(writer())):
+@router.post(
+    "/api/reports/{report_id}/cells", summary="更正一个单元格（保留原值、记录更正人和时间，并重新审核）", tags=["审核"]
+)
+def correct(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    report_id: int,
+    key: str = Form(..., max_length=60, description="单元格键，如 t3.new.natural"),
+    value: str = Form("", max_length=40, description="新值，如 12；留空或“—”表示空白"),
+    comment: str = Form("", max_length=2000),
+    user: User = Depends(writer()),
+):
     corpus.report_file(report_id)
     record = corpus.get(report_id)
     if key not in forms.keys(record.meta.template or "2021") and key not in record.cells:
@@ -230,6 +333,10 @@ def correct(request: Request, corpus: CorpusDep, lock: WriteLockDep, report_id: 
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#cell-{key}", status_code=303)
     cell = record.cells.get(key)
-    return json_response({"cell": cell.dump(mode="json") if cell else None,
-                          "findings": [f.model_dump(mode="json") for f in record.findings],
-                          "corrections": corpus.corrections(report_id)})
+    return json_response(
+        {
+            "cell": cell.dump(mode="json") if cell else None,
+            "findings": [f.model_dump(mode="json") for f in record.findings],
+            "corrections": corpus.corrections(report_id),
+        }
+    )

@@ -147,9 +147,15 @@ def current_user(request: Request) -> User | None:
 def sign_in(request: Request, response: Response, account: dict) -> None:
     """Start a session for ``account`` (a row of Accounts.check) with a fresh CSRF token."""
     payload = {"u": account["name"], "r": account["role"], "c": secrets.token_urlsafe(24)}
-    response.set_cookie(SESSION_COOKIE, _signer(request, "session").dumps(payload), max_age=_max_age(request),
-                        httponly=True, samesite="lax", secure=settings_of(request).secure_cookies,
-                        path=_cookie_path(request))
+    response.set_cookie(
+        SESSION_COOKIE,
+        _signer(request, "session").dumps(payload),
+        max_age=_max_age(request),
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).secure_cookies,
+        path=_cookie_path(request),
+    )
 
 
 def sign_out(request: Request, response: Response) -> None:
@@ -177,8 +183,14 @@ def csrf_token(request: Request) -> str:
 def remember_csrf(request: Request, response: Response) -> None:
     """Keep a token handed out before sign-in in its cookie, so the form that carries it is accepted."""
     if request.scope.get("state", {}).get("csrf_new"):
-        response.set_cookie(CSRF_COOKIE, _signer(request, "csrf").dumps(request.state.csrf), httponly=True,
-                            samesite="lax", secure=settings_of(request).secure_cookies, path=_cookie_path(request))
+        response.set_cookie(
+            CSRF_COOKIE,
+            _signer(request, "csrf").dumps(request.state.csrf),
+            httponly=True,
+            samesite="lax",
+            secure=settings_of(request).secure_cookies,
+            path=_cookie_path(request),
+        )
 
 
 async def _sent_token(request: Request) -> str:

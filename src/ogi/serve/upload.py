@@ -11,17 +11,33 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from ..corpus import Corpus
 from ..model import InvalidInput, OgiError
 from ..pipeline import PARSER_VERSION, parse
 from ..read import sniff
-from ..corpus import Corpus
 from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, reader, writer
 from .web import from_page, json_response, render, root_of
 
 router = APIRouter()
 # What a report may be (spec §1: web pages, Word/WPS, PDF, text); the content is sniffed as well.
-EXTENSIONS = {".txt", ".text", ".md", ".htm", ".html", ".shtml", ".mht", ".mhtml", ".docx", ".doc", ".wps",
-              ".pdf", ".xlsx", ".xls", ".odt", ".rtf"}
+EXTENSIONS = {
+    ".txt",
+    ".text",
+    ".md",
+    ".htm",
+    ".html",
+    ".shtml",
+    ".mht",
+    ".mhtml",
+    ".docx",
+    ".doc",
+    ".wps",
+    ".pdf",
+    ".xlsx",
+    ".xls",
+    ".odt",
+    ".rtf",
+}
 KINDS = {"text", "html", "mht", "docx", "xlsx", "pdf", "doc", "odf"}
 REGISTRY_EXTENSIONS = {".csv", ".xlsx"}
 CHUNK = 1 << 20
@@ -29,8 +45,11 @@ CHUNK = 1 << 20
 
 @router.get("/upload", include_in_schema=False)
 def upload_page(request: Request, settings: SettingsDep, _user: User | None = Depends(reader)):
-    return render(request, "upload.html", {"extensions": sorted(EXTENSIONS), "max_mb": settings.max_upload_mb,
-                                           "max_files": settings.max_files})
+    return render(
+        request,
+        "upload.html",
+        {"extensions": sorted(EXTENSIONS), "max_mb": settings.max_upload_mb, "max_files": settings.max_files},
+    )
 
 
 async def read_limited(upload: UploadFile, limit: int) -> bytes | None:
@@ -79,14 +98,29 @@ def ingest_one(corpus: Corpus, lock: threading.Lock, name: str, data: bytes, roo
     with lock:
         added = corpus.add(record, data)
     counts = {s: sum(1 for f in record.findings if f.severity.value == s) for s in ("error", "warning", "info")}
-    return {"name": name, "ok": True, "status": 200, "id": added.id, "result": added.status,
-            "organ": record.meta.organ, "year": record.meta.year, "template": record.meta.template,
-            "findings": counts, "url": f"{root}/reports/{added.id}"}
+    return {
+        "name": name,
+        "ok": True,
+        "status": 200,
+        "id": added.id,
+        "result": added.status,
+        "organ": record.meta.organ,
+        "year": record.meta.year,
+        "template": record.meta.template,
+        "findings": counts,
+        "url": f"{root}/reports/{added.id}",
+    }
 
 
 @router.post("/api/upload", summary="上传一份或多份报告：解析、审核并入库（与命令行相同的解析）", tags=["审核"])
-async def upload(request: Request, corpus: CorpusDep, lock: WriteLockDep, settings: SettingsDep,
-                 files: list[UploadFile] = File(..., description="报告文件，可多份"), user: User = Depends(writer())):
+async def upload(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    settings: SettingsDep,
+    files: list[UploadFile] = File(..., description="报告文件，可多份"),
+    user: User = Depends(writer()),
+):
     if len(files) > settings.max_files:
         raise HTTPProblem(413, f"一次最多上传 {settings.max_files} 个文件")
     results = []
@@ -113,9 +147,17 @@ def _import(corpus: Corpus, lock: threading.Lock, path: Path) -> int:
         return corpus.import_organs(path)
 
 
-@router.post("/api/organs/import", summary="导入机关名录（CSV 或 XLSX：名称、别名、省、市、县、类型…）（管理员）", tags=["审核"])
-async def import_registry(request: Request, corpus: CorpusDep, lock: WriteLockDep, settings: SettingsDep,
-                          file: UploadFile = File(..., description="机关名录"), user: User = Depends(writer("admin"))):
+@router.post(
+    "/api/organs/import", summary="导入机关名录（CSV 或 XLSX：名称、别名、省、市、县、类型…）（管理员）", tags=["审核"]
+)
+async def import_registry(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    settings: SettingsDep,
+    file: UploadFile = File(..., description="机关名录"),
+    user: User = Depends(writer("admin")),
+):
     name = Path(file.filename or "名录.csv").name
     data = await read_limited(file, settings.max_upload_bytes)
     if data is None:

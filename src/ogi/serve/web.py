@@ -64,8 +64,12 @@ def json_response(data: dict, status_code: int = 200) -> JSONResponse:
     return JSONResponse(to_json({k: v for k, v in data.items() if not k.startswith("_")}), status_code=status_code)
 
 
-templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
-                        trim_blocks=True, lstrip_blocks=True)
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 templates.filters["num"] = _number
 templates.filters["pct"] = _percent
 templates.filters["severity_zh"] = lambda s: SEVERITY_ZH.get(Severity(s), s) if s in Severity.__members__ else s
@@ -81,7 +85,7 @@ def root_of(request: Request) -> str:
 def wants_json(request: Request) -> bool:
     path = request.scope.get("path", "")
     root = root_of(request)
-    path = path[len(root):] if root and path.startswith(root) else path
+    path = path[len(root) :] if root and path.startswith(root) else path
     return path.startswith(("/api/", "/export/")) or "application/json" in request.headers.get("accept", "")
 
 
@@ -93,10 +97,19 @@ def from_page(request: Request) -> bool:
 def render(request: Request, name: str, data: dict, status_code: int = 200) -> HTMLResponse:
     user = current_user(request)
     root = root_of(request)
-    here = request.url.path[len(root):] if root and request.url.path.startswith(root) else request.url.path
-    context = dict(data, request=request, user=user, settings=settings_of(request), root=root, here=here,
-                   csrf=csrf_token(request), path=request.url.path, query=request.url.query,
-                   vendor=request.app.state.vendor)
+    here = request.url.path[len(root) :] if root and request.url.path.startswith(root) else request.url.path
+    context = dict(
+        data,
+        request=request,
+        user=user,
+        settings=settings_of(request),
+        root=root,
+        here=here,
+        csrf=csrf_token(request),
+        path=request.url.path,
+        query=request.url.query,
+        vendor=request.app.state.vendor,
+    )
     html = templates.get_template(name).render(context)
     response = HTMLResponse(html, status_code=status_code)
     remember_csrf(request, response)
@@ -107,8 +120,18 @@ def _nothing_more() -> dict:
     return {}
 
 
-def view(router: APIRouter, path: str, data: Callable, template: str, *, name: str, summary: str,
-         extra: Callable[..., dict] = _nothing_more, exports: bool = True, tag: str = "浏览") -> None:
+def view(
+    router: APIRouter,
+    path: str,
+    data: Callable,
+    template: str,
+    *,
+    name: str,
+    summary: str,
+    extra: Callable[..., dict] = _nothing_more,
+    exports: bool = True,
+    tag: str = "浏览",
+) -> None:
     """Register ``data`` (a FastAPI dependency returning a dict) as page, JSON and export; ``extra`` (a dependency,
     usually on ``data`` itself, which FastAPI then computes once) adds what only the page shows."""
 
@@ -118,16 +141,25 @@ def view(router: APIRouter, path: str, data: Callable, template: str, *, name: s
     def as_html(request: Request, payload: dict = Depends(data), more: dict = Depends(extra)) -> HTMLResponse:
         return render(request, template, payload | more)
 
-    def as_file(fmt: ExportFormat, table: str | None = Query(None, description="导出哪一张表（CSV 只含一张；默认第一张）"),
-                payload: dict = Depends(data)) -> Response:
+    def as_file(
+        fmt: ExportFormat,
+        table: str | None = Query(None, description="导出哪一张表（CSV 只含一张；默认第一张）"),
+        payload: dict = Depends(data),
+    ) -> Response:
         return export(payload.get("tables") or {}, fmt, table, name)
 
     api = "/api" + (path if path != "/" else "")
     router.add_api_route(api, as_json, methods=["GET"], name=f"api_{name}", summary=summary, tags=[tag])
     router.add_api_route(path, as_html, methods=["GET"], name=name, include_in_schema=False)
     if exports:
-        router.add_api_route(f"/export{path}.{{fmt}}", as_file, methods=["GET"], name=f"export_{name}",
-                             summary=f"导出：{summary}（CSV 或 XLSX）", tags=["导出"])
+        router.add_api_route(
+            f"/export{path}.{{fmt}}",
+            as_file,
+            methods=["GET"],
+            name=f"export_{name}",
+            summary=f"导出：{summary}（CSV 或 XLSX）",
+            tags=["导出"],
+        )
 
 
 def table(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> dict:
@@ -157,11 +189,18 @@ def filters(
     blank), and values outside their choices are ignored rather than refused."""
     year_text = (year or "").strip()
     return Filters(
-        year=int(year_text) if year_text.isdigit() else None, province=_clean(province), city=_clean(city),
-        county=_clean(county), township=_clean(township), organ=_clean(organ),
-        template=template if template in ("2019", "2021") else None, rule=_clean(rule),
+        year=int(year_text) if year_text.isdigit() else None,
+        province=_clean(province),
+        city=_clean(city),
+        county=_clean(county),
+        township=_clean(township),
+        organ=_clean(organ),
+        template=template if template in ("2019", "2021") else None,
+        rule=_clean(rule),
         severity=severity if severity in Severity.__members__ else None,
-        status=status if status in REVIEW_STATUSES else None, q=_clean(q))
+        status=status if status in REVIEW_STATUSES else None,
+        q=_clean(q),
+    )
 
 
 FiltersDep = Annotated[Filters, Depends(filters)]
