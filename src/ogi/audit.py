@@ -29,7 +29,7 @@ class CellIndex:
     """A record's cells grouped by state, in one pass: most of an audit's work is looking at ~200 cells,
     so the checks share this instead of each walking the cells again. Lists keep the cells' order."""
 
-    __slots__ = ("blank", "missing", "numbers", "unreadable")
+    __slots__ = ("blank", "missing", "numbers", "t3_rows", "unreadable")
 
     def __init__(self, record: Record) -> None:
         numbers: dict[str, int | Decimal] = {}  # the values of the cells that hold a readable number
@@ -49,6 +49,7 @@ class CellIndex:
             elif state is _MISSING:
                 missing.add(key)
         self.numbers, self.unreadable, self.blank, self.missing = numbers, unreadable, blank, missing
+        self.t3_rows = forms.t3_rows(record.meta.template or "2021", record.cells)  # the rows table 3 has
 
 
 # A rule's check: the record and its cell index, built once per audit (checks that read no cells ignore it).
@@ -85,7 +86,7 @@ _MONEY = frozenset(k for t in forms.TEMPLATES for k in forms.keys(t) if forms.co
 
 
 def check_identities(record: Record, index: CellIndex) -> list[Finding]:
-    return judge(record, index.numbers)
+    return judge(record, index.numbers, index.t3_rows)
 
 
 def check_cell_types(record: Record, index: CellIndex) -> list[Finding]:
@@ -101,37 +102,21 @@ def check_cell_types(record: Record, index: CellIndex) -> list[Finding]:
         ]
     unreadable = [k for k in index.unreadable if not _reported(record, k)]
     blank = index.blank
-    out = []
-    if negative:
-        out.append(
-            finding(
-                "CELL-TYPE",
-                negative,
-                "数量不能为负数：" + "、".join(_show(record, k) for k in negative),
-                expected="≥0",
-                found=", ".join(_fmt(record.cells[k].value) for k in negative),
-            )
+    out = [
+        finding(
+            "CELL-TYPE",
+            keys,
+            problem + "、".join(_show(record, k) for k in keys),
+            expected=expected,
+            found=", ".join(_fmt(record.cells[k].value) if numeric else record.cells[k].raw for k in keys),
         )
-    if fractional:
-        out.append(
-            finding(
-                "CELL-TYPE",
-                fractional,
-                "件数应为整数：" + "、".join(_show(record, k) for k in fractional),
-                expected="整数",
-                found=", ".join(_fmt(record.cells[k].value) for k in fractional),
-            )
+        for keys, problem, expected, numeric in (
+            (negative, "数量不能为负数：", "≥0", True),
+            (fractional, "件数应为整数：", "整数", True),
+            (unreadable, "单元格内容不是数字：", "数字", False),
         )
-    if unreadable:
-        out.append(
-            finding(
-                "CELL-TYPE",
-                unreadable,
-                "单元格内容不是数字：" + "、".join(_show(record, k) for k in unreadable),
-                expected="数字",
-                found=", ".join(record.cells[k].raw for k in unreadable),
-            )
-        )
+        if keys
+    ]
     if blank:
         out.append(
             finding(
@@ -212,7 +197,7 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
             )
         )
     template = record.meta.template
-    if template == "2021" and "other" in _t3_row_keys(record):
+    if template == "2021" and "other" in _row_keys(index.t3_rows, template):
         out.append(
             finding(
                 "FORMAT-COMPLETE",
@@ -224,10 +209,8 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
     return out
 
 
-def _t3_row_keys(record: Record) -> frozenset[str]:
-    """The table-3 rows the report has (forms.t3_rows)."""
-    template = record.meta.template or "2021"
-    rows = forms.t3_rows(template, record.cells)
+def _row_keys(rows: tuple[forms.Row, ...], template: str) -> frozenset[str]:
+    """The keys of table-3 ``rows`` (most reports: their format's own, whose keys are known)."""
     return _OWN_ROW_KEYS[template] if rows is forms.T3_ROWS[template] else frozenset(r.key for r in rows)
 
 
@@ -250,7 +233,7 @@ def _missing_rows(record: Record, index: CellIndex) -> list[Finding]:
     groups: dict[str, list[str]] = {}
     for key in missing:
         groups.setdefault(key.rsplit(".", 1)[0], []).append(key)
-    has = _t3_row_keys(record)
+    has = _row_keys(index.t3_rows, template)
     for row in forms.T3_ROWS[template]:
         if row.key not in has:  # a split （六） row a 2021 report replaced by the single one (forms.t3_rows)
             groups.pop(f"t3.{row.key}", None)

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from .forms import T3_COLUMNS, label_of
-from .model import Finding, Record, Severity, State
+from .model import Finding, Record, State
 from .rules import finding
 
 NEAR = Decimal("0.02")  # "≈": a difference within 2% of the larger side is not reported (spec says ≈)
@@ -290,12 +290,11 @@ class PeerIndex:
 
 
 def peer_finding(share: float, other: int) -> Finding:
-    return Finding(
-        rule="XYEAR-COPY",
-        severity=Severity.warning,
-        keys=["narrative.peer"],
+    return finding(
+        "XYEAR-COPY",
+        ["narrative.peer"],
+        f"报告正文与同年另一机关的报告（编号 {other}）几乎相同（约 {share:.0%}）",
         expected=f"<{PEER_DUPLICATE:.0%}",
         found=f"{share:.0%}",
-        message=f"报告正文与同年另一机关的报告（编号 {other}）几乎相同（约 {share:.0%}）",
         message_en=f"narrative nearly identical to report {other} of another organ in the same year",
     )

@@ -237,10 +237,8 @@ T3_ROWS = {
     "2021": _T3_HEAD + ROWS_OTHER_2021 + _T3_TAIL,
 }
 # Rows (一)…(六) whose sum is (七)总计 (T3-TOTAL); granted…other.* in either format.
-T3_RESULT_ROWS = {
-    t: tuple(r.key for r in rows if r.key not in ("new", "carried_in", "total", "carried_out"))
-    for t, rows in T3_ROWS.items()
-}
+_NON_RESULT_ROWS = ("new", "carried_in", "total", "carried_out")
+T3_RESULT_ROWS = {t: tuple(r.key for r in rows if r.key not in _NON_RESULT_ROWS) for t, rows in T3_ROWS.items()}
 
 
 T4_GROUPS: tuple[Column, ...] = (
@@ -275,7 +273,6 @@ T3_ROW_KEYS: dict[str, tuple[str, ...]] = {
 
 # Rows of the other format's （六） block, which a report may use instead of its own (spec §4).
 _OTHER_FORMAT_ROWS = {"2019": ROWS_OTHER_2021, "2021": (ROW_OTHER_2019,)}
-_NON_RESULT_ROWS = ("new", "carried_in", "total", "carried_out")
 
 
 def t3_rows(template: Template, cells: Mapping[str, Any]) -> tuple[Row, ...]:
@@ -298,7 +295,12 @@ def t3_rows(template: Template, cells: Mapping[str, Any]) -> tuple[Row, ...]:
 
 def t3_result_rows(template: Template, cells: Mapping[str, Any]) -> tuple[str, ...]:
     """Keys of the rows (一)…(六) a report has, whose sum is (七)总计 (T3-TOTAL)."""
-    return tuple(r.key for r in t3_rows(template, cells) if r.key not in _NON_RESULT_ROWS)
+    return result_rows(t3_rows(template, cells))
+
+
+def result_rows(rows: tuple[Row, ...]) -> tuple[str, ...]:
+    """Keys of the result rows (一)…(六) among table-3 ``rows``."""
+    return tuple(r.key for r in rows if r.key not in _NON_RESULT_ROWS)
 
 
 def _filled(cells: Mapping[str, Any], row: str) -> bool:

@@ -137,14 +137,14 @@ def _plan(rows: tuple[str, ...], results: tuple[str, ...]) -> _Plan:
     return _Plan(tuple(plan), itemgetter(*keys), tuple(lefts), tuple(rights))
 
 
-def judge(record: Record, numbers: Mapping[str, int | Decimal]) -> list[Finding]:
-    """The identity findings of ``record``, whose readable numbers by key are ``numbers``."""
-    template, cells = record.meta.template or "2021", record.cells
-    rows = forms.t3_rows(template, cells)
+def judge(record: Record, numbers: Mapping[str, int | Decimal], rows: tuple[forms.Row, ...]) -> list[Finding]:
+    """The identity findings of ``record``, whose readable numbers by key are ``numbers`` and whose table 3 has
+    ``rows`` (``forms.t3_rows``)."""
+    template = record.meta.template or "2021"
     if rows is forms.T3_ROWS[template]:  # most reports: the format's own rows, whose plan is known by the format
         plan = _plan(_ROW_KEYS[template], forms.T3_RESULT_ROWS[template])
     else:
-        plan = _plan(tuple(r.key for r in rows), forms.t3_result_rows(template, cells))
+        plan = _plan(tuple(r.key for r in rows), forms.result_rows(rows))
     try:
         values = plan.operands(numbers)
     except KeyError:

@@ -37,8 +37,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -52,7 +53,7 @@ from . import query, rows, stats
 from .accounts import Accounts
 from .database import database_url, migrate, open_engine
 from .query import Filters, FindingRow, ReportRow
-from .refresh import refresh
+from .refresh import refresh_stale
 from .rows import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
 from .schema import (
     cell_keys,
@@ -68,6 +69,8 @@ from .schema import (
     sources,
 )
 from .schema import failures as failure_rows
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -294,7 +297,7 @@ class Corpus:
         with self.engine.begin() as conn:
             old = rows.load_record(conn, report_id, self._key_of, only_keys={self._keys.get(key, -1)})
             if old is None:
-                raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
+                raise _no_report(report_id)
             cell = old.cells.get(key)
             conn.execute(
                 corrections.insert().values(
@@ -337,7 +340,7 @@ class Corpus:
 
     def refresh(self, report_ids: list[int] | None = None) -> int:
         """Recompute cross-year findings (crossyear.py) for stale reports; returns how many were checked."""
-        return refresh(self.engine, self._key_of, report_ids)
+        return refresh_stale(self.engine, self._key_of, report_ids)
 
     def start_run(self, paths: list[str], parser_version: str) -> int:
         with self.engine.begin() as conn:
@@ -373,7 +376,7 @@ class Corpus:
         with self.engine.connect() as conn:
             record = rows.load_record(conn, report_id, self._key_of)
         if record is None:
-            raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
+            raise _no_report(report_id)
         return record
 
     def report_file(self, report_id: int) -> dict:
@@ -395,7 +398,7 @@ class Corpus:
                 .first()
             )
         if row is None:
-            raise NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
+            raise _no_report(report_id)
         return dict(row)
 
     def report_id_of(self, sha256: str) -> int | None:
@@ -424,17 +427,20 @@ class Corpus:
             ).all()
             return dict(failed) | done
 
+    def _read(self, query_fn: Callable[..., T], *args, **kwargs) -> T:
+        """One read of the query layer (``query``, ``stats``) on a connection of its own."""
+        with self.engine.connect() as conn:
+            return query_fn(conn, *args, **kwargs)
+
     def reports(
         self, filters: Filters | None = None, *, limit: int | None = 100, offset: int = 0, order: str = "id", **by
     ) -> list[ReportRow]:
         """Reports matching ``filters`` (or the same given as keywords: year=2021, region="缙云" …), in ``order``
         (``query.ORDERS``: id, -id, year, -year, organ, errors)."""
-        with self.engine.connect() as conn:
-            return query.list_reports(conn, _filters(filters, by), limit=limit, offset=offset, order=order)
+        return self._read(query.list_reports, _filters(filters, by), limit=limit, offset=offset, order=order)
 
     def count(self, filters: Filters | None = None, **by) -> int:
-        with self.engine.connect() as conn:
-            return query.count_reports(conn, _filters(filters, by))
+        return self._read(query.count_reports, _filters(filters, by))
 
     def history(self, organ_id: int) -> list[ReportRow]:
         return self.reports(organ=organ_id, order="year", limit=None)
@@ -448,8 +454,7 @@ class Corpus:
         offset: int = 0,
         **by,
     ) -> list[FindingRow]:
-        with self.engine.connect() as conn:
-            return query.list_findings(conn, _filters(filters, by), report_id, limit=limit, offset=offset)
+        return self._read(query.list_findings, _filters(filters, by), report_id, limit=limit, offset=offset)
 
     def finding_report(self, finding_id: int) -> int:
         """The report a finding belongs to."""
@@ -460,86 +465,69 @@ class Corpus:
         return report_id
 
     def corrections(self, report_id: int) -> list[dict]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(corrections).where(corrections.c.report_id == report_id).order_by(corrections.c.id)
-            ).mappings()
-            return [dict(r) for r in rows]
+        stmt = sa.select(corrections).where(corrections.c.report_id == report_id).order_by(corrections.c.id)
+        return self._read(_dicts, stmt)
 
     def failures(self, run_id: int | None = None) -> list[dict]:
         stmt = sa.select(failure_rows).order_by(failure_rows.c.id)
         if run_id is not None:
             stmt = stmt.where(failure_rows.c.run_id == run_id)
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(stmt).mappings()]
+        return self._read(_dicts, stmt)
 
     def runs(self) -> list[dict]:
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(sa.select(runs).order_by(runs.c.id)).mappings()]
+        return self._read(_dicts, sa.select(runs).order_by(runs.c.id))
 
     def organs(self, q: str | None = None, region: str | None = None, limit: int | None = 1000) -> list[dict]:
-        with self.engine.connect() as conn:
-            return query.list_organs(conn, Filters(q=q, region=region), limit=limit)
+        return self._read(query.list_organs, Filters(q=q, region=region), limit=limit)
 
     def organ(self, organ_id: int) -> dict | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(organs).where(organs.c.id == organ_id)).mappings().first()
-            return dict(row) if row else None
+        found = self._read(_dicts, sa.select(organs).where(organs.c.id == organ_id))
+        return found[0] if found else None
 
     def coverage(self, year: int, region: str | None = None) -> list[dict]:
         """Per region: organs known, organs with a report for ``year``, and which are missing."""
-        with self.engine.connect() as conn:
-            return query.coverage(conn, year, Filters(region=region))
+        return self._read(query.coverage, year, Filters(region=region))
 
     def deadlines(self, year: int, filters: Filters | None = None, *, registry_only: bool = False) -> list[dict]:
         """Every organ of the region with its report for ``year`` and whether it was published in time."""
-        with self.engine.connect() as conn:
-            return query.organ_deadlines(conn, year, filters or Filters(), registry_only)
+        return self._read(query.organ_deadlines, year, _filters(filters), registry_only)
 
     def region_options(self, filters: Filters | None = None) -> dict[str, list[str]]:
-        with self.engine.connect() as conn:
-            return query.region_options(conn, filters or Filters())
+        return self._read(query.region_options, _filters(filters))
 
     def years(self) -> list[int]:
-        with self.engine.connect() as conn:
-            return query.years(conn)
+        return self._read(query.years)
 
     def rules_seen(self) -> list[str]:
-        with self.engine.connect() as conn:
-            return query.rules_seen(conn)
+        return self._read(query.rules_seen)
 
     def count_failures(self) -> int:
-        with self.engine.connect() as conn:
-            return query.count_failures(conn)
+        return self._read(query.count_failures)
 
     def has_registry(self) -> bool:
-        with self.engine.connect() as conn:
-            return query.has_registry(conn)
-
-    def figures_by_year(self, filters: Filters | None = None) -> list[dict]:
-        with self.engine.connect() as conn:
-            return query.figures_by_year(conn, filters or Filters())
-
-    def figures_per_report(self, filters: Filters | None = None) -> list[dict]:
-        with self.engine.connect() as conn:
-            return query.figures_per_report(conn, filters or Filters())
+        return self._read(query.has_registry)
 
     def templates_present(self, filters: Filters | None = None, **by) -> list[str]:
         """The formats of the selected reports, sorted ("2019", "2021")."""
-        with self.engine.connect() as conn:
-            return query.templates_present(conn, _filters(filters, by))
+        return self._read(query.templates_present, _filters(filters, by))
 
     def reports_with_cells(self, filters: Filters | None = None, **by) -> Iterator[tuple[dict, list[dict]]]:
         """(report, cells) of each selected report in id order, streamed (an export reads them all)."""
         return query.reports_with_cells(self.engine, _filters(filters, by))
 
+    def figures_by_year(self, filters: Filters | None = None) -> list[dict]:
+        return self._read(stats.figures_by_year, _filters(filters))
+
+    def figures_per_report(self, filters: Filters | None = None) -> list[dict]:
+        return self._read(stats.figures_per_report, _filters(filters))
+
     def totals(
         self, key: str | list[str], by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw
     ) -> list[dict]:
-        return stats.totals(self, key, by, _filters(filters, kw))
+        return self._read(stats.totals, key, by, _filters(filters, kw))
 
     def rates(self, by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw) -> list[dict]:
-        return stats.rates(self, by, _filters(filters, kw))
+        return self._read(stats.rates, by, _filters(filters, kw))
 
     def ranking(
         self,
@@ -551,19 +539,28 @@ class Corpus:
         min_base: float = 10,
         **kw,
     ) -> list[dict]:
-        return stats.ranking(self, measure, top, ascending=ascending, min_base=min_base, f=_filters(filters, kw))
+        f = _filters(filters, kw)
+        return self._read(stats.ranking, measure, top, f, ascending=ascending, min_base=min_base)
 
     def findings_by_rule(self, by: tuple[str, ...] = (), filters: Filters | None = None, **kw) -> list[dict]:
-        return stats.findings_by_rule(self, by, _filters(filters, kw))
+        return self._read(stats.findings_by_rule, by, _filters(filters, kw))
 
     def by_region(self, level: str, filters: Filters | None = None) -> list[dict]:
-        return stats.by_region(self, level, filters or Filters())
+        return self._read(stats.by_region, level, _filters(filters))
 
 
-def _filters(filters: Filters | None, by: dict) -> Filters:
+def _no_report(report_id: int) -> NotFound:
+    return NotFound(f"report {report_id}", f"报告 {report_id} 不存在")
+
+
+def _dicts(conn: sa.Connection, stmt: sa.Select) -> list[dict]:
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def _filters(filters: Filters | None, by: dict | None = None) -> Filters:
     """Filters given as an object, as keywords, or both (keywords win)."""
     if filters is None:
-        return Filters(**by)
+        return Filters(**(by or {}))
     return dataclasses.replace(filters, **by) if by else filters
 
 

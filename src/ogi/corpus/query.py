@@ -13,15 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
 import sqlalchemy as sa
 
-from ..figures import FIGURES
 from ..forms import deadline
 from ..normalise import to_simplified
-from .rows import decode_value, plain
-from .schema import ORIGINS, STATES, cell_keys, cells, failures, figures, findings, organs, reports
+from .rows import decode_cell
+from .schema import cell_keys, cells, failures, findings, organs, reports
 
 TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 LEVELS = ("province", "city", "county", "township")
@@ -232,7 +231,8 @@ def count_reports(conn: sa.Connection, f: Filters) -> int:
 def list_findings(
     conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
 ) -> list[FindingRow]:
-    report_filters = Filters(**(asdict(f) | {"rule": None, "severity": None, "status": None}))
+    # Rule, severity and status select findings here, not reports that have some (Filters.conditions).
+    report_filters = replace(f, rule=None, severity=None, status=None)
     stmt = (
         sa.select(findings, organs.c.name.label("organ"), reports.c.year)
         .select_from(
@@ -250,27 +250,12 @@ def list_findings(
     stmt = stmt.where(findings.c.status == f.status) if f.status else stmt
     stmt = stmt.limit(limit) if limit is not None else stmt
     return [
-        FindingRow(
-            id=r.id,
-            report_id=r.report_id,
-            origin=r.origin,
-            rule=r.rule,
-            severity=r.severity,
-            keys=r.cell_keys.split() if r.cell_keys else [],
-            expected=r.expected,
-            found=r.found,
-            message=r.message,
-            message_en=r.message_en,
-            other_report_id=r.other_report_id,
-            status=r.status,
-            comment=r.comment,
-            reviewer=r.reviewer,
-            reviewed=r.reviewed,
-            organ=r.organ,
-            year=r.year,
-        )
+        FindingRow(keys=r.cell_keys.split() if r.cell_keys else [], **{k: r._mapping[k] for k in _FINDING_ROW_COLUMNS})
         for r in conn.execute(stmt)
     ]
+
+
+_FINDING_ROW_COLUMNS = tuple(f.name for f in fields(FindingRow) if f.name != "keys")
 
 
 def list_organs(conn: sa.Connection, f: Filters, *, limit: int | None) -> list[dict]:
@@ -399,33 +384,6 @@ def has_registry(conn: sa.Connection) -> bool:
     return conn.execute(sa.select(organs.c.id).where(organs.c.imported.is_(True)).limit(1)).first() is not None
 
 
-def figures_by_year(conn: sa.Connection, f: Filters) -> list[dict]:
-    """Σ of the figures (applications and outcomes) per year."""
-    stmt = (
-        sa.select(
-            reports.c.year, sa.func.count().label("reports"), *(sa.func.sum(figures.c[c]).label(c) for c in FIGURES)
-        )
-        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
-        .where(reports.c.year.is_not(None), *f.conditions())
-        .group_by(reports.c.year)
-        .order_by(reports.c.year)
-    )
-    return [
-        {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in r.items()}
-        for r in conn.execute(stmt).mappings()
-    ]
-
-
-def figures_per_report(conn: sa.Connection, f: Filters) -> list[dict]:
-    """The figures of each report (for the distributions of 公开率 and 纠错率)."""
-    stmt = (
-        sa.select(reports.c.id, reports.c.year, *(figures.c[c] for c in FIGURES))
-        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
-        .where(*f.conditions())
-    )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
 EXPORT_BATCH = 1000  # reports read at a time for an export: memory stays flat at any corpus size
 _EXPORT_COLUMNS = (
     reports.c.id.label("report_id"),
@@ -483,16 +441,15 @@ def _cells_of(conn: sa.Connection, ids: list[int]) -> dict[int, list[dict]]:
         .order_by(cells.c.report_id, cells.c.key_id)
     )
     for r in conn.execute(stmt):
-        value = decode_value(r.value, r.scale)
-        # A NULL raw text means the source wrote the value plainly (the store's encoding).
+        cell = decode_cell(r.key, r)
         out[r.report_id].append(
             {
-                "key": r.key,
-                "value": value,
-                "state": STATES[r.state],
-                "unit": r.unit,
-                "raw": r.raw if r.raw is not None else (plain(value) or ""),
-                "origin": ORIGINS[r.origin],
+                "key": cell.key,
+                "value": cell.value,
+                "state": cell.state,
+                "unit": cell.unit,
+                "raw": cell.raw,
+                "origin": cell.origin,
             }
         )
     return out

@@ -30,7 +30,8 @@ def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
 
 def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
     """Just what the rules read: meta, the needed cells and the prose sections, for many reports at once."""
-    key_ids = [k for k, name in key_of.items() if name in set(NEEDED_KEYS)]
+    needed = set(NEEDED_KEYS)
+    key_ids = [k for k, name in key_of.items() if name in needed]
     out = {}
     for r in conn.execute(
         sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name).where(reports.c.id.in_(ids))
@@ -48,7 +49,9 @@ def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) 
     return out
 
 
-def refresh(engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400) -> int:
+def refresh_stale(
+    engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400
+) -> int:
     """Recompute corpus findings of stale reports (all, or ``report_ids`` and their stale next years)."""
     with engine.connect() as conn:
         stmt = sa.select(reports.c.id).where(reports.c.stale.is_(True))

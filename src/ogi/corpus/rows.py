@@ -266,7 +266,6 @@ def load_record(
     key_of: dict[int, str],
     *,
     only_keys: set[int] | None = None,
-    section_numbers: tuple[int, ...] | None = None,
 ) -> Record | None:
     r = conn.execute(sa.select(reports).where(reports.c.id == report_id)).first()
     if r is None:
@@ -286,8 +285,6 @@ def load_record(
         pinyin_removed=r.pinyin_removed,
     )
     stmt = sa.select(sections).where(sections.c.report_id == report_id).order_by(sections.c.number)
-    if section_numbers is not None:
-        stmt = stmt.where(sections.c.number.in_(section_numbers))
     secs = [
         Section(number=s.number, heading=s.heading, text=s.text, line=s.line, standard=s.standard)
         for s in conn.execute(stmt)

@@ -8,9 +8,11 @@ office sums a region.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
-from ..figures import MEASURE, MEASURES, Measure, ratio
+from ..figures import FIGURES, MEASURE, MEASURES, Measure, ratio
 from ..forms import label_of
 from ..model import InvalidInput
 from .query import REPORTS_JOIN, Filters
@@ -51,48 +53,45 @@ LABELS = {
 LABELS |= {m.name: m.label for m in MEASURES}
 
 
-def _by(by: tuple[str, ...] | list[str]) -> list:
+def _by(by: Sequence[str]) -> list:
     unknown = [b for b in by if b not in BY]
     if unknown:
         raise InvalidInput("stats", f"未知的分组 {', '.join(unknown)} (use {', '.join(BY)})")
     return [BY[b].label(b) for b in by]
 
 
-def _key_id(corpus, key: str) -> int:
-    with corpus.engine.connect() as conn:
-        kid = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
+def _key_id(conn: sa.Connection, key: str) -> int:
+    kid = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
     if kid is None:
         raise InvalidInput("stats", f"未知的单元格 {key} (see spec §4 for cell keys)")
     return kid
 
 
-def totals(corpus, keys: str | list[str] | tuple[str, ...], by=("year",), f: Filters | None = None) -> list[dict]:
+def totals(conn: sa.Connection, keys: str | list[str] | tuple[str, ...], by: Sequence[str], f: Filters) -> list[dict]:
     """Σ of each cell key per group, with how many reports (and how many had a number there)."""
-    f = f or Filters()
     keys = [keys] if isinstance(keys, str) else list(keys)
     groups = _by(by)
     out: dict[tuple, dict] = {}
-    with corpus.engine.connect() as conn:
-        for key in keys:
-            kid = _key_id(corpus, key)
-            stmt = (
-                sa.select(
-                    *groups,
-                    sa.func.count().label("reports"),
-                    sa.func.count(cells.c.value).label("numbers"),
-                    sa.func.sum(cells.c.value).label("total"),
-                )
-                .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
-                .where(cells.c.key_id == kid, *f.conditions())
-                .group_by(*groups)
-                .order_by(*groups)
+    for key in keys:
+        kid = _key_id(conn, key)
+        stmt = (
+            sa.select(
+                *groups,
+                sa.func.count().label("reports"),
+                sa.func.count(cells.c.value).label("numbers"),
+                sa.func.sum(cells.c.value).label("total"),
             )
-            for r in conn.execute(stmt).mappings():
-                group = tuple(r[b] for b in by)
-                entry = out.setdefault(group, {b: r[b] for b in by} | {"reports": r["reports"]})
-                entry[key] = _clean(r["total"])
-                entry["reports"] = max(entry["reports"], r["reports"])
-                entry.setdefault("numbers", {})[key] = r["numbers"]
+            .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
+            .where(cells.c.key_id == kid, *f.conditions())
+            .group_by(*groups)
+            .order_by(*groups)
+        )
+        for r in conn.execute(stmt).mappings():
+            group = tuple(r[b] for b in by)
+            entry = out.setdefault(group, {b: r[b] for b in by} | {"reports": r["reports"]})
+            entry[key] = _clean(r["total"])
+            entry["reports"] = max(entry["reports"], r["reports"])
+            entry.setdefault("numbers", {})[key] = r["numbers"]
     return list(out.values())
 
 
@@ -117,9 +116,8 @@ def _pooled(m: Measure) -> tuple:
     )
 
 
-def rates(corpus, by=("year",), f: Filters | None = None) -> list[dict]:
+def rates(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
     """Every measure of ``MEASURES`` per group, pooled over the group's reports."""
-    f = f or Filters()
     groups = _by(by)
     columns = [c for m in MEASURES for c in _pooled(m) if c is not None]
     stmt = (
@@ -130,24 +128,19 @@ def rates(corpus, by=("year",), f: Filters | None = None) -> list[dict]:
         .order_by(*groups)
     )
     out = []
-    with corpus.engine.connect() as conn:
-        for r in conn.execute(stmt).mappings():
-            row = {b: r[b] for b in by} | {"reports": r["reports"]}
-            for m in MEASURES:
-                num = r[f"{m.name}__num"]
-                if not m.over:
-                    row[m.name] = _clean(num)
-                    continue
-                row[m.name] = ratio(m, num, r[f"{m.name}__den"])
-            out.append(row)
+    for r in conn.execute(stmt).mappings():
+        row = {b: r[b] for b in by} | {"reports": r["reports"]}
+        for m in MEASURES:
+            num = r[f"{m.name}__num"]
+            row[m.name] = ratio(m, num, r[f"{m.name}__den"]) if m.over else _clean(num)
+        out.append(row)
     return out
 
 
 def ranking(
-    corpus, measure: str, top: int = 20, *, ascending: bool = False, min_base: float = 10, f: Filters | None = None
+    conn: sa.Connection, measure: str, top: int, f: Filters, *, ascending: bool = False, min_base: float = 10
 ) -> list[dict]:
     """Reports ranked by a cell key or a measure (rates only over reports whose base ≥ ``min_base``)."""
-    f = f or Filters()
     base_cols = [
         reports.c.id.label("report_id"),
         organs.c.name.label("organ"),
@@ -170,14 +163,13 @@ def ranking(
         cols = base_cols + [value.label("value")] + ([den.label("base")] if den is not None else [])
         source = figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id)
     else:
-        kid = _key_id(corpus, measure)
+        kid = _key_id(conn, measure)
         value = cells.c.value
         cols, conds = base_cols + [value.label("value")], conds + [cells.c.key_id == kid, value.is_not(None)]
         source = cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id)
     order = value.asc() if ascending else value.desc()
     stmt = sa.select(*cols).select_from(source).where(*conds).order_by(order, reports.c.id).limit(top)
-    with corpus.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
     for r in rows:
         r["value"] = round(r["value"], 4) if measure in MEASURE and MEASURE[measure].over else _clean(r["value"])
         if "base" in r:
@@ -185,9 +177,8 @@ def ranking(
     return rows
 
 
-def findings_by_rule(corpus, by=(), f: Filters | None = None) -> list[dict]:
+def findings_by_rule(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
     """Findings (not dismissed) per rule and severity, and how many reports have them."""
-    f = f or Filters()
     groups = _by(by)
     conds = f.conditions()
     # Without groups or filters on reports, the covering index on findings answers alone.
@@ -205,13 +196,11 @@ def findings_by_rule(corpus, by=(), f: Filters | None = None) -> list[dict]:
         .group_by(*groups, findings.c.rule, findings.c.severity)
         .order_by(*groups, findings.c.rule, findings.c.severity)
     )
-    with corpus.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def by_region(corpus, level: str, f: Filters | None = None) -> list[dict]:
+def by_region(conn: sa.Connection, level: str, f: Filters) -> list[dict]:
     """Per region at ``level``: reports, applications handled, the pooled 公开率, errors and warnings."""
-    f = f or Filters()
     column = BY[level]
     handled, open_rate = MEASURE["handled"], MEASURE["open_rate"]
     opened, decided = _pooled(open_rate)
@@ -219,9 +208,8 @@ def by_region(corpus, level: str, f: Filters | None = None) -> list[dict]:
         sa.select(
             column.label("region"),
             sa.func.count().label("reports"),
-            sa.func.sum(sa.func.coalesce(figures.c.new, 0) + sa.func.coalesce(figures.c.carried_in, 0)).label(
-                handled.name
-            ),
+            # A region's workload: every report counts, an unknown operand as 0 (unlike the pooled rates).
+            sa.func.sum(sum(sa.func.coalesce(figures.c[c], 0) for c in handled.plus)).label(handled.name),
             opened,
             decided,
             sa.func.sum(reports.c.errors).label("errors"),
@@ -232,12 +220,35 @@ def by_region(corpus, level: str, f: Filters | None = None) -> list[dict]:
         .group_by(column)
         .order_by(column)
     )
-    with corpus.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
     for row in rows:
         row["open_rate"] = ratio(open_rate, row.pop(opened.name), row.pop(decided.name))
         row["handled"] = int(row["handled"] or 0)
     return rows
+
+
+def figures_by_year(conn: sa.Connection, f: Filters) -> list[dict]:
+    """Σ of the figures (applications and outcomes) per year."""
+    stmt = (
+        sa.select(
+            reports.c.year, sa.func.count().label("reports"), *(sa.func.sum(figures.c[c]).label(c) for c in FIGURES)
+        )
+        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+        .where(reports.c.year.is_not(None), *f.conditions())
+        .group_by(reports.c.year)
+        .order_by(reports.c.year)
+    )
+    return [{k: _clean(v) if k != "year" else v for k, v in r.items()} for r in conn.execute(stmt).mappings()]
+
+
+def figures_per_report(conn: sa.Connection, f: Filters) -> list[dict]:
+    """The figures of each report (for the distributions of 公开率 and 纠错率)."""
+    stmt = (
+        sa.select(reports.c.id, reports.c.year, *(figures.c[c] for c in FIGURES))
+        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+        .where(*f.conditions())
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def label(name: str) -> str:
@@ -245,4 +256,13 @@ def label(name: str) -> str:
     return LABELS.get(name) or label_of(name)
 
 
-__all__ = ["by_region", "findings_by_rule", "label", "ranking", "rates", "totals"]
+__all__ = [
+    "by_region",
+    "figures_by_year",
+    "figures_per_report",
+    "findings_by_rule",
+    "label",
+    "ranking",
+    "rates",
+    "totals",
+]

@@ -147,10 +147,15 @@ def current_user(request: Request) -> User | None:
 def sign_in(request: Request, response: Response, account: dict) -> None:
     """Start a session for ``account`` (a row of Accounts.check) with a fresh CSRF token."""
     payload = {"u": account["name"], "r": account["role"], "c": secrets.token_urlsafe(24)}
+    _set_cookie(request, response, SESSION_COOKIE, _signer(request, "session").dumps(payload), _max_age(request))
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    """Our cookies: out of scripts' reach, not sent by other sites' forms, scoped to the app's path."""
     response.set_cookie(
-        SESSION_COOKIE,
-        _signer(request, "session").dumps(payload),
-        max_age=_max_age(request),
+        name,
+        value,
+        max_age=max_age,
         httponly=True,
         samesite="lax",
         secure=settings_of(request).secure_cookies,
@@ -183,14 +188,7 @@ def csrf_token(request: Request) -> str:
 def remember_csrf(request: Request, response: Response) -> None:
     """Keep a token handed out before sign-in in its cookie, so the form that carries it is accepted."""
     if request.scope.get("state", {}).get("csrf_new"):
-        response.set_cookie(
-            CSRF_COOKIE,
-            _signer(request, "csrf").dumps(request.state.csrf),
-            httponly=True,
-            samesite="lax",
-            secure=settings_of(request).secure_cookies,
-            path=_cookie_path(request),
-        )
+        _set_cookie(request, response, CSRF_COOKIE, _signer(request, "csrf").dumps(request.state.csrf))
 
 
 async def _sent_token(request: Request) -> str:
