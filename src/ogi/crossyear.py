@@ -170,31 +170,32 @@ def narrative(record: Record) -> str:
 
 
 def check_copy(record: Record, previous: Record) -> list[Finding]:
+    """Section 五 repeating last year's, or else the whole narrative (the first that is over its limit)."""
     s5, p5 = record.section(5), previous.section(5)
-    share = overlap(s5.text, p5.text) if s5 and p5 else None
-    if share is not None and share > COPY_SECTION5:
-        return [
-            finding(
-                "XYEAR-COPY",
-                ["section.5"],
-                f"第五部分“存在的主要问题及改进情况”与{previous.meta.year}年报告重复约 {share:.0%}",
-                expected=f"≤{COPY_SECTION5:.0%}",
-                found=f"{share:.0%}",
-                message_en=f"section 5 repeats last year's by {share:.0%}",
-            )
-        ]
-    share = overlap(narrative(record), narrative(previous))
-    if share is not None and share > COPY_NARRATIVE:
-        return [
-            finding(
-                "XYEAR-COPY",
-                ["narrative"],
-                f"报告正文与{previous.meta.year}年报告重复约 {share:.0%}",
-                expected=f"≤{COPY_NARRATIVE:.0%}",
-                found=f"{share:.0%}",
-                message_en=f"narrative repeats last year's by {share:.0%}",
-            )
-        ]
+    comparisons = (
+        (
+            "section.5",
+            "第五部分“存在的主要问题及改进情况”",
+            "section 5",
+            COPY_SECTION5,
+            lambda: overlap(s5.text, p5.text) if s5 and p5 else None,
+        ),
+        ("narrative", "报告正文", "narrative", COPY_NARRATIVE, lambda: overlap(narrative(record), narrative(previous))),
+    )
+    for key, what, what_en, limit, share_of in comparisons:
+        share = share_of()
+        if share is not None and share > limit:
+            message = f"{what}与{previous.meta.year}年报告重复约 {share:.0%}"
+            return [
+                finding(
+                    "XYEAR-COPY",
+                    [key],
+                    message,
+                    expected=f"≤{limit:.0%}",
+                    found=f"{share:.0%}",
+                    message_en=f"{what_en} repeats last year's by {share:.0%}",
+                )
+            ]
     return []
 
 
