@@ -147,3 +147,21 @@ def _print_tally(result) -> None:
         label = label_of(f"t3.{row.key}.total").split("·")[1]
         table.add_row(label, *(str(result.cells[f"t3.{row.key}.{c.key}"]) for c in T3_COLUMNS))
     console.print(table)
+
+
+@app.command("writer")
+def writer_command(
+    name: str = typer.Argument(..., help="编写人账号（ogi user add 名称 --role writer 创建）"),
+    organs: list[str] = typer.Argument(..., help="允许其编写报告的机关（可多个）"),
+    db: str | None = typer.Option(None, "--db", envvar="OGI_DB", help="语料库（默认 ./ogi.db）"),
+) -> None:
+    """允许编写人账号编写某些机关的年度报告（网页“编制”）。"""
+    from ..corpus import Corpus  # SQLAlchemy: only when this command runs
+
+    with exit_on_error(), Corpus(db) as corpus:
+        account = corpus.accounts.get(name)
+        if account is None:
+            raise OgiError(name, "没有这个账号（先用 ogi user add 名称 --role writer 创建）")
+        for organ in organs:
+            corpus.drafts.grant(name, organ)
+        console.print(f"{name} 可编写：{'、'.join(corpus.drafts.organs_of(name))}")

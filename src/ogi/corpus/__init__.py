@@ -51,6 +51,7 @@ from ..values import parse_value
 from . import organs as organ_ids
 from . import query, rows, stats
 from .accounts import Accounts
+from .drafts import Drafts
 from .database import database_url, migrate, open_engine
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
@@ -98,6 +99,11 @@ class Corpus:
     def accounts(self) -> Accounts:
         """The web app's accounts, kept in this corpus."""
         return Accounts(self.engine)
+
+    @property
+    def drafts(self) -> Drafts:
+        """Reports being written in the web app (编制), and the organs of writer accounts."""
+        return Drafts(self.engine)
 
     def __enter__(self) -> Corpus:
         return self

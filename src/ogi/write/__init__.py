@@ -11,14 +11,23 @@ reads — into a Record; ``new_draft`` assembles what a template starts from.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import forms
-from ..model import InvalidInput, Meta, OgiError, Record, Template
+from ..audit import audit
+from ..model import Cell, InvalidInput, Meta, OgiError, Record, State, Template
+from ..values import parse_value
 from .prefill import carried_forward, from_record
-from .template import Draft, texts_of
+from .template import Draft, sections_of, texts_of
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
 
 
 def load_record(path: str | Path) -> Record:
@@ -45,12 +54,17 @@ def load_record(path: str | Path) -> Record:
 
 
 def previous_report(db: str | os.PathLike | None, organ: str, year: int) -> Record | None:
-    """The organ's report on ``year - 1`` in the corpus, matched by exact name; None without one."""
+    """The organ's report on ``year - 1`` in the corpus at ``db``, matched by exact name; None without one."""
     from ..corpus import Corpus  # SQLAlchemy: only when a corpus is asked
 
     with Corpus(db) as corpus:
-        rows = [r for r in corpus.reports(organ=organ, year=year - 1) if organ in (r.organ, r.organ_name)]
-        return corpus.get(rows[0].id) if rows else None
+        return previous_in(corpus, organ, year)
+
+
+def previous_in(corpus: Corpus, organ: str, year: int) -> Record | None:
+    """The organ's report on ``year - 1`` in an open corpus, matched by exact name; None without one."""
+    rows = [r for r in corpus.reports(organ=organ, year=year - 1) if organ in (r.organ, r.organ_name)]
+    return corpus.get(rows[0].id) if rows else None
 
 
 def new_draft(
@@ -77,4 +91,38 @@ def new_draft(
     return Draft(fmt, meta, prefills)
 
 
-__all__ = ["Draft", "load_record", "new_draft", "previous_report"]
+def record_of(
+    template: Template, meta: Mapping[str, object], cells: Mapping[str, str], texts: Mapping[str, str]
+) -> Record:
+    """The record of a report as typed into a form (the web app's 编制 page): every key of the format, each
+    text read as ``values.parse_value`` reads a cell (an empty one is blank, never 0), audited."""
+    record_cells = {}
+    for key in forms.keys(template):
+        raw = str(cells.get(key) or "").strip()
+        value, state, unit = parse_value(raw) if raw else (None, State.blank, None)
+        record_cells[key] = Cell(key=key, value=value, state=state, unit=unit, raw=raw)
+    published = str(meta.get("published") or "").strip()
+    year = int(str(meta.get("year")))
+    record = Record(
+        meta=Meta(
+            organ=str(meta.get("organ") or "") or None,
+            year=year,
+            template=template,
+            title=f"{meta.get('organ')}{year}年政府信息公开工作年度报告",
+            published=dt.date.fromisoformat(published) if published else None,
+            is_government=str(meta.get("organ") or "").endswith("人民政府"),
+            kind="authored",
+        ),
+        cells=record_cells,
+        sections=sections_of(template, texts),
+    )
+    record.findings = audit(record)
+    return record
+
+
+def fingerprint(content: object) -> str:
+    """The sha256 a report written in the web app is stored under (its content, as the corpus dedupes)."""
+    return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()
+
+
+__all__ = ["Draft", "fingerprint", "load_record", "new_draft", "previous_in", "previous_report", "record_of"]
