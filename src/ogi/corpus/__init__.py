@@ -51,8 +51,8 @@ from ..values import parse_value
 from . import organs as organ_ids
 from . import query, rows, stats
 from .accounts import Accounts
-from .drafts import Drafts
 from .database import database_url, migrate, open_engine
+from .drafts import Drafts
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
 from .rows import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare

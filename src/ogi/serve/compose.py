@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile  # what request.form() gives (FastAPI's is a subclass)
 
 from .. import forms
 from .. import grid as g
