@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import json
 import random
+import shutil
+import subprocess
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
@@ -134,3 +137,27 @@ def test_cli_from_a_record_json_prefills_every_cell(tmp_path):
 def test_cli_needs_organ_and_year(tmp_path):
     result = runner.invoke(app, ["template", "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and "--organ" in result.output
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_check_sheet_formulas_compute_in_an_office_suite(tmp_path):
+    """LibreOffice opens the filled template, recalculates (no macros) and the check sheet names the break."""
+    record = make_record(random.Random(5), "2021", 2023, "会宁县财政局")
+    record.cells["t3.new.natural"].value += 1  # breaks T3-BALANCE (自然人) and T3-COLUMNS (本年新收 row)
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(fill_by_script(build_template(new_draft("2021", 2023, "会宁县财政局")), record))
+    done = subprocess.run(
+        ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), str(filled)],
+        capture_output=True,
+        timeout=180,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    ws = openpyxl.load_workbook(tmp_path / "out" / "filled.xlsx", data_only=True)["核对"]
+    broken = [(r[0], r[1]) for r in ws.iter_rows(min_row=3, values_only=True) if r[6] and r[6].startswith("不符")]
+    assert broken == [("T3-BALANCE", "表三“自然人”列"), ("T3-COLUMNS", "表三“一、本年新收政府信息公开申请数量”行")]
+    left = record.value("t3.new.natural") + record.value("t3.carried_in.natural")
+    right = record.value("t3.total.natural") + record.value("t3.carried_out.natural")
+    row = next(r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] == "T3-BALANCE" and "自然人" in r[1])
+    assert (row[3], row[5], row[6]) == (left, right, f"不符：应为{left}，实为{right}")
+    assert ws["B1"].value == "2 处；未填完 0 处"

@@ -77,7 +77,7 @@ def template_command(
             errors.print(f"已从 {source} 预填 {len(draft.prefills)} 个单元格")
         elif previous is not None:
             errors.print(f"已从语料库中 {organ} {year - 1} 年度报告预填 {len(draft.prefills)} 个单元格（见批注）")
-        else:
+        elif prefill:
             errors.print(f"语料库中没有 {organ} {year - 1} 年度报告，模板未预填")
 
 
