@@ -33,7 +33,6 @@ from ..write import fingerprint, previous_in, record_of
 from ..write.prefill import Prefill, carried_forward
 from ..write.template import TABLE_TITLES, Draft, build_template, text_slots
 from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, current_user, writer
-from .upload import read_limited
 from .web import render, root_of
 
 router = APIRouter()
@@ -194,8 +193,8 @@ async def register(
     upload = (await request.form()).get("register")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _page(request, corpus, content, "请选择台账文件（CSV 或 XLSX）")
-    data = await read_limited(upload, settings.max_upload_bytes)
-    if data is None:
+    data = await upload.read(settings.max_upload_bytes + 1)  # no further than one byte past the limit
+    if len(data) > settings.max_upload_bytes:
         raise HTTPProblem(413, f"台账文件超过 {settings.max_upload_mb} MB")
     try:
         result = await run_in_threadpool(
