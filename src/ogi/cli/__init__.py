@@ -5,7 +5,7 @@ commands on that app when imported here: parse (parse, check, rules, schema), co
 export, organs), render, serve (serve, user) and demo.
 """
 
-from . import parse, demo, render, corpus, serve  # noqa: F401, I001  each registers its commands, in the order `ogi --help` lists them
+from . import parse, demo, render, write, corpus, serve  # noqa: F401, I001  each registers its commands, in the order `ogi --help` lists them
 from .app import app
 
 __all__ = ["app"]

@@ -1,8 +1,11 @@
-"""``ogi render``: a record (``ogi parse --format json`` output) or a generated sample → a report file.
+"""``ogi render``: a report → the official document; a generated sample → a report as found in the wild.
 
-Text (five layouts), Word-pasted or clean HTML, DOCX, PDF or a scanned PDF (``ogi.render.RENDERERS``).
-A report whose figures break a table identity (T3-BALANCE, T3-TOTAL, T3-COLUMNS, T4-TOTAL) is not
-published unless --force: the command lists the broken identities in Chinese and exits with status 1.
+The source is a record (``ogi parse --format json`` output), a filled template (``ogi template``), or any
+report file ogi reads. Its html, docx and pdf are the official document (``render/official.py``); a sample
+(--sample) is written as real reports are, for tests: text (five layouts), Word-pasted or clean HTML,
+DOCX, PDF or a scanned PDF (``ogi.render.RENDERERS``). A report whose figures break a table identity
+(T3-BALANCE, T3-TOTAL, T3-COLUMNS, T4-TOTAL) is not written unless --draft (marked 草稿) or --force: the
+command lists each broken identity in Chinese (where, expected, found) and exits with status 1.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 import typer
 
 from ..audit import audit
+from ..forms import label_of
 from ..model import Finding, OgiError, Record, Severity
 from ..rules import IDENTITIES
 from .app import EXIT_FINDINGS, EXIT_UNREADABLE, app, errors, report_error
@@ -28,10 +32,13 @@ def broken_identities(record: Record) -> list[Finding]:
 
 
 def _load(source: str) -> Record:
-    name = "<stdin>" if source == "-" else source
+    if source != "-":
+        from ..write import load_record  # a record JSON, a filled template or any report file
+
+        return load_record(source)
+    name = "<stdin>"
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        data = json.loads(text)
+        data = json.loads(sys.stdin.read())
     except FileNotFoundError:
         raise OgiError(name, "文件不存在") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -64,7 +71,9 @@ def _sample(
 @app.command("render")
 def render_command(
     source: str | None = typer.Argument(
-        None, help="记录 JSON（ogi parse --format json 的输出），- 表示标准输入；用 --sample 时省略"
+        None,
+        help="填好的年报模板（ogi template）、记录 JSON（ogi parse --format json 的输出）或任一报告文件，"
+        "- 表示标准输入的 JSON；用 --sample 时省略",
     ),
     to: str = typer.Option("text", "--to", "-t", help="输出：text、html、docx、pdf、scan（扫描件式 PDF）"),
     output: Path | None = typer.Option(None, "--output", "-o", help="输出文件；text/html 默认输出到屏幕"),
@@ -82,8 +91,9 @@ def render_command(
     inject_rule: str | None = typer.Option(None, "--inject", help="样例中故意违反的规则，如 T3-BALANCE"),
     seed: int | None = typer.Option(None, "--seed", help="随机种子（样例内容与版式细节）"),
     force: bool = typer.Option(False, "--force", help="表格不满足勾稽关系时仍然生成"),
+    draft: bool = typer.Option(False, "--draft", help="生成标有“草稿”的文档，表格不满足勾稽关系时也生成"),
 ) -> None:
-    """把报告记录（或随机样例）生成为文本、HTML、Word、PDF 或扫描件。"""
+    """把年报模板、报告记录或报告文件生成为正式文档（公文格式 Word、PDF、网页），或生成随机样例。"""
     # The renderers (with the sample generator, about 20 ms): only when this command runs, not for `ogi parse`.
     from ..render import RENDERERS, RenderOptions
 
@@ -95,6 +105,8 @@ def render_command(
         misaligned=misaligned,
         encoding=encoding,
         seed=seed,
+        official=not sample,
+        draft=draft,
     )
     try:
         if to not in RENDERERS:
@@ -108,7 +120,7 @@ def render_command(
             record = _sample(sample_seed, template, year, organ, blanks, inject_rule)
         else:
             record = _load(source)
-        _refuse_broken(record, force)
+        _refuse_broken(record, force or draft)
         data = RENDERERS[to].write(record, options)
     except OgiError as exc:
         report_error(exc)
@@ -122,9 +134,11 @@ def render_command(
 def _refuse_broken(record: Record, force: bool) -> None:
     broken = broken_identities(record)
     if broken and not force:
-        errors.print("[red]拒绝生成：表格数据不满足勾稽关系（确需生成请加 --force）：[/red]")
+        errors.print("[red]拒绝生成：表格数据不满足勾稽关系（生成草稿请加 --draft）：[/red]")
         for f in broken:
-            errors.print(f"  • [{f.rule}] {f.message}")
+            where = f.message.split("：", 1)[0]
+            cells = "、".join(label_of(k) for k in f.keys[:2]) + ("等" if len(f.keys) > 2 else "")
+            errors.print(f"  • [{f.rule}] {where}：应为 {f.expected}，实为 {f.found}（单元格：{cells}）")
         raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -64,7 +64,7 @@ def serve_command(
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="用户名"),
-    role: str = typer.Option("reviewer", "--role", help="角色：reviewer（审核员）或 admin（管理员）"),
+    role: str = typer.Option("reviewer", "--role", help="角色：writer（编写人）、reviewer（审核员）或 admin（管理员）"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码（一行）"),
     replace: bool = typer.Option(False, "--replace", help="用户已存在时重设密码和角色"),
     db: str | None = _DB,

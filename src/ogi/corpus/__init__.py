@@ -52,6 +52,7 @@ from . import organs as organ_ids
 from . import query, rows, stats
 from .accounts import Accounts
 from .database import database_url, migrate, open_engine
+from .drafts import Drafts
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
 from .rows import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
@@ -98,6 +99,11 @@ class Corpus:
     def accounts(self) -> Accounts:
         """The web app's accounts, kept in this corpus."""
         return Accounts(self.engine)
+
+    @property
+    def drafts(self) -> Drafts:
+        """Reports being written in the web app (编制), and the organs of writer accounts."""
+        return Drafts(self.engine)
 
     def __enter__(self) -> Corpus:
         return self

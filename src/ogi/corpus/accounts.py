@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from ..model import InvalidInput, now
 from .schema import accounts, web_keys
 
-ROLES = ("reviewer", "admin")
-ROLE_ZH = {"reviewer": "审核员", "admin": "管理员"}
+# In rising order of rights; a writer writes reports for their organs only (corpus.drafts, issue #11).
+ROLES = ("writer", "reviewer", "admin")
+ROLE_ZH = {"writer": "编写人", "reviewer": "审核员", "admin": "管理员"}
 _SCRYPT = (2**14, 8, 1)  # n, r, p: ~50 ms and 16 MB per check, the usual interactive setting
 _NAME = re.compile(r"^[\w.\-@\u4e00-\u9fff]{1,40}$")
 

@@ -260,3 +260,25 @@ web_keys = Table(
     Column("name", String(40), primary_key=True),
     Column("value", String(200), nullable=False),
 )
+# Reports being written in the web app (编制, issue #11): every save is a row, so the rows of one organ and
+# year are its history (who, when); the newest is the draft. ``content`` is the form as JSON (cells as
+# typed, texts, meta): a working copy, not report data, which enters the tables above only when published.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organ", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("template", String(4), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("author", String(40), nullable=False),
+    Column("saved", DateTime, nullable=False),
+    Index("ix_drafts_organ_year", "organ", "year", "id"),
+)
+# The organs a writer account may write for (role "writer").
+writer_organs = Table(
+    "writer_organs",
+    metadata,
+    Column("account", String(40), primary_key=True),
+    Column("organ", String(200), primary_key=True),
+)

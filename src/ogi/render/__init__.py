@@ -4,7 +4,8 @@
 ``sample.inject`` breaks exactly one audit rule, and the renderers write a record the ways real
 reports are published (spec §7): text layouts (``text``), Word-pasted or clean HTML (``html``),
 DOCX with merged cells (``docx``), PDF and scanned PDF (``pdf``). ``RENDERERS`` names them all:
-target name → a function writing the record as bytes under ``RenderOptions``.
+target name → a function writing the record as bytes under ``RenderOptions``. With ``official`` the
+html, docx and pdf targets write the report an organ publishes instead (``official``: 党政机关公文格式).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from ..model import Record
 from .docx import render_docx
 from .html import render_html
+from .official import official_docx, official_html, official_pdf
 from .pdf import render_pdf, render_scan
 from .sample import INJECTABLE, inject, make_record, random_record
 from .text import LAYOUTS, render_text
@@ -31,6 +33,8 @@ class RenderOptions:
     misaligned: bool = False  # html: data rows' merged cells out of line with the header
     encoding: str = "utf-8"  # html: utf-8, gbk, gb2312 or gb18030
     seed: int | None = None  # the layout details drawn at random; None: derived from the record
+    official: bool = False  # html/docx/pdf: the one official document (render/official.py), not an imitation
+    draft: bool = False  # official: marked 草稿 (its tables may not add up yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +48,19 @@ def _text(record: Record, o: RenderOptions) -> bytes:
 
 
 def _html(record: Record, o: RenderOptions) -> bytes:
+    if o.official:
+        return official_html(record, draft=o.draft).encode("utf-8")
     return render_html(record, word_pasted=o.word_pasted, misaligned=o.misaligned, encoding=o.encoding, seed=o.seed)
 
 
 def _docx(record: Record, o: RenderOptions) -> bytes:
+    if o.official:
+        return official_docx(record, draft=o.draft)
     return render_docx(record, seed=o.seed)
 
 
-def _pdf(record: Record, _: RenderOptions) -> bytes:
-    return render_pdf(record)
+def _pdf(record: Record, o: RenderOptions) -> bytes:
+    return official_pdf(record, draft=o.draft) if o.official else render_pdf(record)
 
 
 def _scan(record: Record, _: RenderOptions) -> bytes:
