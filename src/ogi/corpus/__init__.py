@@ -9,7 +9,10 @@ Writing
     add(record, source=None, run_id=None, refresh=True) -> Added   idempotent by sha256; re-parse replaces
     add_many([prepare(record, source)…], run_id=None) -> [Added | StoreError]   one transaction (ingest)
     set_cell(report_id, key, value, who, comment=None) -> Record    correction: original kept, re-audited
-    review_finding(finding_id, status, who, comment=None)          status: open / confirmed / dismissed
+    review_finding(finding_id, status, who, comment=None)          status: open / confirmed / dismissed; the
+                                                                    verdict is appended to ``finding_reviews``
+                                                                    and never deleted: a re-audit gives it back
+                                                                    to the finding that still stands
     import_organs(path) -> int                                      organ list CSV/XLSX (organs.py)
     refresh(report_ids=None) -> int                                 cross-year findings of stale reports
     start_run(paths) / finish_run(run_id, counts, status) / record_failure(source, sha256, error, run_id)
@@ -18,6 +21,7 @@ Reading
     reports(**filters, limit, offset, order) -> list[ReportRow]      count(**filters) -> int
         filters: year, region, organ (id or name part), template, kind, rule, severity, status, q
     history(organ_id) -> list[ReportRow]                             one organ across years
+    review_history(report_id) -> list[dict]                          verdicts, those resolved marked
     findings(report_id=None, **filters, limit, offset) -> list[FindingRow]
     corrections(report_id) / failures(run_id=None) / runs() / known() -> {sha256: parser_version}
     organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
@@ -319,16 +323,18 @@ class Corpus:
         return self.get(report_id)
 
     def review_finding(self, finding_id: int, status: str, *, who: str, comment: str | None = None) -> None:
+        """A verdict on a finding, appended to its history (``finding_reviews``, never deleted) and shown on it."""
         if status not in REVIEW_STATUSES:
             raise InvalidInput(f"finding {finding_id}", f"未知的审核状态 {status!r} (use {', '.join(REVIEW_STATUSES)})")
         with self.engine.begin() as conn:
-            done = conn.execute(
-                findings.update()
-                .where(findings.c.id == finding_id)
-                .values(status=status, reviewer=who, comment=comment, reviewed=now())
-            )
-            if done.rowcount == 0:
+            finding = conn.execute(sa.select(findings).where(findings.c.id == finding_id)).first()
+            if finding is None:
                 raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
+            rows.record_review(conn, finding, status, who, comment, now())
+
+    def review_history(self, report_id: int) -> list[dict]:
+        """Every verdict on the report's findings, oldest first; ``standing`` False: resolved by a correction."""
+        return self._read(rows.review_history, report_id)
 
     def import_organs(self, path: str | os.PathLike) -> int:
         """Apply an organ list (名称, 别名, 省, 市, 县, 类型…); reports of merged spellings move with it."""

@@ -13,12 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
 from ..corpus import Corpus
-from ..model import REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
+from ..model import RESOLVED_ZH, REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
 from ..read import read
-from ..rules import RULE_BY_ID
+from ..rules import finding_title, stated_numbers
 from . import layout
 from .session import CorpusDep, User, WriteLockDep, reader, writer
-from .web import from_page, json_response, root_of, table, view
+from .web import from_page, json_response, render, root_of, table, view
 
 router = APIRouter()
 TABLE_ZH = {"t2": "表二（主动公开）", "t3": "表三（申请办理）", "t4": "表四（复议诉讼）"}
@@ -52,12 +52,13 @@ def summary(rows: list) -> dict:
             {
                 "id": f.id,
                 "rule": f.rule,
-                "title": RULE_BY_ID[f.rule].title if f.rule in RULE_BY_ID else f.rule,
+                "title": finding_title(f.rule, f.severity),
                 "severity": f.severity,
                 "message": f.message,
                 "keys": f.keys,
                 "expected": f.expected,
                 "found": f.found,
+                "numbers": stated_numbers(f.rule, f.expected, f.found),
                 "difference": _difference(f.expected, f.found) if f.keys else None,
                 "status": f.status,
                 "cells": [forms.label_of(k) for k in f.keys[:6]] + (["…"] if len(f.keys) > 6 else []),
@@ -90,6 +91,40 @@ def _cell_rows(record: Record) -> list[dict]:
     return out
 
 
+def finding_row(f) -> dict:
+    """A finding as the page, its JSON and its export show it (Chinese title, the numbers in neutral words)."""
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "title": finding_title(f.rule, f.severity),
+        "severity": f.severity,
+        "keys": f.keys,
+        "expected": f.expected,
+        "found": f.found,
+        "numbers": stated_numbers(f.rule, f.expected, f.found),
+        "message": f.message,
+        "status": f.status,
+        "comment": f.comment,
+        "reviewer": f.reviewer,
+        "reviewed": f.reviewed,
+        "other_report_id": f.other_report_id,
+    }
+
+
+def resolved_reviews(history: list[dict]) -> list[dict]:
+    """The latest verdict on each finding that no longer stands (a correction or a new reading resolved it);
+    one that was only reopened is left out: there was no verdict to keep."""
+    latest: dict[tuple, dict] = {}
+    for h in history:
+        if not h["standing"]:
+            latest[(h["rule"], h["cell_keys"], h["other_report_id"])] = h
+    return [
+        h | {"title": finding_title(h["rule"], h["severity"]), "state": RESOLVED_ZH}
+        for h in latest.values()
+        if h["status"] != "open"
+    ]
+
+
 def report_data(
     corpus: CorpusDep, report_id: int = Path(..., description="报告编号"), _user: User | None = Depends(reader)
 ) -> dict:
@@ -97,29 +132,15 @@ def report_data(
     record = corpus.get(report_id)
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
-    finding_rows = [
-        {
-            "id": f.id,
-            "rule": f.rule,
-            "severity": f.severity,
-            "keys": f.keys,
-            "expected": f.expected,
-            "found": f.found,
-            "message": f.message,
-            "status": f.status,
-            "comment": f.comment,
-            "reviewer": f.reviewer,
-            "reviewed": f.reviewed,
-            "other_report_id": f.other_report_id,
-        }
-        for f in rows
-    ]
+    finding_rows = [finding_row(f) for f in rows]
+    resolved = resolved_reviews(corpus.review_history(report_id))
     cells = _cell_rows(record)
     return {
         "report": row,
         "meta": record.meta.model_dump(mode="json"),
         "summary": summary(rows),
         "findings": finding_rows,
+        "resolved": resolved,
         "corrections": corrections,
         "sections": [s.model_dump(mode="json") for s in record.sections],
         "extras": [e.model_dump(mode="json") for e in record.extras],
@@ -145,9 +166,9 @@ def report_data(
                     ("id", "编号"),
                     ("rule", "规则"),
                     ("severity", "级别"),
+                    ("title", "问题"),
                     ("message", "说明"),
-                    ("expected", "应为"),
-                    ("found", "实为"),
+                    ("numbers", "数值"),
                     ("status", "审核状态"),
                     ("comment", "审核意见"),
                     ("reviewer", "审核人"),
@@ -287,7 +308,7 @@ def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(rea
 
 @router.post(
     "/api/findings/{finding_id}/review",
-    summary="审核一条发现：确认(confirmed)、驳回(dismissed)或重新打开(open)，可附意见",
+    summary="审核一条发现：确认(confirmed)、不成立(dismissed)或重新打开(open)，可附意见；每次审核都留存",
     tags=["审核"],
 )
 def review(
@@ -305,9 +326,12 @@ def review(
     report_id = corpus.finding_report(finding_id)
     with lock:
         corpus.review_finding(finding_id, status, who=user.name, comment=comment.strip() or None)
+    row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
+    if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+        # The page's review buttons: just this finding again, swapped in place (the page keeps its place).
+        return render(request, "_finding.html", {"f": finding_row(row), "can_write": True})
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#f{finding_id}", status_code=303)
-    row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
     return json_response({"finding": row})
 
 

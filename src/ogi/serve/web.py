@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..corpus import Filters
-from ..model import REVIEW_STATUS_ZH, REVIEW_STATUSES, SEVERITY_ZH, Severity
+from ..model import REPORT_STATUS_ZH, RESOLVED_ZH, REVIEW_STATUS_ZH, REVIEW_STATUSES, SEVERITY_ZH, Severity
 from ..normalise import to_simplified
 from .exports import export
 from .session import csrf_token, current_user, remember_csrf, settings_of
@@ -74,6 +74,8 @@ templates.filters["num"] = _number
 templates.filters["pct"] = _percent
 templates.filters["severity_zh"] = lambda s: SEVERITY_ZH.get(Severity(s), s) if s in Severity.__members__ else s
 templates.globals["STATUS_ZH"] = REVIEW_STATUS_ZH
+templates.globals["RESOLVED_ZH"] = RESOLVED_ZH
+templates.globals["REPORT_STATUS_ZH"] = REPORT_STATUS_ZH
 templates.globals["TEMPLATE_ZH"] = {"2019": "2019版", "2021": "2021版"}
 
 
