@@ -22,6 +22,9 @@ Reading
         filters: year, region, organ (id or name part), template, kind, rule, severity, status, q
     history(organ_id) -> list[ReportRow]                             one organ across years
     review_history(report_id) -> list[dict]                          verdicts, those resolved marked
+Campaign
+    set_report_status(report_id, status, who, comment, assignee)   待审 / 审核中 / 退回整改 / 通过, history kept
+    assign(filters, assignee, who) -> int   review_counts(**filters)   next_report(after, **filters)
     findings(report_id=None, **filters, limit, offset) -> list[FindingRow]
     corrections(report_id) / failures(run_id=None) / runs() / known() -> {sha256: parser_version}
     organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
@@ -50,7 +53,7 @@ import sqlalchemy as sa
 from ..audit import audit
 from ..figures import figures_row
 from ..forms import TEMPLATES, keys
-from ..model import REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
+from ..model import REPORT_STATUSES, REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
 from ..values import parse_value
 from . import organs as organ_ids
 from . import query, rows, stats
@@ -67,6 +70,7 @@ from .schema import (
     figures,
     findings,
     organs,
+    report_reviews,
     reports,
     runs,
     sections,
@@ -332,6 +336,69 @@ class Corpus:
                 raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
             rows.record_review(conn, finding, status, who, comment, now())
 
+    def set_report_status(
+        self,
+        report_id: int,
+        status: str,
+        *,
+        who: str,
+        comment: str | None = None,
+        assignee: str | None | type[Ellipsis] = ...,
+    ) -> None:
+        """Where a report stands (待审 → 审核中 → 退回整改 / 通过) and, when given, who is to review it; every
+        change is appended to ``report_reviews``."""
+        if status not in REPORT_STATUSES:
+            choices = "、".join(REPORT_STATUSES)
+            raise InvalidInput(f"report {report_id}", f"未知的报告审核状态 {status!r}（可选：{choices}）")
+        with self.engine.begin() as conn:
+            current = conn.execute(sa.select(reports.c.assignee).where(reports.c.id == report_id)).first()
+            if current is None:
+                raise _no_report(report_id)
+            person = current.assignee if assignee is ... else assignee
+            conn.execute(
+                reports.update().where(reports.c.id == report_id).values(review_status=status, assignee=person)
+            )
+            conn.execute(
+                report_reviews.insert().values(
+                    report_id=report_id, status=status, assignee=person, who=who, at=now(), comment=comment
+                )
+            )
+
+    def assign(self, filters: Filters, assignee: str | None, *, who: str) -> int:
+        """Give every selected report (current versions) to ``assignee`` (None: to nobody); returns how many."""
+        with self.engine.begin() as conn:
+            ids = list(
+                conn.execute(
+                    sa.select(reports.c.id).select_from(query.REPORTS_JOIN).where(*filters.conditions())
+                ).scalars()
+            )
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                conn.execute(reports.update().where(reports.c.id.in_(part)).values(assignee=assignee))
+                statuses = dict(
+                    conn.execute(sa.select(reports.c.id, reports.c.review_status).where(reports.c.id.in_(part))).all()
+                )
+                conn.execute(
+                    report_reviews.insert(),
+                    [
+                        {"report_id": i, "status": statuses[i], "assignee": assignee, "who": who, "at": now()}
+                        for i in part
+                    ],
+                )
+        return len(ids)
+
+    def report_status_history(self, report_id: int) -> list[dict]:
+        stmt = sa.select(report_reviews).where(report_reviews.c.report_id == report_id).order_by(report_reviews.c.id)
+        return self._read(_dicts, stmt)
+
+    def review_counts(self, filters: Filters | None = None, **by) -> dict[str, int]:
+        """Selected reports per review status: {"pending": 37, "returned": 2, …}."""
+        return self._read(query.review_counts, _filters(filters, by))
+
+    def next_report(self, after: int, filters: Filters | None = None, **by) -> int | None:
+        """The next selected report still waiting for review (待审 or 审核中) after ``after``, wrapping round."""
+        return self._read(query.next_report, after, _filters(filters, by))
+
     def review_history(self, report_id: int) -> list[dict]:
         """Every verdict on the report's findings, oldest first; ``standing`` False: resolved by a correction."""
         return self._read(rows.review_history, report_id)
@@ -444,6 +511,13 @@ class Corpus:
         """Reports matching ``filters`` (or the same given as keywords: year=2021, region="缙云" …), in ``order``
         (``query.ORDERS``: id, -id, year, -year, organ, errors)."""
         return self._read(query.list_reports, _filters(filters, by), limit=limit, offset=offset, order=order)
+
+    def report_row(self, report_id: int) -> ReportRow:
+        """One report as lists show it (organ, region, counts, review status, version), whatever its version."""
+        row = self._read(query.report_row, report_id)
+        if row is None:
+            raise _no_report(report_id)
+        return row
 
     def count(self, filters: Filters | None = None, **by) -> int:
         return self._read(query.count_reports, _filters(filters, by))

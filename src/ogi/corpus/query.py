@@ -22,6 +22,9 @@ from ..normalise import to_simplified
 from .rows import decode_cell
 from .schema import cell_keys, cells, failures, findings, organs, reports
 
+# The one definition of a current report, for lists, counts, coverage, figures and exports alike: the newest
+# version of an organ's report for a year (an older one has ``superseded_by`` set when a newer one arrives).
+CURRENT = reports.c.superseded_by.is_(None)
 TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 LEVELS = ("province", "city", "county", "township")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)"}
@@ -48,6 +51,9 @@ class ReportRow:
     infos: int
     parser_version: str
     file_kind: str  # what the reader read: text, html, docx, pdf …
+    review_status: str = "pending"  # model.REPORT_STATUSES
+    assignee: str | None = None
+    superseded_by: int | None = None  # the newer version of the same organ and year, when there is one
 
 
 @dataclass(slots=True)
@@ -88,10 +94,19 @@ class Filters:
     severity: str | None = None
     status: str | None = None
     q: str | None = None
+    review: str | None = None  # the report's review status (model.REPORT_STATUSES)
+    assignee: str | None = None  # the reviewer the report is assigned to
+    versions: bool = False  # True: superseded versions too; by default only the current report of an organ-year
 
     def conditions(self) -> list:
         """WHERE terms over ``reports`` outer-joined with ``organs`` (``REPORTS_JOIN``)."""
         conds = self.region_conditions()
+        if not self.versions:
+            conds.append(CURRENT)
+        if self.review:
+            conds.append(reports.c.review_status == self.review)
+        if self.assignee:
+            conds.append(reports.c.assignee == self.assignee)
         if (years := self.years()) is not None:
             conds.append(reports.c.year.in_(years) if len(years) > 1 else reports.c.year == years[0])
         if isinstance(self.organ, int):
@@ -151,7 +166,7 @@ class Filters:
 
     def params(self) -> dict:
         """The filters that are set, as query parameters."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+        return {k: v for k, v in asdict(self).items() if v not in (None, "", False)}
 
     def deepest_region(self) -> str | None:
         return self.township or self.county or self.city or self.province or self.region
@@ -182,39 +197,46 @@ ORDERS = {
 }
 
 
+def _report_select() -> sa.Select:
+    return sa.select(
+        reports.c.id,
+        reports.c.sha256,
+        reports.c.source,
+        reports.c.organ_id,
+        organs.c.name.label("organ"),
+        reports.c.organ_name,
+        organs.c.province,
+        organs.c.city,
+        organs.c.county,
+        organs.c.core,
+        organs.c.kind,
+        reports.c.year,
+        reports.c.template,
+        reports.c.published,
+        reports.c.errors,
+        reports.c.warnings,
+        reports.c.infos,
+        reports.c.parser_version,
+        reports.c.kind.label("file_kind"),
+        reports.c.review_status,
+        reports.c.assignee,
+        reports.c.superseded_by,
+    ).select_from(REPORTS_JOIN)
+
+
 def list_reports(
     conn: sa.Connection, f: Filters, *, limit: int | None, offset: int = 0, order: str = "id"
 ) -> list[ReportRow]:
-    stmt = (
-        sa.select(
-            reports.c.id,
-            reports.c.sha256,
-            reports.c.source,
-            reports.c.organ_id,
-            organs.c.name.label("organ"),
-            reports.c.organ_name,
-            organs.c.province,
-            organs.c.city,
-            organs.c.county,
-            organs.c.core,
-            organs.c.kind,
-            reports.c.year,
-            reports.c.template,
-            reports.c.published,
-            reports.c.errors,
-            reports.c.warnings,
-            reports.c.infos,
-            reports.c.parser_version,
-            reports.c.kind.label("file_kind"),
-        )
-        .select_from(REPORTS_JOIN)
-        .where(*f.conditions())
-        .order_by(*ORDERS.get(order, ORDERS["id"]))
-        .offset(offset)
-    )
+    stmt = _report_select().where(*f.conditions()).order_by(*ORDERS.get(order, ORDERS["id"])).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_report_row(r) for r in conn.execute(stmt).mappings()]
+
+
+def report_row(conn: sa.Connection, report_id: int) -> ReportRow | None:
+    """One report as lists show it, whatever its version."""
+    r = conn.execute(_report_select().where(reports.c.id == report_id)).mappings().first()
+    return _report_row(r) if r is not None else None
 
 
 def _report_row(r) -> ReportRow:
@@ -226,6 +248,29 @@ def _report_row(r) -> ReportRow:
 def count_reports(conn: sa.Connection, f: Filters) -> int:
     stmt = sa.select(sa.func.count()).select_from(REPORTS_JOIN).where(*f.conditions())
     return conn.execute(stmt).scalar() or 0
+
+
+def review_counts(conn: sa.Connection, f: Filters) -> dict[str, int]:
+    """How many of the selected reports stand at each review status ("还剩 37 份待审"); the review filter
+    itself is left out, so the counts read as the choices of that filter."""
+    stmt = (
+        sa.select(reports.c.review_status, sa.func.count())
+        .select_from(REPORTS_JOIN)
+        .where(*replace(f, review=None).conditions())
+        .group_by(reports.c.review_status)
+    )
+    return dict(conn.execute(stmt).all())
+
+
+def next_report(conn: sa.Connection, after: int, f: Filters) -> int | None:
+    """The report to review after ``after``: the next (by id, wrapping round) of the selected reports still
+    waiting (待审 or 审核中)."""
+    waiting = replace(f, review=None).conditions() + [reports.c.review_status.in_(("pending", "reviewing"))]
+    stmt = sa.select(reports.c.id).select_from(REPORTS_JOIN).where(*waiting, reports.c.id != after)
+    return (
+        conn.execute(stmt.where(reports.c.id > after).order_by(reports.c.id).limit(1)).scalar()
+        or conn.execute(stmt.order_by(reports.c.id).limit(1)).scalar()
+    )
 
 
 def list_findings(

@@ -13,11 +13,21 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
 from ..corpus import Corpus
-from ..model import RESOLVED_ZH, REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
+from ..model import (
+    REPORT_STATUS_ZH,
+    REPORT_STATUSES,
+    RESOLVED_ZH,
+    REVIEW_STATUS_ZH,
+    InvalidInput,
+    NotFound,
+    OgiError,
+    Record,
+    Table,
+)
 from ..read import read
-from ..rules import finding_title, stated_numbers
+from ..rules import IDENTITY_BY_RULE, finding_title, stated_numbers
 from . import layout
-from .session import CorpusDep, User, WriteLockDep, reader, writer
+from .session import CorpusDep, User, WriteLockDep, current_user, reader, writer
 from .web import from_page, json_response, render, root_of, table, view
 
 router = APIRouter()
@@ -32,12 +42,15 @@ def _where_of(key_list: list[str], rule: str) -> str:
     return {"FEES-STATED": "第六部分", "XYEAR-COPY": "正文", "TEXT-TABLE": "正文"}.get(rule, "全文与格式")
 
 
-def _difference(expected: str | None, found: str | None) -> str | None:
+def _difference(expected: str | None, found: str | None, rule: str) -> str | None:
+    """By how much the two numbers differ; signed only when the rule knows which of them is right."""
     try:
         d = Decimal(str(found)) - Decimal(str(expected))
     except (InvalidOperation, TypeError, ValueError):
         return None
-    return f"{d:+f}" if d else None
+    if not d:
+        return None
+    return f"{abs(d):f}" if rule in IDENTITY_BY_RULE else f"{d:+f}"
 
 
 def summary(rows: list) -> dict:
@@ -59,7 +72,7 @@ def summary(rows: list) -> dict:
                 "expected": f.expected,
                 "found": f.found,
                 "numbers": stated_numbers(f.rule, f.expected, f.found),
-                "difference": _difference(f.expected, f.found) if f.keys else None,
+                "difference": _difference(f.expected, f.found, f.rule) if f.keys else None,
                 "status": f.status,
                 "cells": [forms.label_of(k) for k in f.keys[:6]] + (["…"] if len(f.keys) > 6 else []),
             }
@@ -135,8 +148,15 @@ def report_data(
     finding_rows = [finding_row(f) for f in rows]
     resolved = resolved_reviews(corpus.review_history(report_id))
     cells = _cell_rows(record)
+    listed = corpus.report_row(report_id)
     return {
         "report": row,
+        "review": {
+            "status": listed.review_status,
+            "status_zh": REPORT_STATUS_ZH[listed.review_status],
+            "assignee": listed.assignee,
+            "history": corpus.report_status_history(report_id),
+        },
         "meta": record.meta.model_dump(mode="json"),
         "summary": summary(rows),
         "findings": finding_rows,
@@ -243,7 +263,7 @@ def source_view(corpus: Corpus, report_id: int, name: str) -> dict:
     return {"blocks": blocks, "note": f"（原文过长，只显示前 {SOURCE_LINES} 行）" if lines > SOURCE_LINES else None}
 
 
-def report_extra(corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
+def report_extra(request: Request, corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
     """What only the page shows: the official grids, each cell's view, and the source pane."""
     record: Record = data["_record"]
     flags: dict[str, str] = {}
@@ -263,7 +283,12 @@ def report_extra(corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
         for key in set(forms.keys(template)) | set(record.cells) | shown
     }
     keys_in_order = list(forms.keys(template)) + [k for k in record.cells if k not in forms.keys(template)]
+    user = current_user(request)
+    after = data["report"]["id"]
+    following = (corpus.next_report(after, assignee=user.name) if user else None) or corpus.next_report(after)
     return {
+        "next_id": following,
+        "reviewers": [a["name"] for a in corpus.accounts.list() if a["role"] != "reader"],
         "grids": grids,
         "views": views,
         "source": source_view(corpus, data["report"]["id"], data["meta"]["source"]),
@@ -364,3 +389,33 @@ def correct(
             "corrections": corpus.corrections(report_id),
         }
     )
+
+
+@router.post(
+    "/api/reports/{report_id}/status",
+    summary="报告审核状态：pending（待审）、reviewing（审核中）、returned（退回整改）、passed（通过），可附意见、指定审核人",
+    tags=["审核"],
+)
+def set_status(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    report_id: int,
+    status: str = Form(..., description="pending / reviewing / returned / passed"),
+    comment: str = Form("", max_length=2000),
+    assignee: str | None = Form(None, max_length=40, description="审核人账号；不传则不变，空串表示取消分配"),
+    user: User = Depends(writer()),
+):
+    if status not in REPORT_STATUSES:
+        choices = "、".join(f"{k}（{v}）" for k, v in REPORT_STATUS_ZH.items())
+        raise InvalidInput(f"report {report_id}", f"未知的报告审核状态 {status!r}（可选：{choices}）")
+    person: str | None | type[Ellipsis] = ...
+    if assignee is not None:
+        person = assignee.strip() or None
+        if person is not None and corpus.accounts.get(person) is None:
+            raise InvalidInput("assignee", f"账号 {person} 不存在")
+    with lock:
+        corpus.set_report_status(report_id, status, who=user.name, comment=comment.strip() or None, assignee=person)
+    if from_page(request):
+        return RedirectResponse(f"{root_of(request)}/reports/{report_id}#status", status_code=303)
+    return json_response({"report": corpus.report_row(report_id), "history": corpus.report_status_history(report_id)})
