@@ -3,7 +3,11 @@ metadata corrections — on SQLite and, with OGI_PG_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
+
+from ogi.audit import audit
 
 from .builders import record
 
@@ -74,3 +78,96 @@ def test_reopening_is_a_verdict_too(corpus):
     corpus.set_cell(rid, "t2.rules.made", "1", who="李四")
     assert _balance(corpus, rid, NATURAL).status == "open"
     assert [h["status"] for h in corpus.review_history(rid)] == ["confirmed", "open"]
+
+
+def _rules(corpus, rid: int) -> set[str]:
+    return {f.rule for f in corpus.findings(rid, limit=None)}
+
+
+def test_a_resubmitted_report_supersedes_the_older_in_lists_and_figures(corpus):
+    first = record("泾县财政局", 2021, {"t3.new.natural": 2, "t3.new.total": 2}, sha="first")
+    first.meta.published = dt.date(2022, 1, 20)
+    second = record("泾县财政局", 2021, {"t2.rules.made": 1}, sha="second")
+    second.meta.published = dt.date(2022, 2, 3)
+    other = record("泾县教育局", 2021, {"t3.new.natural": 5, "t3.new.total": 5}, sha="other")
+    # The resubmission arrives first: the publication date, not the arrival, makes it the newer.
+    new_id = corpus.add(second).id
+    old_id = corpus.add(first).id
+    corpus.add(other)
+    assert corpus.count() == 2 and corpus.count(versions=True) == 3
+    assert {r.id for r in corpus.reports()} == {new_id, corpus.report_id_of("other")}
+    old = corpus.report_row(old_id)
+    assert old.superseded_by == new_id and corpus.report_row(new_id).superseded_by is None
+    assert [v["id"] for v in corpus.versions(old_id)] == [old_id, new_id]
+    # Figures count the current report only: 5 (教育局) + 0 (the resubmission), not the superseded 2.
+    (row,) = corpus.totals("t3.new.total", by=())
+    assert (row["t3.new.total"], row["reports"]) == (5, 2)
+
+
+def test_correcting_organ_and_year_moves_the_report_and_its_cross_year_findings(corpus):
+    # Last year's report of 临江县教育局 carries 3 applications over; this year's was misread as 临江上县 2022.
+    last = record("浙江省临江县教育局", 2022, {"t3.new.natural": 3, "t3.new.total": 3})
+    for c in ("natural", "total"):
+        last.cells[f"t3.carried_out.{c}"].value = 3
+        last.cells[f"t3.carried_out.{c}"].raw = "3"
+    last.findings = audit(last)
+    last_id = corpus.add(last).id
+    misread = record("浙江省临江上县教育局", 2022, {}, sha="misread")  # reports 0 carried in: XYEAR-CARRY
+    rid = corpus.add(misread).id
+    assert "XYEAR-CARRY" not in _rules(corpus, rid)
+    assert len(corpus.organs()) == 2  # the misreading made a second, fake organ
+
+    corpus.set_meta(rid, "organ", "浙江省临江县教育局", who="李四", comment="OCR 误读")
+    corpus.set_meta(rid, "year", "2023", who="李四")
+    row = corpus.report_row(rid)
+    assert (row.organ_id, row.year) == (corpus.report_row(last_id).organ_id, 2023)
+    carry = [f for f in corpus.findings(rid, limit=None) if f.rule == "XYEAR-CARRY"]
+    assert carry and {f.other_report_id for f in carry} == {last_id}
+    log = corpus.meta_corrections(rid)
+    assert [(m["field"], m["old_value"], m["new_value"], m["who"]) for m in log] == [
+        ("organ", "浙江省临江上县教育局", "浙江省临江县教育局", "李四"),
+        ("year", "2022", "2023", "李四"),
+    ]
+    # The misread organ has no report left: coverage no longer counts it as an organ that failed to report.
+    names = {n for c in corpus.coverage(2023) for n in c["missing"]}
+    assert not any("临江上县" in n for n in names)
+    assert sum(c["reported"] for c in corpus.coverage(2023)) == 1
+    assert [r.id for r in corpus.reports(year=2023)] == [rid]
+
+
+def test_correcting_the_year_re_runs_format_year(corpus):
+    rid = corpus.add(record("泾县财政局", 2019, {}, template="2021")).id
+    assert "FORMAT-YEAR" in _rules(corpus, rid)
+    corpus.set_meta(rid, "year", "2021", who="李四")
+    assert "FORMAT-YEAR" not in _rules(corpus, rid)
+    assert corpus.get(rid).meta.year == 2021
+
+
+def test_deadline_by_organ_kind_and_the_reviewers_word(corpus):
+    def published(organ: str, sha: str, day: dt.date) -> int:
+        r = record(organ, 2022, {}, sha=sha)
+        r.meta.published = day
+        r.findings = audit(r)
+        return corpus.add(r).id
+
+    # 1 March: late for a department (1月31日), in time for an area's government (3月31日).
+    area = published("江苏省泰州市医药高新区管委会", "area", dt.date(2023, 3, 1))
+    dept = published("江苏省泰州市教育局", "dept", dt.date(2023, 3, 1))
+    assert "DEADLINE" not in _rules(corpus, area)
+    assert "DEADLINE" in _rules(corpus, dept)
+    corpus.set_meta(dept, "government", "government", who="李四", comment="该局代行区政府职责")
+    assert "DEADLINE" not in _rules(corpus, dept)
+    corpus.set_meta(dept, "published", "2023-04-02", who="李四")  # the reviewer's word outlives other corrections
+    assert "DEADLINE" in _rules(corpus, dept)
+    (late,) = [f for f in corpus.findings(dept, limit=None) if f.rule == "DEADLINE"]
+    assert late.expected == "≤2023-03-31"
+
+
+def test_metadata_corrections_survive_a_re_parse(corpus):
+    r = record("临江上县教育局", 2022, {}, sha="same")
+    rid = corpus.add(r).id
+    corpus.set_meta(rid, "organ", "临江县教育局", who="李四")
+    again = r.model_copy(deep=True)
+    again.parser_version = "test-2"
+    assert corpus.add(again).status == "reparsed"
+    assert corpus.get(rid).meta.organ == "临江县教育局"

@@ -50,6 +50,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from .. import forms
 from ..audit import audit
 from ..figures import figures_row
 from ..forms import TEMPLATES, keys
@@ -61,7 +62,7 @@ from .accounts import Accounts
 from .database import database_url, migrate, open_engine
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
-from .rows import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
+from .rows import CELL_COLUMNS, FINDING_COLUMNS, META_COLUMN, META_FIELDS, Prepared, finding_row, meta_value, prepare
 from .schema import (
     cell_keys,
     cells,
@@ -69,6 +70,7 @@ from .schema import (
     extras,
     figures,
     findings,
+    meta_corrections,
     organs,
     report_reviews,
     reports,
@@ -172,7 +174,15 @@ class Corpus:
                 }
                 failed = conn.execute(sa.select(sa.exists(sa.select(failure_rows.c.id)))).scalar()
                 results = [self._add_in(conn, prep, run_id, olds, failed) for prep in items]
-                self._mark_next_years(conn, [r.id for r in results if r.status != "unchanged"])
+                changed = [r.id for r in results if r.status != "unchanged"]
+                self._mark_next_years(conn, changed)
+                if changed:
+                    self._supersede(
+                        conn,
+                        conn.execute(
+                            sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(changed))
+                        ).all(),
+                    )
                 return results
         except sa.exc.SQLAlchemyError as exc:
             self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
@@ -251,7 +261,14 @@ class Corpus:
                     sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])
                 )
             )
-        if old_id is not None and (latest := rows.latest_corrections(conn, report_id)):
+        fixed = old_id is not None and self._reapply_meta(conn, report_id)
+        latest = rows.latest_corrections(conn, report_id) if old_id is not None else {}
+        # The organ's kind (or the reviewer's word) decides the deadline; the reader only saw the name.
+        governs = self._governs(conn, report_id, {"organ_id": organ_id}) if organ_id is not None else None
+        if governs is not None and governs != row["is_government"] and not fixed:
+            conn.execute(reports.update().where(reports.c.id == report_id).values(is_government=governs))
+            fixed = True
+        if fixed or latest:
             self._reaudit(conn, report_id, latest)
         return report_id
 
@@ -325,6 +342,124 @@ class Corpus:
             self._reaudit(conn, report_id, rows.latest_corrections(conn, report_id, key))
         self.refresh([report_id])
         return self.get(report_id)
+
+    def set_meta(
+        self, report_id: int, field: str, value: str | None, *, who: str, comment: str | None = None
+    ) -> Record:
+        """Correct what a report says about itself — organ, year, publication date, format (``META_FIELDS``) —
+        like a cell: the original kept in ``meta_corrections``, the report re-audited (FORMAT-YEAR, DEADLINE),
+        its versions and the cross-year findings of the organ-years it left and joined recomputed."""
+        if field not in META_FIELDS:
+            raise InvalidInput(
+                f"report {report_id}", f"不能更正的字段 {field!r}（可选：{'、'.join(META_FIELDS.values())}）"
+            )
+        new = meta_value(field, value)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(reports).where(reports.c.id == report_id)).first()
+            if row is None:
+                raise _no_report(report_id)
+            column = META_COLUMN[field]
+            old = getattr(row, column)
+            conn.execute(
+                meta_corrections.insert().values(
+                    report_id=report_id,
+                    field=field,
+                    old_value=None if old is None else str(old),
+                    new_value=None if new is None else str(new),
+                    who=who,
+                    at=now(),
+                    comment=comment,
+                )
+            )
+            before = (row.organ_id, row.year)
+            self._mark_next_years(conn, [report_id])  # the organ-year it leaves: its next year loses a partner
+            self._apply_meta(conn, report_id, {field: new})
+            self._reaudit(conn, report_id, {})
+            self._mark_next_years(conn, [report_id])
+            self._supersede(conn, [before, self._organ_year(conn, report_id)])
+            neighbours = self._stale_ids(conn)
+        self.refresh([report_id, *neighbours])
+        return self.get(report_id)
+
+    def meta_corrections(self, report_id: int) -> list[dict]:
+        stmt = sa.select(meta_corrections).where(meta_corrections.c.report_id == report_id)
+        return self._read(_dicts, stmt.order_by(meta_corrections.c.id))
+
+    def _apply_meta(self, conn: sa.Connection, report_id: int, values: dict) -> None:
+        """Write corrected metadata to the report row (an organ is resolved to its id like at ingest)."""
+        update = {META_COLUMN[f]: v for f, v in values.items()}
+        if "organ" in values:
+            organ_id, organ_key = organ_ids.resolve(conn, values["organ"])
+            update.update(organ_id=organ_id, organ_key=organ_key)
+        if "organ" in values or "government" in values:
+            update["is_government"] = self._governs(conn, report_id, update)
+        conn.execute(reports.update().where(reports.c.id == report_id).values(**update))
+
+    def _governs(self, conn: sa.Connection, report_id: int, update: dict) -> bool:
+        """Whether the report is due as a government's (3月31日): the reviewer's word (the latest "government"
+        correction), else the organ's kind (``forms.due_as_government``)."""
+        said = (
+            update["is_government"]
+            if "is_government" in update
+            else conn.execute(
+                sa.select(meta_corrections.c.new_value)
+                .where(meta_corrections.c.report_id == report_id, meta_corrections.c.field == "government")
+                .order_by(meta_corrections.c.id.desc())
+                .limit(1)
+            ).scalar()
+        )
+        if isinstance(said, str):
+            said = meta_value("government", said)
+        if said is not None:
+            return bool(said)
+        organ_id = (
+            update.get("organ_id")
+            or conn.execute(sa.select(reports.c.organ_id).where(reports.c.id == report_id)).scalar()
+        )
+        organ = conn.execute(sa.select(organs.c.name, organs.c.kind).where(organs.c.id == organ_id)).first()
+        return organ is not None and forms.due_as_government(organ.name, organ.kind)
+
+    def _reapply_meta(self, conn: sa.Connection, report_id: int) -> bool:
+        """After a re-parse: the latest correction of each field again; True when there was one."""
+        latest = {
+            r.field: r.new_value
+            for r in conn.execute(
+                sa.select(meta_corrections.c.field, meta_corrections.c.new_value)
+                .where(meta_corrections.c.report_id == report_id)
+                .order_by(meta_corrections.c.id)
+            )
+        }
+        if latest:
+            self._apply_meta(conn, report_id, {f: meta_value(f, v) for f, v in latest.items()})
+        return bool(latest)
+
+    def _organ_year(self, conn: sa.Connection, report_id: int) -> tuple:
+        row = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id == report_id)).first()
+        return (row.organ_id, row.year)
+
+    def _stale_ids(self, conn: sa.Connection) -> list[int]:
+        return list(conn.execute(sa.select(reports.c.id).where(reports.c.stale.is_(True))).scalars())
+
+    def _supersede(self, conn: sa.Connection, pairs: list[tuple]) -> None:
+        """One current report per organ and year: the newest version (latest publication date, then the latest
+        to arrive) is current, each earlier one points to it with ``superseded_by``."""
+        for organ_id, year in set(pairs):
+            if organ_id is None or year is None:
+                continue
+            versions = query.versions_of(conn, organ_id, year)
+            newest = versions[-1]["id"] if versions else None
+            for v in versions:
+                wanted = None if v["id"] == newest else newest
+                if v["superseded_by"] != wanted:
+                    conn.execute(reports.update().where(reports.c.id == v["id"]).values(superseded_by=wanted))
+
+    def versions(self, report_id: int) -> list[dict]:
+        """Every version of the report's organ-year, oldest first: id, published, added, superseded_by."""
+        with self.engine.connect() as conn:
+            organ_id, year = self._organ_year(conn, report_id)
+            if organ_id is None or year is None:
+                return []
+            return query.versions_of(conn, organ_id, year)
 
     def review_finding(self, finding_id: int, status: str, *, who: str, comment: str | None = None) -> None:
         """A verdict on a finding, appended to its history (``finding_reviews``, never deleted) and shown on it."""

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import sqlalchemy as sa
 
-from ..forms import deadline
+from ..forms import deadline, due_as_government
 from ..normalise import to_simplified
 from .rows import decode_cell
 from .schema import cell_keys, cells, failures, findings, organs, reports
@@ -25,6 +25,9 @@ from .schema import cell_keys, cells, failures, findings, organs, reports
 # The one definition of a current report, for lists, counts, coverage, figures and exports alike: the newest
 # version of an organ's report for a year (an older one has ``superseded_by`` set when a newer one arrives).
 CURRENT = reports.c.superseded_by.is_(None)
+# An organ that counts in coverage: imported from an organ list, or with a report. A name a reviewer corrected
+# away (an OCR misreading such as 临江上县) keeps its row but no longer counts as an organ that failed to report.
+KNOWN_ORGAN = organs.c.imported.is_(True) | sa.exists(sa.select(reports.c.id).where(reports.c.organ_id == organs.c.id))
 TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 LEVELS = ("province", "city", "county", "township")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)"}
@@ -250,6 +253,17 @@ def count_reports(conn: sa.Connection, f: Filters) -> int:
     return conn.execute(stmt).scalar() or 0
 
 
+def versions_of(conn: sa.Connection, organ_id: int, year: int) -> list[dict]:
+    """The reports of one organ and year, oldest version first: by publication date (undated ones first), then
+    by arrival. The last is the current one (``CURRENT``)."""
+    rows = conn.execute(
+        sa.select(reports.c.id, reports.c.published, reports.c.added, reports.c.superseded_by, reports.c.source).where(
+            reports.c.organ_id == organ_id, reports.c.year == year
+        )
+    ).mappings()
+    return sorted((dict(r) for r in rows), key=lambda r: (r["published"] or dt.date.min, r["id"]))
+
+
 def review_counts(conn: sa.Connection, f: Filters) -> dict[str, int]:
     """How many of the selected reports stand at each review status ("还剩 37 份待审"); the review filter
     itself is left out, so the counts read as the choices of that filter."""
@@ -277,7 +291,8 @@ def list_findings(
     conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
 ) -> list[FindingRow]:
     # Rule, severity and status select findings here, not reports that have some (Filters.conditions).
-    report_filters = replace(f, rule=None, severity=None, status=None)
+    # One report's findings whatever its version; across the corpus, those of current reports (``CURRENT``).
+    report_filters = replace(f, rule=None, severity=None, status=None, versions=f.versions or report_id is not None)
     stmt = (
         sa.select(findings, organs.c.name.label("organ"), reports.c.year)
         .select_from(
@@ -317,7 +332,7 @@ def coverage(conn: sa.Connection, year: int, f: Filters) -> list[dict]:
     has = sa.exists(sa.select(reports.c.id).where(reports.c.organ_id == organs.c.id, reports.c.year == year))
     stmt = (
         sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.name, has.label("has"))
-        .where(*f.region_conditions())
+        .where(*f.region_conditions(), KNOWN_ORGAN)
         .order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.id)
     )
     out: dict[tuple, dict] = {}
@@ -366,8 +381,7 @@ def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: b
         .where(*f.region_conditions())
         .order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.name)
     )
-    if registry_only:
-        stmt = stmt.where(organs.c.imported.is_(True))
+    stmt = stmt.where(organs.c.imported.is_(True) if registry_only else KNOWN_ORGAN)
     if f.organ:
         stmt = stmt.where(organs.c.name.contains(to_simplified(str(f.organ)), autoescape=True))
     return [_deadline_row(dict(r), year) for r in conn.execute(stmt).mappings()]
@@ -375,7 +389,7 @@ def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: b
 
 def _deadline_row(row: dict, year: int) -> dict:
     row["township"] = township_of(row.pop("core"))
-    government = bool(row.pop("government")) or row["kind"] == "人民政府"
+    government = bool(row.pop("government")) or due_as_government(row["name"], row["kind"])
     row["deadline"] = deadline(year, government)
     published: dt.date | None = row["published"]
     row["state"] = (

@@ -12,6 +12,7 @@ verdicts themselves live in ``finding_reviews`` and are never deleted).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ import sqlalchemy as sa
 
 from ..crossyear import fingerprint
 from ..figures import figures_row
-from ..model import Cell, Extra, Finding, Meta, Origin, Record, Section, Severity, State, Where
+from ..model import Cell, Extra, Finding, InvalidInput, Meta, Origin, Record, Section, Severity, State, Where
+from ..normalise import to_simplified
 from .organs import name_from_title
 from .schema import (
     ORIGIN_CODE,
@@ -162,6 +164,51 @@ def prepare(record: Record, source: bytes | None = None) -> Prepared:
         data=zlib.compress(source, 6) if source is not None else None,
         counts=tuple(severities.count(s) for s in (Severity.error, Severity.warning, Severity.info)),
     )
+
+
+# What a reviewer can correct of a report's metadata (``Corpus.set_meta``): field → its name in Chinese, and the
+# ``reports`` column it is stored in. "government": whether the report is due as a government's (3月31日).
+META_FIELDS = {"organ": "机关", "year": "年度", "published": "发布日期", "template": "格式", "government": "报送期限"}
+META_COLUMN = {
+    "organ": "organ_name",
+    "year": "year",
+    "published": "published",
+    "template": "template",
+    "government": "is_government",
+}
+
+
+def meta_value(field: str, text: str | None):
+    """A metadata correction as typed by a reviewer (or stored as text) → the value of its column; a Chinese
+    ``InvalidInput`` for one that cannot be."""
+    text = (text or "").strip()
+    if field == "organ":
+        if not text:
+            raise InvalidInput("organ", "机关名称不能为空")
+        return to_simplified(text)[:200]
+    if field == "year":
+        if not (text.isdigit() and 1990 <= int(text) <= 2100):
+            raise InvalidInput("year", f"年度应为四位数字，如 2023，而不是 {text!r}")
+        return int(text)
+    if field == "published":
+        if not text:
+            return None
+        try:
+            return dt.date.fromisoformat(text.replace("/", "-").replace(".", "-"))
+        except ValueError:
+            raise InvalidInput("published", f"发布日期应写作 2024-01-31，而不是 {text!r}") from None
+    if field == "template":
+        if text not in ("2019", "2021"):
+            raise InvalidInput("template", f"格式应为 2019 或 2021，而不是 {text!r}")
+        return text
+    if field == "government":
+        choices = {"": None, "auto": None, "government": True, "True": True, "department": False, "False": False}
+        if text not in choices:
+            raise InvalidInput(
+                "government", f"报送期限应为 government（3月31日）或 department（1月31日），而不是 {text!r}"
+            )
+        return choices[text]
+    raise InvalidInput(field, f"不能更正的字段 {field!r}（可选：{'、'.join(META_FIELDS)}）")
 
 
 def encode_cell(report_id: int, key_id: int, c: Cell) -> dict:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ..corpus import Filters
 from ..corpus.query import LEVEL_ZH
 from ..figures import rate
-from ..rules import RULE_BY_ID
+from ..rules import RULE_BY_ID, rule_label
 from .session import CorpusDep, User, reader
 from .web import FiltersDep, table, view
 
@@ -34,6 +34,15 @@ BINS = [f"{i * 10}–{i * 10 + 10}%" for i in range(10)] + ["100%"]
 
 def _bin(share: float) -> int:
     return 10 if share >= 1 else max(0, int(share * 10))
+
+
+def _across(option: dict) -> dict:
+    """The same chart with horizontal bars: long Chinese labels (a rule's title and code) read on the left."""
+    labels = option["xAxis"]["data"]
+    option["xAxis"] = {"type": "value"}
+    option["yAxis"] = {"type": "category", "data": labels, "inverse": True, "axisLabel": {"interval": 0}}
+    option["grid"] = dict(option["grid"], left=10, containLabel=True)
+    return option
 
 
 def _chart(
@@ -126,14 +135,16 @@ def dashboard_data(corpus: CorpusDep, f: FiltersDep, _user: User | None = Depend
             BINS,
             [_bar("复议纠错率", [r["review"] for r in corr_rows]), _bar("诉讼纠错率", [r["suit"] for r in corr_rows])],
         ),
-        "rules": _chart(
-            "审核发现（按规则）",
-            rule_names,
-            [
-                _bar(SEVERITY_ZH[s], [by_rule.get((name, s), 0) for name in rule_names], "sev")
-                | {"itemStyle": {"color": SEVERITY_COLOR[s]}}
-                for s in SEVERITY_ZH
-            ],
+        "rules": _across(
+            _chart(
+                "审核发现（按规则）",
+                [rule_label(name) for name in rule_names],
+                [
+                    _bar(SEVERITY_ZH[s], [by_rule.get((name, s), 0) for name in rule_names], "sev")
+                    | {"itemStyle": {"color": SEVERITY_COLOR[s]}}
+                    for s in SEVERITY_ZH
+                ],
+            )
         ),
         "regions": _chart(
             f"地区比较（按{LEVEL_ZH[level]}）",

@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meta_corrections")),
     )
     op.create_index(op.f("ix_meta_corrections_report_id"), "meta_corrections", ["report_id"])
+    _supersede_existing()
     # The verdicts given before this revision, so that the next re-audit finds them.
     op.execute(
         "INSERT INTO finding_reviews (report_id, rule, cell_keys, other_report_id, severity, message, expected, found,"
@@ -78,6 +79,32 @@ def upgrade() -> None:
         " SELECT report_id, rule, cell_keys, other_report_id, severity, message, expected, found, status, comment,"
         " COALESCE(reviewer, ''), COALESCE(reviewed, CURRENT_TIMESTAMP) FROM findings WHERE status <> 'open'"
     )
+
+
+def _supersede_existing() -> None:
+    """Reports of the same organ and year already in the corpus: the newest (publication date, then arrival)
+    becomes current, the others point to it (as ``Corpus._supersede`` does from now on)."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(
+            "SELECT id, organ_id, year, published FROM reports WHERE organ_id IS NOT NULL AND year IS NOT NULL"
+            " ORDER BY organ_id, year"
+        )
+    ).all()
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        groups.setdefault((r.organ_id, r.year), []).append(r)
+    for versions in groups.values():
+        if len(versions) < 2:
+            continue
+        newest = max(versions, key=lambda r: (str(r.published or ""), r.id)).id
+        older = [r.id for r in versions if r.id != newest]
+        bind.execute(
+            sa.text("UPDATE reports SET superseded_by = :newest WHERE id IN :older").bindparams(
+                sa.bindparam("older", expanding=True)
+            ),
+            {"newest": newest, "older": older},
+        )
 
 
 def downgrade() -> None:
