@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
 from ..corpus import Corpus
+from ..corpus.rows import META_FIELDS
 from ..model import (
     REPORT_STATUS_ZH,
     REPORT_STATUSES,
@@ -138,6 +139,46 @@ def resolved_reviews(history: list[dict]) -> list[dict]:
     ]
 
 
+def _version_label(v: dict) -> str:
+    day = v["published"] or (v["added"].date() if v["added"] else None)
+    return f"{day.isoformat()} 版" if day else f"报告 {v['id']}"
+
+
+def _versions(corpus: Corpus, report_id: int) -> dict:
+    """This report among the versions of its organ-year: "第2版，替代 2024-02-03 版", links, and which cells
+    changed from the version before."""
+    versions = corpus.versions(report_id)
+    if len(versions) < 2:
+        return {"all": [], "text": None, "diff": []}
+    index = next(i for i, v in enumerate(versions) if v["id"] == report_id)
+    items = [
+        {"id": v["id"], "n": i + 1, "label": _version_label(v), "current": v["superseded_by"] is None}
+        for i, v in enumerate(versions)
+    ]
+    me = items[index]
+    if index == 0:
+        text = f"第1版，已被第{len(items)}版（{items[-1]['label']}）替代"
+    else:
+        text = f"第{me['n']}版，替代 {items[index - 1]['label']}"
+        if not me["current"]:
+            text += f"；已被第{len(items)}版（{items[-1]['label']}）替代"
+    diff = []
+    if index > 0:
+        before, now = corpus.get(versions[index - 1]["id"]), corpus.get(report_id)
+        for key in dict.fromkeys([*before.cells, *now.cells]):
+            a, b = before.cells.get(key), now.cells.get(key)
+            shown_a = "" if a is None else (a.raw or layout_value(a))
+            shown_b = "" if b is None else (b.raw or layout_value(b))
+            if (a.value if a else None, a.state if a else None) != (b.value if b else None, b.state if b else None):
+                diff.append({"key": key, "label": forms.label_of(key), "before": shown_a, "now": shown_b})
+    return {"all": items, "text": text, "diff": diff, "previous": items[index - 1]["id"] if index else None}
+
+
+def layout_value(cell) -> str:
+    """A cell's value as text when it has no source text (a corrected one)."""
+    return "" if cell.value is None else str(cell.value)
+
+
 def report_data(
     corpus: CorpusDep, report_id: int = Path(..., description="报告编号"), _user: User | None = Depends(reader)
 ) -> dict:
@@ -149,7 +190,10 @@ def report_data(
     resolved = resolved_reviews(corpus.review_history(report_id))
     cells = _cell_rows(record)
     listed = corpus.report_row(report_id)
+    meta_log = [m | {"field_zh": META_FIELDS.get(m["field"], m["field"])} for m in corpus.meta_corrections(report_id)]
     return {
+        "versions": _versions(corpus, report_id),
+        "meta_corrections": meta_log,
         "report": row,
         "review": {
             "status": listed.review_status,
@@ -419,3 +463,30 @@ def set_status(
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#status", status_code=303)
     return json_response({"report": corpus.report_row(report_id), "history": corpus.report_status_history(report_id)})
+
+
+@router.post(
+    "/api/reports/{report_id}/meta",
+    summary="更正报告信息：机关(organ)、年度(year)、发布日期(published)、格式(template)、报送期限(government)；"
+    "保留原值并重新审核",
+    tags=["审核"],
+)
+def correct_meta(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    report_id: int,
+    field: str = Form(..., description="organ / year / published / template / government"),
+    value: str = Form("", max_length=200, description="新值，如 临江县教育局、2023、2024-01-31、2021、government"),
+    comment: str = Form("", max_length=2000),
+    user: User = Depends(writer()),
+):
+    if field not in META_FIELDS:
+        raise InvalidInput(f"report {report_id}", f"不能更正的字段 {field!r}（可选：{'、'.join(META_FIELDS)}）")
+    with lock:
+        record = corpus.set_meta(report_id, field, value, who=user.name, comment=comment.strip() or None)
+    if from_page(request):
+        return RedirectResponse(f"{root_of(request)}/reports/{report_id}#meta", status_code=303)
+    return json_response(
+        {"meta": record.meta.model_dump(mode="json"), "corrections": corpus.meta_corrections(report_id)}
+    )
