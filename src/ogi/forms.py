@@ -36,6 +36,12 @@ def due_as_government(name: str | None, kind: str | None = None) -> bool:
     return kind in ("管委会", None) and bool(_AREA_GOVERNMENT.search(name))
 
 
+def reporting_year(today: dt.date | None = None) -> int:
+    """The year whose reports are in season: last calendar year (reports of year Y are due by 1月31日 or
+    3月31日 of Y+1 and checked through Y+1). A stray report naming a later year does not change it."""
+    return (today or dt.date.today()).year - 1
+
+
 def deadline(year: int, government: bool) -> dt.date:
     """Spec §6 DEADLINE: 1月31日 of the following year; 3月31日 for a government's own report (第四十九条)."""
     return dt.date(year + 1, 3 if government else 1, 31)

@@ -6,11 +6,11 @@ Every chart's numbers are also a table of the page, so each chart downloads as C
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from .. import forms
 from ..corpus import Filters
 from ..corpus.query import LEVEL_ZH
 from ..figures import rate
@@ -229,8 +229,8 @@ def coverage_data(
     registry: str | None = Query(None, description="1：只看导入的机关名录；0：全部已知机关"),
     _user: User | None = Depends(reader),
 ) -> dict:
-    years = corpus.years()
-    year = f.year if isinstance(f.year, int) else (years[0] if years else dt.date.today().year - 1)
+    year = f.year if isinstance(f.year, int) else forms.reporting_year()
+    years = sorted(set(corpus.years()) | {forms.reporting_year()}, reverse=True)
     has_registry = corpus.has_registry()
     only = has_registry if registry in (None, "") else registry == "1"
     rows = corpus.deadlines(year, f, registry_only=only)
