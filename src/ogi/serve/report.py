@@ -398,7 +398,10 @@ def review(
     row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
     if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
         # The page's review buttons: just this finding again, swapped in place (the page keeps its place).
-        return render(request, "_finding.html", {"f": finding_row(row), "can_write": True})
+        # The summary box leaves out findings judged 不成立: it is sent along, swapped out of band.
+        rows = corpus.findings(report_id, limit=None)
+        context = {"f": finding_row(row), "can_write": True, "summary": summary(rows), "oob": True}
+        return render(request, "_reviewed.html", context)
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#f{finding_id}", status_code=303)
     return json_response({"finding": row})
