@@ -128,12 +128,13 @@ def campaign_rows(corpus: Corpus, filters: Filters, *, infos: bool = False) -> d
         region = " ".join(x for x in (r.province, r.city, r.county) if x) or "地区未识别"
         by_region[region][r.review_status] += 1
         by_region[region]["errors"] += r.errors
-    summary = [
-        [region, *(c[s] for s in REPORT_STATUSES), sum(c[s] for s in REPORT_STATUSES), c["errors"]]
-        for region, c in sorted(by_region.items())
+    counts = [
+        [*(c[s] for s in REPORT_STATUSES), sum(c[s] for s in REPORT_STATUSES), c["errors"]]
+        for _, c in sorted(by_region.items())
     ]
-    if summary:
-        summary.append(["合计", *(sum(row[i + 1] for row in summary) for i in range(len(REPORT_STATUSES) + 2))])
+    summary: list[list[Any]] = [[region, *n] for region, n in zip(sorted(by_region), counts)]
+    if counts:
+        summary.append(["合计", *(sum(column) for column in zip(*counts))])
     return {"报告": report_rows, "审核发现": finding_rows, "汇总": summary}
 
 

@@ -169,7 +169,10 @@ def letter_html(letter: Letter) -> str:
     e = html.escape
     rows = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in values) + "</tr>" for values in _rows(letter))
     table = (
-        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in _TABLE_HEADER) + f"</tr></thead><tbody>{rows}"
+        '<table><colgroup><col style="width:6%"><col style="width:30%"><col style="width:30%">'
+        '<col style="width:18%"><col style="width:16%"></colgroup><thead><tr>'
+        + "".join(f"<th>{e(h)}</th>" for h in _TABLE_HEADER)
+        + f"</tr></thead><tbody>{rows}"
         "</tbody></table>"
         if letter.items
         else ""
