@@ -89,3 +89,17 @@ def test_workbook_rows_follow_the_filter(site):
     assert book["审核发现"].max_row - 1 == 6
     summary = list(book["汇总"].iter_rows(min_row=2, values_only=True))
     assert summary[-1][0] == "合计" and summary[-1][1] == 2  # both 待审
+
+
+def test_workbook_keeps_the_verdict_a_correction_resolved(site):
+    from openpyxl import load_workbook
+
+    client, _, corpus = site
+    rid = corpus.add(record("泾县财政局", 2021, UNBALANCED)).id
+    natural = next(f for f in corpus.findings(rid) if f.rule == "T3-BALANCE" and "t3.new.natural" in f.keys)
+    corpus.review_finding(natural.id, "confirmed", who="李四", comment="请单位核实")
+    corpus.set_cell(rid, "t3.total.natural", "1", who="李四")  # the 自然人 column balances now
+    book = load_workbook(io.BytesIO(client.get("/export/campaign.xlsx").content))
+    rows = [r for r in book["审核发现"].iter_rows(min_row=2, values_only=True) if r[10] == "请单位核实"]
+    assert [(r[5], r[9], r[11]) for r in rows] == [("T3-BALANCE", "已因更正而解决（原已确认）", "李四")]
+    assert "自然人" in rows[0][6]

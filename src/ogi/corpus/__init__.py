@@ -526,6 +526,10 @@ class Corpus:
         stmt = sa.select(report_reviews).where(report_reviews.c.report_id == report_id).order_by(report_reviews.c.id)
         return self._read(_dicts, stmt)
 
+    def resolved_reviews(self, filters: Filters | None = None, **by) -> list[dict]:
+        """Verdicts whose finding a correction (or a new reading) resolved, across the selected reports."""
+        return self._read(query.resolved_reviews, _filters(filters, by))
+
     def review_counts(self, filters: Filters | None = None, **by) -> dict[str, int]:
         """Selected reports per review status: {"pending": 37, "returned": 2, …}."""
         return self._read(query.review_counts, _filters(filters, by))

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from ..forms import deadline, due_as_government
 from ..normalise import to_simplified
 from .rows import decode_cell
-from .schema import cell_keys, cells, failures, findings, organs, reports
+from .schema import cell_keys, cells, failures, finding_reviews, findings, organs, reports
 
 # The one definition of a current report, for lists, counts, coverage, figures and exports alike: the newest
 # version of an organ's report for a year (an older one has ``superseded_by`` set when a newer one arrives).
@@ -262,6 +262,32 @@ def versions_of(conn: sa.Connection, organ_id: int, year: int) -> list[dict]:
         )
     ).mappings()
     return sorted((dict(r) for r in rows), key=lambda r: (r["published"] or dt.date.min, r["id"]))
+
+
+def resolved_reviews(conn: sa.Connection, f: Filters) -> list[dict]:
+    """The latest verdict on each finding of the selected reports that no longer stands (a correction or a new
+    reading resolved it), with the report's organ and year; a verdict that only reopened is left out."""
+    selected = sa.select(reports.c.id).select_from(REPORTS_JOIN).where(*f.conditions())
+    standing = {
+        (r.report_id, r.rule, r.cell_keys, r.other_report_id)
+        for r in conn.execute(
+            sa.select(findings.c.report_id, findings.c.rule, findings.c.cell_keys, findings.c.other_report_id).where(
+                findings.c.report_id.in_(selected.where(reports.c.id.in_(sa.select(finding_reviews.c.report_id))))
+            )
+        )
+    }
+    latest: dict[tuple, dict] = {}
+    stmt = (
+        sa.select(finding_reviews, organs.c.name.label("organ"), reports.c.organ_name, reports.c.year)
+        .select_from(finding_reviews.join(REPORTS_JOIN, reports.c.id == finding_reviews.c.report_id))
+        .where(*f.conditions())
+        .order_by(finding_reviews.c.id)
+    )
+    for r in conn.execute(stmt).mappings():
+        key = (r["report_id"], r["rule"], r["cell_keys"], r["other_report_id"])
+        if key not in standing:
+            latest[key] = dict(r) | {"keys": r["cell_keys"].split()}
+    return [r for r in latest.values() if r["status"] != "open"]
 
 
 def review_counts(conn: sa.Connection, f: Filters) -> dict[str, int]:

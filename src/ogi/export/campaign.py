@@ -1,5 +1,6 @@
 """The review campaign as one workbook for the office head: every selected report (not the page on screen),
-its findings in plain Chinese, and a summary by region and review status.
+its findings in plain Chinese (with the verdicts a correction resolved: never lost), and a summary by region
+and review status.
 
 Sheets: 报告 — one row per current report (organ, region, year, review status, counts by severity, verdicts,
 公开率 …); 审核发现 — one row per finding with its cells named as the official tables name them
@@ -18,7 +19,7 @@ from typing import Any
 from .. import forms
 from ..corpus import Corpus, Filters
 from ..figures import rate
-from ..model import REPORT_STATUS_ZH, REPORT_STATUSES, REVIEW_STATUS_ZH, SEVERITY_ZH, Severity
+from ..model import REPORT_STATUS_ZH, REPORT_STATUSES, RESOLVED_ZH, REVIEW_STATUS_ZH, SEVERITY_ZH, Severity
 from ..rules import finding_title, stated_numbers
 from .tables import sheet_title, xlsx_cell
 
@@ -99,8 +100,27 @@ def campaign_rows(corpus: Corpus, filters: Filters, *, infos: bool = False) -> d
                 f.reviewer,
             ]
         )
+    for h in corpus.resolved_reviews(replace(filters, rule=None, severity=None, status=None)):
+        if (h["severity"] == Severity.info.value and not infos) or (filters.rule and h["rule"] != filters.rule):
+            continue
+        finding_rows.append(
+            [
+                h["report_id"],
+                h["organ"] or h["organ_name"],
+                h["year"],
+                SEVERITY_ZH.get(Severity(h["severity"]), h["severity"]),
+                finding_title(h["rule"], h["severity"]),
+                h["rule"],
+                cell_labels(h["keys"]),
+                h["message"],
+                stated_numbers(h["rule"], h["expected"], h["found"]),
+                f"{RESOLVED_ZH}（原{REVIEW_STATUS_ZH.get(h['status'], h['status'])}）",
+                h["comment"],
+                h["reviewer"],
+            ]
+        )
     ids = {r.id for r in reports}
-    finding_rows = [row for row in finding_rows if row[0] in ids]
+    finding_rows = sorted((row for row in finding_rows if row[0] in ids), key=lambda row: row[0])
     report_rows = [
         [
             r.id,
