@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ogi.audit import audit
 
@@ -171,3 +173,49 @@ def test_metadata_corrections_survive_a_re_parse(corpus):
     again.parser_version = "test-2"
     assert corpus.add(again).status == "reparsed"
     assert corpus.get(rid).meta.organ == "临江县教育局"
+
+
+_OPERATIONS = ("review", "correct", "reparse", "new_version", "meta", "refresh")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(_OPERATIONS), st.integers(0, 3)), min_size=1, max_size=7))
+def test_no_sequence_of_actions_deletes_a_verdict(tmp_path_factory, steps):
+    """Whatever a reviewer and the ingest do, in any order, every verdict row stays as it was written."""
+    from ogi.corpus import Corpus
+
+    path = tmp_path_factory.mktemp("seq") / "corpus.db"
+    with Corpus(str(path)) as corpus:
+        base = record("泾县财政局", 2021, UNBALANCED, sha="v0")
+        rid = corpus.add(base).id
+        seen: list[tuple] = []
+        for n, (operation, k) in enumerate(steps):
+            if operation == "review":
+                findings = corpus.findings(rid, limit=None)
+                if findings:
+                    target = findings[k % len(findings)]
+                    corpus.review_finding(
+                        target.id, ("confirmed", "dismissed", "open")[k % 3], who="李四", comment=f"意见{n}"
+                    )
+            elif operation == "correct":
+                corpus.set_cell(
+                    rid, ("t3.total.natural", "t3.total.total", "t2.rules.made", "t3.new.total")[k], str(k), who="李四"
+                )
+            elif operation == "reparse":
+                again = base.model_copy(deep=True)
+                again.parser_version = f"test-{n}"
+                corpus.add(again)
+            elif operation == "new_version":
+                corpus.add(record("泾县财政局", 2021, {"t3.new.natural": k}, sha=f"v{n + 1}"))
+            elif operation == "meta":
+                corpus.set_meta(
+                    rid,
+                    ("year", "organ", "published", "government")[k],
+                    ("2022", "泾县审计局", "2022-02-01", "government")[k],
+                    who="李四",
+                )
+            else:
+                corpus.refresh()
+            now = _review_rows(corpus)
+            assert now[: len(seen)] == seen
+            seen = now
