@@ -187,7 +187,8 @@ def report_data(
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
     finding_rows = [finding_row(f) for f in rows]
-    resolved = resolved_reviews(corpus.review_history(report_id))
+    history = corpus.review_history(report_id)
+    resolved = resolved_reviews(history)
     cells = _cell_rows(record)
     listed = corpus.report_row(report_id)
     meta_log = [m | {"field_zh": META_FIELDS.get(m["field"], m["field"])} for m in corpus.meta_corrections(report_id)]
@@ -205,6 +206,7 @@ def report_data(
         "summary": summary(rows),
         "findings": finding_rows,
         "resolved": resolved,
+        "review_log": [h | {"title": finding_title(h["rule"], h["severity"])} for h in history],
         "corrections": corrections,
         "sections": [s.model_dump(mode="json") for s in record.sections],
         "extras": [e.model_dump(mode="json") for e in record.extras],
