@@ -73,7 +73,7 @@ def campaign_rows(corpus: Corpus, filters: Filters, *, infos: bool = False) -> d
     reports = corpus.reports(filters, limit=None, order="id")
     rates = {r["id"]: rate("open_rate", r) for r in corpus.figures_per_report(filters)}
     verdicts: dict[int, Counter] = defaultdict(Counter)
-    finding_rows = []
+    finding_rows: list[list[Any]] = []
     # Every finding of these reports counts in their verdicts; the sheet lists those the filters ask for.
     for f in corpus.findings(filters=replace(filters, rule=None, severity=None, status=None), limit=None):
         verdicts[f.report_id][f.status] += 1
