@@ -165,6 +165,24 @@ def test_deadline_by_organ_kind_and_the_reviewers_word(corpus):
     assert late.expected == "≤2023-03-31"
 
 
+def test_the_reviewer_sets_an_organs_deadline_class(corpus):
+    r = record("江苏省泰州市滨江工业园区管委会", 2022, {}, sha="park")  # a 管委会, but no 新区/开发区: a department
+    r.meta.published = dt.date(2023, 3, 1)
+    r.findings = audit(r)
+    rid = corpus.add(r).id
+    organ_id = corpus.report_row(rid).organ_id
+    assert "DEADLINE" in _rules(corpus, rid)
+    assert corpus.set_organ_deadline(organ_id, True, who="李四", comment="园区管委会代行区政府职责") == 1
+    assert "DEADLINE" not in _rules(corpus, rid)
+    assert [r["state"] for r in corpus.deadlines(2022) if r["id"] == organ_id] == ["on_time"]
+    corpus.set_organ_deadline(organ_id, None, who="李四")  # back to the kind: late again
+    assert "DEADLINE" in _rules(corpus, rid)
+    assert [(c["old_value"], c["new_value"], c["comment"]) for c in corpus.organ_changes(organ_id)] == [
+        (None, "True", "园区管委会代行区政府职责"),
+        ("True", None, None),
+    ]
+
+
 def test_metadata_corrections_survive_a_re_parse(corpus):
     r = record("临江上县教育局", 2022, {}, sha="same")
     rid = corpus.add(r).id

@@ -103,3 +103,16 @@ def test_workbook_keeps_the_verdict_a_correction_resolved(site):
     rows = [r for r in book["审核发现"].iter_rows(min_row=2, values_only=True) if r[10] == "请单位核实"]
     assert [(r[5], r[9], r[11]) for r in rows] == [("T3-BALANCE", "已因更正而解决（原已确认）", "李四")]
     assert "自然人" in rows[0][6]
+
+
+def test_organ_deadline_over_the_api(site):
+    client, headers, corpus = site
+    rid = corpus.add(record("江苏省泰州市滨江工业园区管委会", 2022, {})).id
+    organ_id = corpus.report_row(rid).organ_id
+    assert "次年1月31日前" in client.get(f"/organs/{organ_id}").text
+    r = client.post(f"/api/organs/{organ_id}/deadline", data={"governs": "government"}, headers=headers)
+    assert r.status_code == 200 and r.json()["organ"]["governs"] is True
+    page = client.get(f"/organs/{organ_id}").text
+    assert "次年3月31日前" in page and "审核人设定" in page and "作为政府（3月31日）" in page
+    bad = client.post(f"/api/organs/{organ_id}/deadline", data={"governs": "maybe"}, headers=headers)
+    assert bad.status_code == 422 and "报送期限" in bad.json()["error"]

@@ -26,10 +26,13 @@ def template_for(year: int) -> Template:
 _AREA_GOVERNMENT = re.compile(r"(?:新区|开发区|实验区|试验区|高新区|示范区)(?:管委会|管理委员会)?$")
 
 
-def due_as_government(name: str | None, kind: str | None = None) -> bool:
+def due_as_government(name: str | None, kind: str | None = None, governs: bool | None = None) -> bool:
     """Whether an organ reports as a government (3月31日) rather than as a department (1月31日): a 人民政府, or
-    the 管委会 of a 新区/开发区/实验区 that governs its area. The organ's kind decides; a reviewer can say
-    otherwise for one report (``Corpus.set_meta(…, "government", …)``)."""
+    the 管委会 of a 新区/开发区/实验区 that governs its area. The organ's kind decides, unless a reviewer said
+    otherwise for the organ (``governs``, ``Corpus.set_organ_deadline``) or for one report
+    (``Corpus.set_meta(…, "government", …)``)."""
+    if governs is not None:
+        return governs
     name = name or ""
     if kind == "人民政府" or name.endswith("人民政府"):
         return True

@@ -71,6 +71,7 @@ from .schema import (
     figures,
     findings,
     meta_corrections,
+    organ_changes,
     organs,
     report_reviews,
     reports,
@@ -416,8 +417,45 @@ class Corpus:
             update.get("organ_id")
             or conn.execute(sa.select(reports.c.organ_id).where(reports.c.id == report_id)).scalar()
         )
-        organ = conn.execute(sa.select(organs.c.name, organs.c.kind).where(organs.c.id == organ_id)).first()
-        return organ is not None and forms.due_as_government(organ.name, organ.kind)
+        organ = conn.execute(
+            sa.select(organs.c.name, organs.c.kind, organs.c.governs).where(organs.c.id == organ_id)
+        ).first()
+        return organ is not None and forms.due_as_government(organ.name, organ.kind, organ.governs)
+
+    def set_organ_deadline(self, organ_id: int, governs: bool | None, *, who: str, comment: str | None = None) -> int:
+        """Say whether an organ reports as a government (True: 3月31日), as a department (False: 1月31日), or
+        leave it to its kind (None); the old value kept in ``organ_changes``. Its reports are re-audited
+        (DEADLINE) unless a report has its own correction; returns how many changed."""
+        changed = 0
+        with self.engine.begin() as conn:
+            old = conn.execute(sa.select(organs.c.governs).where(organs.c.id == organ_id)).first()
+            if old is None:
+                raise NotFound(f"organ {organ_id}", f"机关 {organ_id} 不存在")
+            conn.execute(
+                organ_changes.insert().values(
+                    organ_id=organ_id,
+                    field="governs",
+                    old_value=None if old.governs is None else str(old.governs),
+                    new_value=None if governs is None else str(governs),
+                    who=who,
+                    at=now(),
+                    comment=comment,
+                )
+            )
+            conn.execute(organs.update().where(organs.c.id == organ_id).values(governs=governs))
+            for rid, was in conn.execute(
+                sa.select(reports.c.id, reports.c.is_government).where(reports.c.organ_id == organ_id)
+            ).all():
+                now_governs = self._governs(conn, rid, {"organ_id": organ_id})
+                if now_governs != was:
+                    conn.execute(reports.update().where(reports.c.id == rid).values(is_government=now_governs))
+                    self._reaudit(conn, rid, {})
+                    changed += 1
+        return changed
+
+    def organ_changes(self, organ_id: int) -> list[dict]:
+        stmt = sa.select(organ_changes).where(organ_changes.c.organ_id == organ_id).order_by(organ_changes.c.id)
+        return self._read(_dicts, stmt)
 
     def _reapply_meta(self, conn: sa.Connection, report_id: int) -> bool:
         """After a re-parse: the latest correction of each field again; True when there was one."""

@@ -399,6 +399,7 @@ def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: b
             organs.c.core,
             organs.c.kind,
             organs.c.imported,
+            organs.c.governs,
             mine.c.report_id,
             mine.c.published,
             mine.c.government,
@@ -415,7 +416,9 @@ def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: b
 
 def _deadline_row(row: dict, year: int) -> dict:
     row["township"] = township_of(row.pop("core"))
-    government = bool(row.pop("government")) or due_as_government(row["name"], row["kind"])
+    governs = row.pop("governs")
+    government = due_as_government(row["name"], row["kind"], governs) or (governs is None and bool(row["government"]))
+    row.pop("government")
     row["deadline"] = deadline(year, government)
     published: dt.date | None = row["published"]
     row["state"] = (

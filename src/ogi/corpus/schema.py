@@ -61,6 +61,9 @@ organs = Table(
     Column("sector", String(20)),  # 公安 / 教育 / 人社 …
     Column("code", String(40)),  # 统一社会信用代码 or a local code, from an imported organ list
     Column("imported", Boolean, nullable=False, default=False),  # fields set by the user, not derived
+    # A reviewer's word on the deadline (revision 0004): True 3月31日 (reports as a government), False 1月31日,
+    # None: the kind and name decide (forms.due_as_government). Its changes are kept in ``organ_changes``.
+    Column("governs", Boolean),
 )
 Index("ix_organs_region", organs.c.province, organs.c.city, organs.c.county)
 
@@ -265,6 +268,20 @@ report_reviews = Table(
     Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
     Column("status", String(12), nullable=False),
     Column("assignee", String(40)),
+    Column("who", String(80), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("comment", Text),
+)
+
+# A reviewer's changes to an organ (its deadline class), the old value kept.
+organ_changes = Table(
+    "organ_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organ_id", Integer, ForeignKey("organs.id"), nullable=False, index=True),
+    Column("field", String(20), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
     Column("who", String(80), nullable=False),
     Column("at", DateTime, nullable=False),
     Column("comment", Text),

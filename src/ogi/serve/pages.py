@@ -230,6 +230,48 @@ def _figure(record, key: str):
     return cell.value if cell.state is State.number else ""
 
 
+_GOVERNS_ZH = {None: "按机关类型", "True": "作为政府（3月31日）", "False": "作为部门（1月31日）"}
+
+
+def _deadline_of(corpus, organ: dict) -> dict:
+    """When the organ's reports are due, why, and who changed it."""
+    due_march = forms.due_as_government(organ["name"], organ["kind"], organ.get("governs"))
+    why = "审核人设定" if organ.get("governs") is not None else f"按机关类型：{organ['kind'] or '未识别'}"
+    changes = [
+        c
+        | {
+            "old_zh": _GOVERNS_ZH.get(c["old_value"], c["old_value"]),
+            "new_zh": _GOVERNS_ZH.get(c["new_value"], c["new_value"]),
+        }
+        for c in corpus.organ_changes(organ["id"])
+    ]
+    return {"text": "次年3月31日前" if due_march else "次年1月31日前", "why": why, "changes": changes}
+
+
+@router.post(
+    "/api/organs/{organ_id}/deadline",
+    summary="设定机关的报送期限：作为政府(3月31日)或部门(1月31日)，或按机关类型",
+    tags=["审核"],
+)
+def organ_deadline(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    organ_id: int,
+    governs: str = Form("", description="government / department；留空按机关类型"),
+    comment: str = Form("", max_length=2000),
+    user: User = Depends(writer()),
+):
+    choices = {"": None, "government": True, "department": False}
+    if governs not in choices:
+        raise InvalidInput("governs", f"报送期限应为 government、department 或留空，而不是 {governs!r}")
+    with lock:
+        changed = corpus.set_organ_deadline(organ_id, choices[governs], who=user.name, comment=comment.strip() or None)
+    if from_page(request):
+        return RedirectResponse(f"{root_of(request)}/organs/{organ_id}#deadline", status_code=303)
+    return json_response({"organ": corpus.organ(organ_id), "reports_changed": changed})
+
+
 def organ_data(
     corpus: CorpusDep,
     organ_id: int,
@@ -292,6 +334,7 @@ def organ_data(
     ]
     return {
         "organ": organ,
+        "deadline": _deadline_of(corpus, organ),
         "reports": columns,
         "figures": figures,
         "diffs": diffs,

@@ -25,6 +25,22 @@ def upgrade() -> None:
         batch.add_column(sa.Column("assignee", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("superseded_by", sa.Integer(), nullable=True))
     op.create_index("ix_reports_review", "reports", ["review_status", "assignee"])
+    with op.batch_alter_table("organs") as batch:
+        batch.add_column(sa.Column("governs", sa.Boolean(), nullable=True))
+    op.create_table(
+        "organ_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organ_id", sa.Integer(), nullable=False),
+        sa.Column("field", sa.String(length=20), nullable=False),
+        sa.Column("old_value", sa.Text(), nullable=True),
+        sa.Column("new_value", sa.Text(), nullable=True),
+        sa.Column("who", sa.String(length=80), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["organ_id"], ["organs.id"], name=op.f("fk_organ_changes_organ_id_organs")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organ_changes")),
+    )
+    op.create_index(op.f("ix_organ_changes_organ_id"), "organ_changes", ["organ_id"])
     op.create_table(
         "finding_reviews",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -108,6 +124,9 @@ def _supersede_existing() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("organ_changes")
+    with op.batch_alter_table("organs") as batch:
+        batch.drop_column("governs")
     op.drop_table("meta_corrections")
     op.drop_table("report_reviews")
     op.drop_table("finding_reviews")
