@@ -116,3 +116,24 @@ def test_organ_deadline_over_the_api(site):
     assert "次年3月31日前" in page and "审核人设定" in page and "作为政府（3月31日）" in page
     bad = client.post(f"/api/organs/{organ_id}/deadline", data={"governs": "maybe"}, headers=headers)
     assert bad.status_code == 422 and "报送期限" in bad.json()["error"]
+
+
+def test_versions_linked_with_their_changed_cells(site):
+    client, _, corpus = site
+    first = record("泾县财政局", 2021, {"t3.new.natural": 1, "t3.new.total": 1}, sha="first")
+    first.meta.published = dt.date(2022, 2, 3)
+    second = record("泾县财政局", 2021, {}, sha="second")
+    second.meta.published = dt.date(2022, 3, 10)
+    old_id, new_id = corpus.add(first).id, corpus.add(second).id
+    data = client.get(f"/api/reports/{new_id}").json()
+    assert data["versions"]["text"] == "第2版，替代 2022-02-03 版"
+    assert {(d["key"], d["before"], d["now"]) for d in data["versions"]["diff"]} == {
+        ("t3.new.natural", "1", "0"),
+        ("t3.new.total", "1", "0"),
+    }
+    assert client.get(f"/api/reports/{old_id}").json()["versions"]["text"] == "第1版，已被第2版（2022-03-10 版）替代"
+    assert [r["id"] for r in client.get("/api/reports").json()["reports"]] == [new_id]
+    assert client.get("/api/reports?versions=true").json()["total"] == 2
+    assert client.get("/api/reports").json()["options"]["reviewers"]  # signed in: whom to assign to
+    client.cookies.clear()
+    assert client.get("/api/reports").json()["options"]["reviewers"] == []  # anonymous: no account names

@@ -59,7 +59,8 @@ def reports_data(
         "regions": corpus.region_options(f),
         "years": corpus.years(),
         "rules": [(r, rule_label(r)) for r in corpus.rules_seen()],
-        "reviewers": [a["name"] for a in corpus.accounts.list() if a["role"] != "reader"],
+        # Account names are for those who can assign work, not for anonymous readers.
+        "reviewers": [a["name"] for a in corpus.accounts.list() if a["role"] != "reader"] if _user else [],
     }
     failures = corpus.count_failures()
     return {
