@@ -276,8 +276,8 @@ def finding_title(rule: str, severity: str) -> str:
 def stated_numbers(rule: str, expected: str | None, found: str | None) -> str | None:
     """The two numbers of a finding in words that do not take sides: an identity says "合计 X，分项之和 Y" (which
     side is wrong is not known); a rule that knows the right value says "应为 X，实为 Y"."""
-    if expected is None and found is None:
-        return None
+    if not any(ch.isdigit() for ch in f"{expected or ''}{found or ''}"):
+        return None  # words, not numbers ("信息处理费收取情况"): the message says it
     if (identity := IDENTITY_BY_RULE.get(rule)) is not None:
         return f"{identity.left_label} {expected or '—'}，{identity.right_label} {found or '—'}"
     return f"应为 {expected or '—'}，实为 {found or '—'}"
