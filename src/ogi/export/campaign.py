@@ -171,6 +171,7 @@ def campaign_xlsx(corpus: Corpus, filters: Filters, *, infos: bool = False) -> b
 
 
 def _workbook(sheets: Iterable[tuple[str, Sequence[tuple[str, float]], Iterable[Sequence[Any]]]]) -> bytes:
+    # openpyxl takes a third of a second to import: only a workbook pays for it (as in tables.xlsx_bytes).
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 

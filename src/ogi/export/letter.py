@@ -127,6 +127,7 @@ def _rows(letter: Letter) -> list[tuple[str, ...]]:
 
 
 def letter_docx(letter: Letter) -> bytes:
+    # python-docx loads only when a letter is written, not with every export.
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -198,6 +199,7 @@ def letter_html(letter: Letter) -> str:
 
 
 def letter_pdf(letter: Letter) -> bytes:
+    # WeasyPrint and its system libraries load only when a PDF is asked for.
     from ..render.pdf import pdf_from_html
 
     return pdf_from_html(letter_html(letter))
