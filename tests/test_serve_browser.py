@@ -120,7 +120,7 @@ def test_dismiss_a_finding(uploaded, page):
     item.locator("button[value=dismissed]").click()
     page.locator("ol.findings li.status-dismissed").wait_for()
     item = page.locator("ol.findings li.status-dismissed")
-    assert "已驳回" in item.inner_text() and "第六部分另有说明" in item.inner_text()
+    assert "不成立" in item.inner_text() and "第六部分另有说明" in item.inner_text()
     assert "FEES-STATED" not in page.locator("#summary").inner_text()
 
 

@@ -241,4 +241,4 @@ def test_exports_neutralise_hostile_organ_names_and_comments(corpus, tmp_path):
     new_natural = next(c for c in range(1, t3.max_column + 1) if t3.cell(2, c).value == "自然人")
     assert sorted(t3.cell(r, new_natural).value for r in (3, 4)) == [-5, 0]
     reviewed = next(r for r in book["审核发现"].iter_rows(min_row=2) if r[11].value)
-    assert (reviewed[10].value, reviewed[11].value, reviewed[11].data_type) == ("已驳回", "@SUM(A1)", "s")
+    assert (reviewed[10].value, reviewed[11].value, reviewed[11].data_type) == ("不成立", "@SUM(A1)", "s")

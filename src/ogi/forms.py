@@ -7,6 +7,7 @@ Spec §2–§4. Every module takes cell keys, labels, and section names from her
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,29 @@ TEMPLATES: tuple[Template, ...] = ("2019", "2021")
 def template_for(year: int) -> Template:
     """The format a report on ``year`` must use (spec §3): 2019 for 2019–2020, 2021 from 2021 on."""
     return "2019" if year <= 2020 else "2021"
+
+
+# An area's administrative committee acting as its government (新区、开发区、实验区 …): due like a government.
+_AREA_GOVERNMENT = re.compile(r"(?:新区|开发区|实验区|试验区|高新区|示范区)(?:管委会|管理委员会)?$")
+
+
+def due_as_government(name: str | None, kind: str | None = None, governs: bool | None = None) -> bool:
+    """Whether an organ reports as a government (3月31日) rather than as a department (1月31日): a 人民政府, or
+    the 管委会 of a 新区/开发区/实验区 that governs its area. The organ's kind decides, unless a reviewer said
+    otherwise for the organ (``governs``, ``Corpus.set_organ_deadline``) or for one report
+    (``Corpus.set_meta(…, "government", …)``)."""
+    if governs is not None:
+        return governs
+    name = name or ""
+    if kind == "人民政府" or name.endswith("人民政府"):
+        return True
+    return kind in ("管委会", None) and bool(_AREA_GOVERNMENT.search(name))
+
+
+def reporting_year(today: dt.date | None = None) -> int:
+    """The year whose reports are in season: last calendar year (reports of year Y are due by 1月31日 or
+    3月31日 of Y+1 and checked through Y+1). A stray report naming a later year does not change it."""
+    return (today or dt.date.today()).year - 1
 
 
 def deadline(year: int, government: bool) -> dt.date:

@@ -15,7 +15,7 @@ from operator import itemgetter, ne
 
 from . import forms
 from .model import Finding, Record, Severity, State
-from .rules import IDENTITIES, RULE_BY_ID, finding
+from .rules import IDENTITIES, checked_subject, finding
 
 _NUMBER = State.number
 
@@ -41,7 +41,7 @@ class _Skips:
             finding(
                 rule,
                 list(keys),
-                f"{RULE_BY_ID[rule].title}：因 {len(keys)} 个单元格空白、缺失或无法识别，相关核对未进行",
+                f"{checked_subject(rule)}：因 {len(keys)} 个单元格空白、缺失或无法识别，未能核对",
                 message_en="identity not checked: blank or missing operands",
                 severity=Severity.info,
             )

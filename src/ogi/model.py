@@ -59,9 +59,15 @@ class Severity(str, Enum):
 
 
 SEVERITY_ZH = {Severity.error: "错误", Severity.warning: "警告", Severity.info: "提示"}
-# A reviewer's verdict on a finding; the page, the API and every export use these words.
+# A reviewer's verdict on a finding; the page, the API and every export use these words. A finding the reviewer
+# rejects "不成立" (reviewers say 退回 of a whole report sent back, never of a finding).
 REVIEW_STATUSES = ("open", "confirmed", "dismissed")
-REVIEW_STATUS_ZH = {"open": "待审核", "confirmed": "已确认", "dismissed": "已驳回"}
+REVIEW_STATUS_ZH = {"open": "待审核", "confirmed": "已确认", "dismissed": "不成立"}
+# A verdict whose finding a correction (or a new reading) made go away: kept, and said so.
+RESOLVED_ZH = "已因更正而解决"
+# Where a whole report stands in the review campaign: 待审 → 审核中 → 退回整改 / 通过.
+REPORT_STATUSES = ("pending", "reviewing", "returned", "passed")
+REPORT_STATUS_ZH = {"pending": "待审", "reviewing": "审核中", "returned": "退回整改", "passed": "通过"}
 STATE_ZH = {
     State.number: "数字",
     State.blank: "空白",

@@ -247,6 +247,47 @@ IDENTITIES: tuple[Identity, ...] = (
 )
 IDENTITY_BY_RULE = {i.rule: i for i in IDENTITIES}
 
+# What an identity checks, for the title of its "not checked" (info) finding: such a finding must not say
+# "不平" when blank cells kept the check from being made.
+_CHECKED = {
+    "T3-BALANCE": "申请数量勾稽关系",
+    "T3-TOTAL": "办理结果总计与分项之和",
+    "T3-COLUMNS": "总计列与各类申请人之和",
+    "T4-TOTAL": "复议诉讼总计与分项之和",
+}
+
+
+def checked_subject(rule: str) -> str:
+    """What a rule checks, without saying whether it holds ("申请数量勾稽关系")."""
+    return _CHECKED.get(rule) or (RULE_BY_ID[rule].title if rule in RULE_BY_ID else rule)
+
+
+def finding_title(rule: str, severity: str) -> str:
+    """The Chinese title a reviewer reads for a finding: the rule's, or for an identity that blank cells kept
+    from being checked, that it was not checked."""
+    spec = RULE_BY_ID.get(rule)
+    if spec is None:
+        return rule
+    if severity == Severity.info.value and spec.severity is not Severity.info and rule in _CHECKED:
+        return f"{_CHECKED[rule]}未核对（有空白或缺失单元格）"
+    return spec.title
+
+
+def stated_numbers(rule: str, expected: str | None, found: str | None) -> str | None:
+    """The two numbers of a finding in words that do not take sides: an identity says "合计 X，分项之和 Y" (which
+    side is wrong is not known); a rule that knows the right value says "应为 X，实为 Y"."""
+    if not any(ch.isdigit() for ch in f"{expected or ''}{found or ''}"):
+        return None  # words, not numbers ("信息处理费收取情况"): the message says it
+    if (identity := IDENTITY_BY_RULE.get(rule)) is not None:
+        return f"{identity.left_label} {expected or '—'}，{identity.right_label} {found or '—'}"
+    return f"应为 {expected or '—'}，实为 {found or '—'}"
+
+
+def rule_label(rule: str) -> str:
+    """A rule as filters and chart axes name it: the Chinese title with the code beside it."""
+    spec = RULE_BY_ID.get(rule)
+    return f"{spec.title}（{rule}）" if spec else rule
+
 
 def finding(
     rule: str,

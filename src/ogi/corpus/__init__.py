@@ -9,7 +9,10 @@ Writing
     add(record, source=None, run_id=None, refresh=True) -> Added   idempotent by sha256; re-parse replaces
     add_many([prepare(record, source)…], run_id=None) -> [Added | StoreError]   one transaction (ingest)
     set_cell(report_id, key, value, who, comment=None) -> Record    correction: original kept, re-audited
-    review_finding(finding_id, status, who, comment=None)          status: open / confirmed / dismissed
+    review_finding(finding_id, status, who, comment=None)          status: open / confirmed / dismissed; the
+                                                                    verdict is appended to ``finding_reviews``
+                                                                    and never deleted: a re-audit gives it back
+                                                                    to the finding that still stands
     import_organs(path) -> int                                      organ list CSV/XLSX (organs.py)
     refresh(report_ids=None) -> int                                 cross-year findings of stale reports
     start_run(paths) / finish_run(run_id, counts, status) / record_failure(source, sha256, error, run_id)
@@ -18,6 +21,10 @@ Reading
     reports(**filters, limit, offset, order) -> list[ReportRow]      count(**filters) -> int
         filters: year, region, organ (id or name part), template, kind, rule, severity, status, q
     history(organ_id) -> list[ReportRow]                             one organ across years
+    review_history(report_id) -> list[dict]                          verdicts, those resolved marked
+Campaign
+    set_report_status(report_id, status, who, comment, assignee)   待审 / 审核中 / 退回整改 / 通过, history kept
+    assign(filters, assignee, who) -> int   review_counts(**filters)   next_report(after, **filters)
     findings(report_id=None, **filters, limit, offset) -> list[FindingRow]
     corrections(report_id) / failures(run_id=None) / runs() / known() -> {sha256: parser_version}
     organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
@@ -43,10 +50,11 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from .. import forms
 from ..audit import audit
 from ..figures import figures_row
 from ..forms import TEMPLATES, keys
-from ..model import REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
+from ..model import REPORT_STATUSES, REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
 from ..values import parse_value
 from . import organs as organ_ids
 from . import query, rows, stats
@@ -55,7 +63,7 @@ from .database import database_url, migrate, open_engine
 from .drafts import Drafts
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
-from .rows import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
+from .rows import CELL_COLUMNS, FINDING_COLUMNS, META_COLUMN, META_FIELDS, Prepared, finding_row, meta_value, prepare
 from .schema import (
     cell_keys,
     cells,
@@ -63,7 +71,10 @@ from .schema import (
     extras,
     figures,
     findings,
+    meta_corrections,
+    organ_changes,
     organs,
+    report_reviews,
     reports,
     runs,
     sections,
@@ -170,7 +181,15 @@ class Corpus:
                 }
                 failed = conn.execute(sa.select(sa.exists(sa.select(failure_rows.c.id)))).scalar()
                 results = [self._add_in(conn, prep, run_id, olds, failed) for prep in items]
-                self._mark_next_years(conn, [r.id for r in results if r.status != "unchanged"])
+                changed = [r.id for r in results if r.status != "unchanged"]
+                self._mark_next_years(conn, changed)
+                if changed:
+                    self._supersede(
+                        conn,
+                        conn.execute(
+                            sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(changed))
+                        ).all(),
+                    )
                 return results
         except sa.exc.SQLAlchemyError as exc:
             self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
@@ -249,7 +268,14 @@ class Corpus:
                     sa.or_(failure_rows.c.sha256 == prep.sha256, failure_rows.c.source == row["source"])
                 )
             )
-        if old_id is not None and (latest := rows.latest_corrections(conn, report_id)):
+        fixed = old_id is not None and self._reapply_meta(conn, report_id)
+        latest = rows.latest_corrections(conn, report_id) if old_id is not None else {}
+        # The organ's kind (or the reviewer's word) decides the deadline; the reader only saw the name.
+        governs = self._governs(conn, report_id, {"organ_id": organ_id}) if organ_id is not None else None
+        if governs is not None and governs != row["is_government"] and not fixed:
+            conn.execute(reports.update().where(reports.c.id == report_id).values(is_government=governs))
+            fixed = True
+        if fixed or latest:
             self._reaudit(conn, report_id, latest)
         return report_id
 
@@ -324,17 +350,241 @@ class Corpus:
         self.refresh([report_id])
         return self.get(report_id)
 
+    def set_meta(
+        self, report_id: int, field: str, value: str | None, *, who: str, comment: str | None = None
+    ) -> Record:
+        """Correct what a report says about itself — organ, year, publication date, format (``META_FIELDS``) —
+        like a cell: the original kept in ``meta_corrections``, the report re-audited (FORMAT-YEAR, DEADLINE),
+        its versions and the cross-year findings of the organ-years it left and joined recomputed."""
+        if field not in META_FIELDS:
+            raise InvalidInput(
+                f"report {report_id}", f"不能更正的字段 {field!r}（可选：{'、'.join(META_FIELDS.values())}）"
+            )
+        new = meta_value(field, value)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(reports).where(reports.c.id == report_id)).first()
+            if row is None:
+                raise _no_report(report_id)
+            column = META_COLUMN[field]
+            old = getattr(row, column)
+            conn.execute(
+                meta_corrections.insert().values(
+                    report_id=report_id,
+                    field=field,
+                    old_value=None if old is None else str(old),
+                    new_value=None if new is None else str(new),
+                    who=who,
+                    at=now(),
+                    comment=comment,
+                )
+            )
+            before = (row.organ_id, row.year)
+            self._mark_next_years(conn, [report_id])  # the organ-year it leaves: its next year loses a partner
+            self._apply_meta(conn, report_id, {field: new})
+            self._reaudit(conn, report_id, {})
+            self._mark_next_years(conn, [report_id])
+            self._supersede(conn, [before, self._organ_year(conn, report_id)])
+            neighbours = self._stale_ids(conn)
+        self.refresh([report_id, *neighbours])
+        return self.get(report_id)
+
+    def meta_corrections(self, report_id: int) -> list[dict]:
+        stmt = sa.select(meta_corrections).where(meta_corrections.c.report_id == report_id)
+        return self._read(_dicts, stmt.order_by(meta_corrections.c.id))
+
+    def _apply_meta(self, conn: sa.Connection, report_id: int, values: dict) -> None:
+        """Write corrected metadata to the report row (an organ is resolved to its id like at ingest)."""
+        update = {META_COLUMN[f]: v for f, v in values.items()}
+        if "organ" in values:
+            organ_id, organ_key = organ_ids.resolve(conn, values["organ"])
+            update.update(organ_id=organ_id, organ_key=organ_key)
+        if "organ" in values or "government" in values:
+            update["is_government"] = self._governs(conn, report_id, update)
+        conn.execute(reports.update().where(reports.c.id == report_id).values(**update))
+
+    def _governs(self, conn: sa.Connection, report_id: int, update: dict) -> bool:
+        """Whether the report is due as a government's (3月31日): the reviewer's word (the latest "government"
+        correction), else the organ's kind (``forms.due_as_government``)."""
+        said = (
+            update["is_government"]
+            if "is_government" in update
+            else conn.execute(
+                sa.select(meta_corrections.c.new_value)
+                .where(meta_corrections.c.report_id == report_id, meta_corrections.c.field == "government")
+                .order_by(meta_corrections.c.id.desc())
+                .limit(1)
+            ).scalar()
+        )
+        if isinstance(said, str):
+            said = meta_value("government", said)
+        if said is not None:
+            return bool(said)
+        organ_id = (
+            update.get("organ_id")
+            or conn.execute(sa.select(reports.c.organ_id).where(reports.c.id == report_id)).scalar()
+        )
+        organ = conn.execute(
+            sa.select(organs.c.name, organs.c.kind, organs.c.governs).where(organs.c.id == organ_id)
+        ).first()
+        return organ is not None and forms.due_as_government(organ.name, organ.kind, organ.governs)
+
+    def set_organ_deadline(self, organ_id: int, governs: bool | None, *, who: str, comment: str | None = None) -> int:
+        """Say whether an organ reports as a government (True: 3月31日), as a department (False: 1月31日), or
+        leave it to its kind (None); the old value kept in ``organ_changes``. Its reports are re-audited
+        (DEADLINE) unless a report has its own correction; returns how many changed."""
+        changed = 0
+        with self.engine.begin() as conn:
+            old = conn.execute(sa.select(organs.c.governs).where(organs.c.id == organ_id)).first()
+            if old is None:
+                raise NotFound(f"organ {organ_id}", f"机关 {organ_id} 不存在")
+            conn.execute(
+                organ_changes.insert().values(
+                    organ_id=organ_id,
+                    field="governs",
+                    old_value=None if old.governs is None else str(old.governs),
+                    new_value=None if governs is None else str(governs),
+                    who=who,
+                    at=now(),
+                    comment=comment,
+                )
+            )
+            conn.execute(organs.update().where(organs.c.id == organ_id).values(governs=governs))
+            for rid, was in conn.execute(
+                sa.select(reports.c.id, reports.c.is_government).where(reports.c.organ_id == organ_id)
+            ).all():
+                now_governs = self._governs(conn, rid, {"organ_id": organ_id})
+                if now_governs != was:
+                    conn.execute(reports.update().where(reports.c.id == rid).values(is_government=now_governs))
+                    self._reaudit(conn, rid, {})
+                    changed += 1
+        return changed
+
+    def organ_changes(self, organ_id: int) -> list[dict]:
+        stmt = sa.select(organ_changes).where(organ_changes.c.organ_id == organ_id).order_by(organ_changes.c.id)
+        return self._read(_dicts, stmt)
+
+    def _reapply_meta(self, conn: sa.Connection, report_id: int) -> bool:
+        """After a re-parse: the latest correction of each field again; True when there was one."""
+        latest = {
+            r.field: r.new_value
+            for r in conn.execute(
+                sa.select(meta_corrections.c.field, meta_corrections.c.new_value)
+                .where(meta_corrections.c.report_id == report_id)
+                .order_by(meta_corrections.c.id)
+            )
+        }
+        if latest:
+            self._apply_meta(conn, report_id, {f: meta_value(f, v) for f, v in latest.items()})
+        return bool(latest)
+
+    def _organ_year(self, conn: sa.Connection, report_id: int) -> tuple:
+        row = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id == report_id)).first()
+        return (row.organ_id, row.year)
+
+    def _stale_ids(self, conn: sa.Connection) -> list[int]:
+        return list(conn.execute(sa.select(reports.c.id).where(reports.c.stale.is_(True))).scalars())
+
+    def _supersede(self, conn: sa.Connection, pairs: list[tuple]) -> None:
+        """One current report per organ and year: the newest version (latest publication date, then the latest
+        to arrive) is current, each earlier one points to it with ``superseded_by``."""
+        for organ_id, year in set(pairs):
+            if organ_id is None or year is None:
+                continue
+            versions = query.versions_of(conn, organ_id, year)
+            newest = versions[-1]["id"] if versions else None
+            for v in versions:
+                wanted = None if v["id"] == newest else newest
+                if v["superseded_by"] != wanted:
+                    conn.execute(reports.update().where(reports.c.id == v["id"]).values(superseded_by=wanted))
+
+    def versions(self, report_id: int) -> list[dict]:
+        """Every version of the report's organ-year, oldest first: id, published, added, superseded_by."""
+        with self.engine.connect() as conn:
+            organ_id, year = self._organ_year(conn, report_id)
+            if organ_id is None or year is None:
+                return []
+            return query.versions_of(conn, organ_id, year)
+
     def review_finding(self, finding_id: int, status: str, *, who: str, comment: str | None = None) -> None:
+        """A verdict on a finding, appended to its history (``finding_reviews``, never deleted) and shown on it."""
         if status not in REVIEW_STATUSES:
             raise InvalidInput(f"finding {finding_id}", f"未知的审核状态 {status!r} (use {', '.join(REVIEW_STATUSES)})")
         with self.engine.begin() as conn:
-            done = conn.execute(
-                findings.update()
-                .where(findings.c.id == finding_id)
-                .values(status=status, reviewer=who, comment=comment, reviewed=now())
-            )
-            if done.rowcount == 0:
+            finding = conn.execute(sa.select(findings).where(findings.c.id == finding_id)).first()
+            if finding is None:
                 raise NotFound(f"finding {finding_id}", f"审核发现 {finding_id} 不存在")
+            rows.record_review(conn, finding, status, who, comment, now())
+
+    def set_report_status(
+        self,
+        report_id: int,
+        status: str,
+        *,
+        who: str,
+        comment: str | None = None,
+        assignee: str | None | type[Ellipsis] = ...,
+    ) -> None:
+        """Where a report stands (待审 → 审核中 → 退回整改 / 通过) and, when given, who is to review it; every
+        change is appended to ``report_reviews``."""
+        if status not in REPORT_STATUSES:
+            choices = "、".join(REPORT_STATUSES)
+            raise InvalidInput(f"report {report_id}", f"未知的报告审核状态 {status!r}（可选：{choices}）")
+        with self.engine.begin() as conn:
+            current = conn.execute(sa.select(reports.c.assignee).where(reports.c.id == report_id)).first()
+            if current is None:
+                raise _no_report(report_id)
+            person = current.assignee if assignee is ... else assignee
+            conn.execute(
+                reports.update().where(reports.c.id == report_id).values(review_status=status, assignee=person)
+            )
+            conn.execute(
+                report_reviews.insert().values(
+                    report_id=report_id, status=status, assignee=person, who=who, at=now(), comment=comment
+                )
+            )
+
+    def assign(self, filters: Filters, assignee: str | None, *, who: str) -> int:
+        """Give every selected report (current versions) to ``assignee`` (None: to nobody); returns how many."""
+        with self.engine.begin() as conn:
+            ids = list(
+                conn.execute(
+                    sa.select(reports.c.id).select_from(query.REPORTS_JOIN).where(*filters.conditions())
+                ).scalars()
+            )
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                conn.execute(reports.update().where(reports.c.id.in_(part)).values(assignee=assignee))
+                statuses = dict(
+                    conn.execute(sa.select(reports.c.id, reports.c.review_status).where(reports.c.id.in_(part))).all()
+                )
+                conn.execute(
+                    report_reviews.insert(),
+                    [
+                        {"report_id": i, "status": statuses[i], "assignee": assignee, "who": who, "at": now()}
+                        for i in part
+                    ],
+                )
+        return len(ids)
+
+    def report_status_history(self, report_id: int) -> list[dict]:
+        stmt = sa.select(report_reviews).where(report_reviews.c.report_id == report_id).order_by(report_reviews.c.id)
+        return self._read(_dicts, stmt)
+
+    def resolved_reviews(self, filters: Filters | None = None, **by) -> list[dict]:
+        """Verdicts whose finding a correction (or a new reading) resolved, across the selected reports."""
+        return self._read(query.resolved_reviews, _filters(filters, by))
+
+    def review_counts(self, filters: Filters | None = None, **by) -> dict[str, int]:
+        """Selected reports per review status: {"pending": 37, "returned": 2, …}."""
+        return self._read(query.review_counts, _filters(filters, by))
+
+    def next_report(self, after: int, filters: Filters | None = None, **by) -> int | None:
+        """The next selected report still waiting for review (待审 or 审核中) after ``after``, wrapping round."""
+        return self._read(query.next_report, after, _filters(filters, by))
+
+    def review_history(self, report_id: int) -> list[dict]:
+        """Every verdict on the report's findings, oldest first; ``standing`` False: resolved by a correction."""
+        return self._read(rows.review_history, report_id)
 
     def import_organs(self, path: str | os.PathLike) -> int:
         """Apply an organ list (名称, 别名, 省, 市, 县, 类型…); reports of merged spellings move with it."""
@@ -444,6 +694,13 @@ class Corpus:
         """Reports matching ``filters`` (or the same given as keywords: year=2021, region="缙云" …), in ``order``
         (``query.ORDERS``: id, -id, year, -year, organ, errors)."""
         return self._read(query.list_reports, _filters(filters, by), limit=limit, offset=offset, order=order)
+
+    def report_row(self, report_id: int) -> ReportRow:
+        """One report as lists show it (organ, region, counts, review status, version), whatever its version."""
+        row = self._read(query.report_row, report_id)
+        if row is None:
+            raise _no_report(report_id)
+        return row
 
     def count(self, filters: Filters | None = None, **by) -> int:
         return self._read(query.count_reports, _filters(filters, by))

@@ -17,11 +17,17 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import sqlalchemy as sa
 
-from ..forms import deadline
+from ..forms import deadline, due_as_government
 from ..normalise import to_simplified
 from .rows import decode_cell
-from .schema import cell_keys, cells, failures, findings, organs, reports
+from .schema import cell_keys, cells, failures, finding_reviews, findings, organs, reports
 
+# The one definition of a current report, for lists, counts, coverage, figures and exports alike: the newest
+# version of an organ's report for a year (an older one has ``superseded_by`` set when a newer one arrives).
+CURRENT = reports.c.superseded_by.is_(None)
+# An organ that counts in coverage: imported from an organ list, or with a report. A name a reviewer corrected
+# away (an OCR misreading such as 临江上县) keeps its row but no longer counts as an organ that failed to report.
+KNOWN_ORGAN = organs.c.imported.is_(True) | sa.exists(sa.select(reports.c.id).where(reports.c.organ_id == organs.c.id))
 TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 LEVELS = ("province", "city", "county", "township")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)"}
@@ -48,6 +54,9 @@ class ReportRow:
     infos: int
     parser_version: str
     file_kind: str  # what the reader read: text, html, docx, pdf …
+    review_status: str = "pending"  # model.REPORT_STATUSES
+    assignee: str | None = None
+    superseded_by: int | None = None  # the newer version of the same organ and year, when there is one
 
 
 @dataclass(slots=True)
@@ -88,10 +97,19 @@ class Filters:
     severity: str | None = None
     status: str | None = None
     q: str | None = None
+    review: str | None = None  # the report's review status (model.REPORT_STATUSES)
+    assignee: str | None = None  # the reviewer the report is assigned to
+    versions: bool = False  # True: superseded versions too; by default only the current report of an organ-year
 
     def conditions(self) -> list:
         """WHERE terms over ``reports`` outer-joined with ``organs`` (``REPORTS_JOIN``)."""
         conds = self.region_conditions()
+        if not self.versions:
+            conds.append(CURRENT)
+        if self.review:
+            conds.append(reports.c.review_status == self.review)
+        if self.assignee:
+            conds.append(reports.c.assignee == self.assignee)
         if (years := self.years()) is not None:
             conds.append(reports.c.year.in_(years) if len(years) > 1 else reports.c.year == years[0])
         if isinstance(self.organ, int):
@@ -151,7 +169,7 @@ class Filters:
 
     def params(self) -> dict:
         """The filters that are set, as query parameters."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+        return {k: v for k, v in asdict(self).items() if v not in (None, "", False)}
 
     def deepest_region(self) -> str | None:
         return self.township or self.county or self.city or self.province or self.region
@@ -182,39 +200,46 @@ ORDERS = {
 }
 
 
+def _report_select() -> sa.Select:
+    return sa.select(
+        reports.c.id,
+        reports.c.sha256,
+        reports.c.source,
+        reports.c.organ_id,
+        organs.c.name.label("organ"),
+        reports.c.organ_name,
+        organs.c.province,
+        organs.c.city,
+        organs.c.county,
+        organs.c.core,
+        organs.c.kind,
+        reports.c.year,
+        reports.c.template,
+        reports.c.published,
+        reports.c.errors,
+        reports.c.warnings,
+        reports.c.infos,
+        reports.c.parser_version,
+        reports.c.kind.label("file_kind"),
+        reports.c.review_status,
+        reports.c.assignee,
+        reports.c.superseded_by,
+    ).select_from(REPORTS_JOIN)
+
+
 def list_reports(
     conn: sa.Connection, f: Filters, *, limit: int | None, offset: int = 0, order: str = "id"
 ) -> list[ReportRow]:
-    stmt = (
-        sa.select(
-            reports.c.id,
-            reports.c.sha256,
-            reports.c.source,
-            reports.c.organ_id,
-            organs.c.name.label("organ"),
-            reports.c.organ_name,
-            organs.c.province,
-            organs.c.city,
-            organs.c.county,
-            organs.c.core,
-            organs.c.kind,
-            reports.c.year,
-            reports.c.template,
-            reports.c.published,
-            reports.c.errors,
-            reports.c.warnings,
-            reports.c.infos,
-            reports.c.parser_version,
-            reports.c.kind.label("file_kind"),
-        )
-        .select_from(REPORTS_JOIN)
-        .where(*f.conditions())
-        .order_by(*ORDERS.get(order, ORDERS["id"]))
-        .offset(offset)
-    )
+    stmt = _report_select().where(*f.conditions()).order_by(*ORDERS.get(order, ORDERS["id"])).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_report_row(r) for r in conn.execute(stmt).mappings()]
+
+
+def report_row(conn: sa.Connection, report_id: int) -> ReportRow | None:
+    """One report as lists show it, whatever its version."""
+    r = conn.execute(_report_select().where(reports.c.id == report_id)).mappings().first()
+    return _report_row(r) if r is not None else None
 
 
 def _report_row(r) -> ReportRow:
@@ -228,11 +253,72 @@ def count_reports(conn: sa.Connection, f: Filters) -> int:
     return conn.execute(stmt).scalar() or 0
 
 
+def versions_of(conn: sa.Connection, organ_id: int, year: int) -> list[dict]:
+    """The reports of one organ and year, oldest version first: by publication date (undated ones first), then
+    by arrival. The last is the current one (``CURRENT``)."""
+    rows = conn.execute(
+        sa.select(reports.c.id, reports.c.published, reports.c.added, reports.c.superseded_by, reports.c.source).where(
+            reports.c.organ_id == organ_id, reports.c.year == year
+        )
+    ).mappings()
+    return sorted((dict(r) for r in rows), key=lambda r: (r["published"] or dt.date.min, r["id"]))
+
+
+def resolved_reviews(conn: sa.Connection, f: Filters) -> list[dict]:
+    """The latest verdict on each finding of the selected reports that no longer stands (a correction or a new
+    reading resolved it), with the report's organ and year; a verdict that only reopened is left out."""
+    selected = sa.select(reports.c.id).select_from(REPORTS_JOIN).where(*f.conditions())
+    standing = {
+        (r.report_id, r.rule, r.cell_keys, r.other_report_id)
+        for r in conn.execute(
+            sa.select(findings.c.report_id, findings.c.rule, findings.c.cell_keys, findings.c.other_report_id).where(
+                findings.c.report_id.in_(selected.where(reports.c.id.in_(sa.select(finding_reviews.c.report_id))))
+            )
+        )
+    }
+    latest: dict[tuple, dict] = {}
+    stmt = (
+        sa.select(finding_reviews, organs.c.name.label("organ"), reports.c.organ_name, reports.c.year)
+        .select_from(finding_reviews.join(REPORTS_JOIN, reports.c.id == finding_reviews.c.report_id))
+        .where(*f.conditions())
+        .order_by(finding_reviews.c.id)
+    )
+    for r in conn.execute(stmt).mappings():
+        key = (r["report_id"], r["rule"], r["cell_keys"], r["other_report_id"])
+        if key not in standing:
+            latest[key] = dict(r) | {"keys": r["cell_keys"].split()}
+    return [r for r in latest.values() if r["status"] != "open"]
+
+
+def review_counts(conn: sa.Connection, f: Filters) -> dict[str, int]:
+    """How many of the selected reports stand at each review status ("还剩 37 份待审"); the review filter
+    itself is left out, so the counts read as the choices of that filter."""
+    stmt = (
+        sa.select(reports.c.review_status, sa.func.count())
+        .select_from(REPORTS_JOIN)
+        .where(*replace(f, review=None).conditions())
+        .group_by(reports.c.review_status)
+    )
+    return dict(conn.execute(stmt).all())
+
+
+def next_report(conn: sa.Connection, after: int, f: Filters) -> int | None:
+    """The report to review after ``after``: the next (by id, wrapping round) of the selected reports still
+    waiting (待审 or 审核中)."""
+    waiting = replace(f, review=None).conditions() + [reports.c.review_status.in_(("pending", "reviewing"))]
+    stmt = sa.select(reports.c.id).select_from(REPORTS_JOIN).where(*waiting, reports.c.id != after)
+    return (
+        conn.execute(stmt.where(reports.c.id > after).order_by(reports.c.id).limit(1)).scalar()
+        or conn.execute(stmt.order_by(reports.c.id).limit(1)).scalar()
+    )
+
+
 def list_findings(
     conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
 ) -> list[FindingRow]:
     # Rule, severity and status select findings here, not reports that have some (Filters.conditions).
-    report_filters = replace(f, rule=None, severity=None, status=None)
+    # One report's findings whatever its version; across the corpus, those of current reports (``CURRENT``).
+    report_filters = replace(f, rule=None, severity=None, status=None, versions=f.versions or report_id is not None)
     stmt = (
         sa.select(findings, organs.c.name.label("organ"), reports.c.year)
         .select_from(
@@ -272,7 +358,7 @@ def coverage(conn: sa.Connection, year: int, f: Filters) -> list[dict]:
     has = sa.exists(sa.select(reports.c.id).where(reports.c.organ_id == organs.c.id, reports.c.year == year))
     stmt = (
         sa.select(organs.c.province, organs.c.city, organs.c.county, organs.c.name, has.label("has"))
-        .where(*f.region_conditions())
+        .where(*f.region_conditions(), KNOWN_ORGAN)
         .order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.id)
     )
     out: dict[tuple, dict] = {}
@@ -313,6 +399,7 @@ def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: b
             organs.c.core,
             organs.c.kind,
             organs.c.imported,
+            organs.c.governs,
             mine.c.report_id,
             mine.c.published,
             mine.c.government,
@@ -321,8 +408,7 @@ def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: b
         .where(*f.region_conditions())
         .order_by(organs.c.province, organs.c.city, organs.c.county, organs.c.name)
     )
-    if registry_only:
-        stmt = stmt.where(organs.c.imported.is_(True))
+    stmt = stmt.where(organs.c.imported.is_(True) if registry_only else KNOWN_ORGAN)
     if f.organ:
         stmt = stmt.where(organs.c.name.contains(to_simplified(str(f.organ)), autoescape=True))
     return [_deadline_row(dict(r), year) for r in conn.execute(stmt).mappings()]
@@ -330,7 +416,9 @@ def organ_deadlines(conn: sa.Connection, year: int, f: Filters, registry_only: b
 
 def _deadline_row(row: dict, year: int) -> dict:
     row["township"] = township_of(row.pop("core"))
-    government = bool(row.pop("government")) or row["kind"] == "人民政府"
+    governs = row.pop("governs")
+    government = due_as_government(row["name"], row["kind"], governs) or (governs is None and bool(row["government"]))
+    row.pop("government")
     row["deadline"] = deadline(year, government)
     published: dt.date | None = row["published"]
     row["state"] = (

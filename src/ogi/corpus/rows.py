@@ -6,11 +6,13 @@ cells is CPU work the workers can do in parallel. A ``Prepared`` holds only str/
 which cross process boundaries cheaply (issue #4: ingest limited by parsing).
 
 Rows → Record: ``load_record`` (and ``decode_cell``/``decode_finding``). Findings are written with
-``insert_findings``, which keeps a reviewer's verdict on a finding that is computed again.
+``insert_findings``, which gives a finding computed again the reviewer's latest verdict on it (``reviews``; the
+verdicts themselves live in ``finding_reviews`` and are never deleted).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -20,9 +22,22 @@ import sqlalchemy as sa
 
 from ..crossyear import fingerprint
 from ..figures import figures_row
-from ..model import Cell, Extra, Finding, Meta, Origin, Record, Section, Severity, State, Where
+from ..model import Cell, Extra, Finding, InvalidInput, Meta, Origin, Record, Section, Severity, State, Where
+from ..normalise import to_simplified
 from .organs import name_from_title
-from .schema import ORIGIN_CODE, ORIGINS, STATE_CODE, STATES, cells, corrections, extras, findings, reports, sections
+from .schema import (
+    ORIGIN_CODE,
+    ORIGINS,
+    STATE_CODE,
+    STATES,
+    cells,
+    corrections,
+    extras,
+    finding_reviews,
+    findings,
+    reports,
+    sections,
+)
 
 CELL_COLUMNS = (
     "report_id",
@@ -151,7 +166,49 @@ def prepare(record: Record, source: bytes | None = None) -> Prepared:
     )
 
 
-_REVIEW_FIELDS = ("status", "comment", "reviewer", "reviewed")
+# What a reviewer can correct of a report's metadata (``Corpus.set_meta``): field → its name in Chinese, and the
+# ``reports`` column it is stored in. "government": whether the report is due as a government's (3月31日).
+META_FIELDS = {"organ": "机关", "year": "年度", "published": "发布日期", "template": "格式", "government": "报送期限"}
+META_COLUMN = {
+    "organ": "organ_name",
+    "year": "year",
+    "published": "published",
+    "template": "template",
+    "government": "is_government",
+}
+
+
+def meta_value(field: str, text: str | None):
+    """A metadata correction as typed by a reviewer (or stored as text) → the value of its column; a Chinese
+    ``InvalidInput`` for one that cannot be."""
+    text = (text or "").strip()
+    if field == "organ":
+        if not text:
+            raise InvalidInput("organ", "机关名称不能为空")
+        return to_simplified(text)[:200]
+    if field == "year":
+        if not (text.isdigit() and 1990 <= int(text) <= 2100):
+            raise InvalidInput("year", f"年度应为四位数字，如 2023，而不是 {text!r}")
+        return int(text)
+    if field == "published":
+        if not text:
+            return None
+        try:
+            return dt.date.fromisoformat(text.replace("/", "-").replace(".", "-"))
+        except ValueError:
+            raise InvalidInput("published", f"发布日期应写作 2024-01-31，而不是 {text!r}") from None
+    if field == "template":
+        if text not in ("2019", "2021"):
+            raise InvalidInput("template", f"格式应为 2019 或 2021，而不是 {text!r}")
+        return text
+    if field == "government":
+        choices = {"": None, "auto": None, "government": True, "True": True, "department": False, "False": False}
+        if text not in choices:
+            raise InvalidInput(
+                "government", f"报送期限应为 government（3月31日）或 department（1月31日），而不是 {text!r}"
+            )
+        return choices[text]
+    raise InvalidInput(field, f"不能更正的字段 {field!r}（可选：{'、'.join(META_FIELDS)}）")
 
 
 def encode_cell(report_id: int, key_id: int, c: Cell) -> dict:
@@ -226,11 +283,57 @@ def _review_key(row) -> tuple:
 
 
 def reviews(conn: sa.Connection, report_ids: list[int]) -> dict[tuple, dict]:
-    """Reviewers' verdicts on findings about to be recomputed, so the same finding keeps its verdict."""
+    """The latest verdict on each finding of these reports (``finding_reviews``, where verdicts are never deleted),
+    so that a finding computed again — same rule, same cells, same report compared with — keeps its verdict."""
     rows = conn.execute(
-        sa.select(findings).where(findings.c.report_id.in_(report_ids), findings.c.status != "open")
+        sa.select(finding_reviews).where(finding_reviews.c.report_id.in_(report_ids)).order_by(finding_reviews.c.id)
     ).mappings()
-    return {_review_key(r): {k: r[k] for k in _REVIEW_FIELDS} for r in rows}
+    return {
+        _review_key(r): {"status": r["status"], "comment": r["comment"], "reviewer": r["reviewer"], "reviewed": r["at"]}
+        for r in rows
+    }
+
+
+def record_review(conn: sa.Connection, finding, status: str, who: str, comment: str | None, at) -> None:
+    """Append a verdict on a ``findings`` row to the history and show it on the row."""
+    conn.execute(
+        finding_reviews.insert().values(
+            report_id=finding.report_id,
+            rule=finding.rule,
+            cell_keys=finding.cell_keys,
+            other_report_id=finding.other_report_id,
+            severity=finding.severity,
+            message=finding.message,
+            expected=finding.expected,
+            found=finding.found,
+            status=status,
+            comment=comment,
+            reviewer=who,
+            at=at,
+        )
+    )
+    conn.execute(
+        findings.update()
+        .where(findings.c.id == finding.id)
+        .values(status=status, reviewer=who, comment=comment, reviewed=at)
+    )
+
+
+def review_history(conn: sa.Connection, report_id: int) -> list[dict]:
+    """Every verdict given on the report's findings, oldest first, each marked ``standing`` when its finding is
+    still among the report's findings (otherwise a correction or a new reading resolved it)."""
+    current = {
+        _review_key(r)
+        for r in conn.execute(
+            sa.select(findings.c.report_id, findings.c.rule, findings.c.cell_keys, findings.c.other_report_id).where(
+                findings.c.report_id == report_id
+            )
+        ).mappings()
+    }
+    rows = conn.execute(
+        sa.select(finding_reviews).where(finding_reviews.c.report_id == report_id).order_by(finding_reviews.c.id)
+    ).mappings()
+    return [dict(r) | {"keys": r["cell_keys"].split(), "standing": _review_key(r) in current} for r in rows]
 
 
 def insert_findings(conn: sa.Connection, rows: list[dict], kept: dict[tuple, dict]) -> None:

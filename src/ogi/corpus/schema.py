@@ -61,6 +61,9 @@ organs = Table(
     Column("sector", String(20)),  # 公安 / 教育 / 人社 …
     Column("code", String(40)),  # 统一社会信用代码 or a local code, from an imported organ list
     Column("imported", Boolean, nullable=False, default=False),  # fields set by the user, not derived
+    # A reviewer's word on the deadline (revision 0004): True 3月31日 (reports as a government), False 1月31日,
+    # None: the kind and name decide (forms.due_as_government). Its changes are kept in ``organ_changes``.
+    Column("governs", Boolean),
 )
 Index("ix_organs_region", organs.c.province, organs.c.city, organs.c.county)
 
@@ -114,10 +117,16 @@ reports = Table(
     Column("infos", SmallInteger, nullable=False, default=0),
     Column("stale", Boolean, nullable=False, default=True),  # cross-year findings need a refresh
     Column("fingerprint", LargeBinary),  # sampled text shingles for near-duplicate search (crossyear.py)
+    # The reviewer's campaign (revision 0004): where the report stands (model.REPORT_STATUSES; its history is in
+    # ``report_reviews``), who is to review it, and the newer version of the same organ and year that replaces it.
+    Column("review_status", String(12), nullable=False, default="pending", server_default="pending"),
+    Column("assignee", String(40)),
+    Column("superseded_by", Integer),
 )
 Index("ix_reports_year_organ", reports.c.year, reports.c.organ_id)
 Index("ix_reports_organ_year", reports.c.organ_id, reports.c.year)
 Index("ix_reports_stale", reports.c.stale)
+Index("ix_reports_review", reports.c.review_status, reports.c.assignee)
 
 sources = Table(
     "sources",
@@ -224,6 +233,70 @@ corrections = Table(
     Column("new_value", String(40)),
     Column("new_state", String(16), nullable=False),
     Column("new_unit", String(10)),
+    Column("who", String(80), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("comment", Text),
+)
+
+# Every verdict a reviewer gave on a finding, appended and never deleted (revision 0004): a re-audit recomputes
+# ``findings`` and gives each finding that still stands (same report, rule, cells and report compared with) its
+# latest verdict back; a verdict whose finding no longer stands stays here, shown as resolved by a correction.
+# The finding's words are kept with the verdict so that the history reads without the finding.
+finding_reviews = Table(
+    "finding_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("rule", String(20), nullable=False),
+    Column("cell_keys", Text, nullable=False, default=""),
+    Column("other_report_id", Integer),
+    Column("severity", String(8), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("expected", Text),
+    Column("found", Text),
+    Column("status", String(10), nullable=False),  # open / confirmed / dismissed
+    Column("comment", Text),
+    Column("reviewer", String(80), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
+# A report's review status over time (model.REPORT_STATUSES), appended; ``reports.review_status`` is the latest.
+report_reviews = Table(
+    "report_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("status", String(12), nullable=False),
+    Column("assignee", String(40)),
+    Column("who", String(80), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("comment", Text),
+)
+
+# A reviewer's changes to an organ (its deadline class), the old value kept.
+organ_changes = Table(
+    "organ_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organ_id", Integer, ForeignKey("organs.id"), nullable=False, index=True),
+    Column("field", String(20), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("who", String(80), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("comment", Text),
+)
+
+# Corrections of what the report says about itself (organ, year, publication date, format): the original kept,
+# like a cell's correction; re-applied when the file is parsed again.
+meta_corrections = Table(
+    "meta_corrections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("field", String(20), nullable=False),  # organ / year / published / template
+    Column("old_value", Text),
+    Column("new_value", Text),
     Column("who", String(80), nullable=False),
     Column("at", DateTime, nullable=False),
     Column("comment", Text),

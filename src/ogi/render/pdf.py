@@ -33,6 +33,11 @@ def _cjk_font_missing() -> bool:
 
 
 def render_pdf(record: Record) -> bytes:
+    return pdf_from_html(clean_html(record))
+
+
+def pdf_from_html(html: str) -> bytes:
+    """Any page of ogi's (a report, a review letter) as PDF; a Chinese message naming what is missing."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: pango missing from the system
@@ -43,7 +48,7 @@ def render_pdf(record: Record) -> bytes:
         raise RenderUnavailable(
             "PDF", f"无法生成 PDF：系统没有中文字体，请安装 {FONT_PACKAGE}（apt-get install {FONT_PACKAGE}）"
         )
-    return weasyprint.HTML(string=clean_html(record)).write_pdf()
+    return weasyprint.HTML(string=html).write_pdf()
 
 
 def render_scan(record: Record, *, dpi: int = 150, pdf: bytes | None = None) -> bytes:

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..corpus import Corpus
 from ..model import InvalidInput, NotFound, OgiError, StoreError
-from . import auth, compose, dashboard, pages, report, upload
+from . import auth, campaign, compose, dashboard, pages, report, upload
 from .session import HTTPProblem, Settings
 from .web import HERE, render, root_of, wants_json
 
@@ -181,7 +181,7 @@ def create_app(
     app.add_middleware(PrefixTolerant, root=root_path.rstrip("/"))
     _errors(app)
     _static(app, modules)
-    for module in (pages, report, dashboard, upload, compose, auth):
+    for module in (pages, report, dashboard, upload, compose, auth, campaign):
         app.include_router(module.router)
     return app
 

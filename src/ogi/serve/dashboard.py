@@ -6,15 +6,15 @@ Every chart's numbers are also a table of the page, so each chart downloads as C
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from .. import forms
 from ..corpus import Filters
 from ..corpus.query import LEVEL_ZH
 from ..figures import rate
-from ..rules import RULE_BY_ID
+from ..rules import RULE_BY_ID, rule_label
 from .session import CorpusDep, User, reader
 from .web import FiltersDep, table, view
 
@@ -34,6 +34,15 @@ BINS = [f"{i * 10}–{i * 10 + 10}%" for i in range(10)] + ["100%"]
 
 def _bin(share: float) -> int:
     return 10 if share >= 1 else max(0, int(share * 10))
+
+
+def _across(option: dict) -> dict:
+    """The same chart with horizontal bars: long Chinese labels (a rule's title and code) read on the left."""
+    labels = option["xAxis"]["data"]
+    option["xAxis"] = {"type": "value"}
+    option["yAxis"] = {"type": "category", "data": labels, "inverse": True, "axisLabel": {"interval": 0}}
+    option["grid"] = dict(option["grid"], left=10, containLabel=True)
+    return option
 
 
 def _chart(
@@ -126,14 +135,16 @@ def dashboard_data(corpus: CorpusDep, f: FiltersDep, _user: User | None = Depend
             BINS,
             [_bar("复议纠错率", [r["review"] for r in corr_rows]), _bar("诉讼纠错率", [r["suit"] for r in corr_rows])],
         ),
-        "rules": _chart(
-            "审核发现（按规则）",
-            rule_names,
-            [
-                _bar(SEVERITY_ZH[s], [by_rule.get((name, s), 0) for name in rule_names], "sev")
-                | {"itemStyle": {"color": SEVERITY_COLOR[s]}}
-                for s in SEVERITY_ZH
-            ],
+        "rules": _across(
+            _chart(
+                "审核发现（按规则）",
+                [rule_label(name) for name in rule_names],
+                [
+                    _bar(SEVERITY_ZH[s], [by_rule.get((name, s), 0) for name in rule_names], "sev")
+                    | {"itemStyle": {"color": SEVERITY_COLOR[s]}}
+                    for s in SEVERITY_ZH
+                ],
+            )
         ),
         "regions": _chart(
             f"地区比较（按{LEVEL_ZH[level]}）",
@@ -218,8 +229,8 @@ def coverage_data(
     registry: str | None = Query(None, description="1：只看导入的机关名录；0：全部已知机关"),
     _user: User | None = Depends(reader),
 ) -> dict:
-    years = corpus.years()
-    year = f.year if isinstance(f.year, int) else (years[0] if years else dt.date.today().year - 1)
+    year = f.year if isinstance(f.year, int) else forms.reporting_year()
+    years = sorted(set(corpus.years()) | {forms.reporting_year()}, reverse=True)
     has_registry = corpus.has_registry()
     only = has_registry if registry in (None, "") else registry == "1"
     rows = corpus.deadlines(year, f, registry_only=only)

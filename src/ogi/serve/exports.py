@@ -14,6 +14,9 @@ from fastapi.responses import Response
 from ..export import tables as sheet
 from .session import HTTPProblem
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def _header_and_rows(spec: dict) -> tuple[list[str], list[list]]:
     keys = [key for key, _ in spec["columns"]]
@@ -41,7 +44,11 @@ def export(tables: dict[str, dict], fmt: str, which: str | None, name: str) -> R
     else:
         chosen = {which: tables[which]} if which else tables
         filename = f"ogi-{name}-{stamp}.xlsx"
-        body, media = to_xlsx(chosen), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, media = to_xlsx(chosen), XLSX
+    return download(body, media, filename)
+
+
+def download(body: bytes, media: str, filename: str) -> Response:
     return Response(
         body, media_type=media, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
     )

@@ -5,18 +5,20 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import asdict
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from .. import forms
-from ..corpus import ReportRow
+from ..corpus import Filters, ReportRow
 from ..corpus.query import township_of
 from ..crossyear import narrative, overlap
-from ..model import NotFound, State
+from ..model import REPORT_STATUS_ZH, REPORT_STATUSES, InvalidInput, NotFound, State
 from ..normalise import to_simplified
-from .session import CorpusDep, User, reader
-from .web import FiltersDep, root_of, table, view
+from ..rules import rule_label
+from .session import CorpusDep, HTTPProblem, User, WriteLockDep, current_user, reader, writer
+from .web import FiltersDep, from_page, json_response, root_of, table, view
 
 router = APIRouter()
 PAGE = 50
@@ -33,6 +35,8 @@ REPORT_COLUMNS = [
     ("errors", "错误"),
     ("warnings", "警告"),
     ("infos", "提示"),
+    ("review_zh", "审核状态"),
+    ("assignee", "审核人"),
     ("source", "文件"),
 ]
 
@@ -51,11 +55,18 @@ def reports_data(
 ) -> dict:
     total = corpus.count(f)
     rows = [_report_row(r) for r in corpus.reports(f, limit=PAGE, offset=(page - 1) * PAGE, order=order)]
-    options = {"regions": corpus.region_options(f), "years": corpus.years(), "rules": corpus.rules_seen()}
+    options = {
+        "regions": corpus.region_options(f),
+        "years": corpus.years(),
+        "rules": [(r, rule_label(r)) for r in corpus.rules_seen()],
+        # Account names are for those who can assign work, not for anonymous readers.
+        "reviewers": [a["name"] for a in corpus.accounts.list() if a["role"] != "reader"] if _user else [],
+    }
     failures = corpus.count_failures()
     return {
         "filters": f.params(),
         "total": total,
+        "review_counts": _review_counts(corpus, f),
         "page": page,
         "pages": max(1, -(-total // PAGE)),
         "order": order,
@@ -66,8 +77,13 @@ def reports_data(
     }
 
 
+def _review_counts(corpus, f) -> dict[str, int]:
+    counts = corpus.review_counts(f)
+    return {s: counts.get(s, 0) for s in REPORT_STATUSES}
+
+
 def _report_row(r: ReportRow) -> dict:
-    return asdict(r) | {"organ": r.organ or r.organ_name}
+    return asdict(r) | {"organ": r.organ or r.organ_name, "review_zh": REPORT_STATUS_ZH.get(r.review_status, "")}
 
 
 view(
@@ -78,6 +94,55 @@ view(
     name="reports",
     summary="报告列表（可按年度、地区、机关、格式、规则、级别筛选）",
 )
+
+
+@router.post("/api/reports/assign", summary="把筛选出的报告（当前版本）分配给一位审核人", tags=["审核"])
+def assign(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    f: FiltersDep,
+    assignee: str = Form("", max_length=40, description="审核人账号；留空表示取消分配"),
+    user: User = Depends(writer()),
+):
+    name = assignee.strip() or None
+    if name is not None and corpus.accounts.get(name) is None:
+        raise InvalidInput("assignee", f"账号 {name} 不存在")
+    with lock:
+        n = corpus.assign(f, name, who=user.name)
+    if from_page(request):
+        query = urlencode(f.params())
+        return RedirectResponse(f"{root_of(request)}/reports?{query}", status_code=303)
+    return json_response({"assigned": n, "assignee": name})
+
+
+def signed_in(request: Request) -> User:
+    """Gate for a page that is about the person reading it (their queue)."""
+    user = current_user(request)
+    if user is None:
+        raise HTTPProblem(401, "请先登录", login=True)
+    return user
+
+
+def queue_data(corpus: CorpusDep, user: User = Depends(signed_in)) -> dict:
+    """The signed-in reviewer's reports, grouped by organ group (region and kind), those waiting first."""
+    mine = corpus.reports(assignee=user.name, limit=None, order="organ")
+    order = {"reviewing": 0, "pending": 1, "returned": 2, "passed": 3}
+    groups: dict[str, list[dict]] = {}
+    for r in sorted(mine, key=lambda r: order.get(r.review_status, 9)):
+        place = r.county or r.city or r.province or "地区未识别"
+        groups.setdefault(f"{place} · {r.kind or '类型未识别'}", []).append(_report_row(r))
+    counts = _review_counts(corpus, Filters(assignee=user.name))
+    rows = [row for items in groups.values() for row in items]
+    return {
+        "me": user.name,
+        "groups": [{"name": k, "reports": v} for k, v in sorted(groups.items())],
+        "review_counts": counts,
+        "tables": {"queue": table("我的待审报告", REPORT_COLUMNS, rows)},
+    }
+
+
+view(router, "/queue", queue_data, "queue.html", name="queue", summary="我的审核队列：分配给我的报告，按机关分组")
 
 
 def failures_data(corpus: CorpusDep, _user: User | None = Depends(reader)) -> dict:
@@ -166,6 +231,48 @@ def _figure(record, key: str):
     return cell.value if cell.state is State.number else ""
 
 
+_GOVERNS_ZH = {None: "按机关类型", "True": "作为政府（3月31日）", "False": "作为部门（1月31日）"}
+
+
+def _deadline_of(corpus, organ: dict) -> dict:
+    """When the organ's reports are due, why, and who changed it."""
+    due_march = forms.due_as_government(organ["name"], organ["kind"], organ.get("governs"))
+    why = "审核人设定" if organ.get("governs") is not None else f"按机关类型：{organ['kind'] or '未识别'}"
+    changes = [
+        c
+        | {
+            "old_zh": _GOVERNS_ZH.get(c["old_value"], c["old_value"]),
+            "new_zh": _GOVERNS_ZH.get(c["new_value"], c["new_value"]),
+        }
+        for c in corpus.organ_changes(organ["id"])
+    ]
+    return {"text": "次年3月31日前" if due_march else "次年1月31日前", "why": why, "changes": changes}
+
+
+@router.post(
+    "/api/organs/{organ_id}/deadline",
+    summary="设定机关的报送期限：作为政府(3月31日)或部门(1月31日)，或按机关类型",
+    tags=["审核"],
+)
+def organ_deadline(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    organ_id: int,
+    governs: str = Form("", description="government / department；留空按机关类型"),
+    comment: str = Form("", max_length=2000),
+    user: User = Depends(writer()),
+):
+    choices = {"": None, "government": True, "department": False}
+    if governs not in choices:
+        raise InvalidInput("governs", f"报送期限应为 government、department 或留空，而不是 {governs!r}")
+    with lock:
+        changed = corpus.set_organ_deadline(organ_id, choices[governs], who=user.name, comment=comment.strip() or None)
+    if from_page(request):
+        return RedirectResponse(f"{root_of(request)}/organs/{organ_id}#deadline", status_code=303)
+    return json_response({"organ": corpus.organ(organ_id), "reports_changed": changed})
+
+
 def organ_data(
     corpus: CorpusDep,
     organ_id: int,
@@ -228,6 +335,7 @@ def organ_data(
     ]
     return {
         "organ": organ,
+        "deadline": _deadline_of(corpus, organ),
         "reports": columns,
         "figures": figures,
         "diffs": diffs,

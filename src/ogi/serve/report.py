@@ -13,12 +13,23 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
 from ..corpus import Corpus
-from ..model import REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
+from ..corpus.rows import META_FIELDS
+from ..model import (
+    REPORT_STATUS_ZH,
+    REPORT_STATUSES,
+    RESOLVED_ZH,
+    REVIEW_STATUS_ZH,
+    InvalidInput,
+    NotFound,
+    OgiError,
+    Record,
+    Table,
+)
 from ..read import read
-from ..rules import RULE_BY_ID
+from ..rules import IDENTITY_BY_RULE, finding_title, stated_numbers
 from . import layout
-from .session import CorpusDep, User, WriteLockDep, reader, writer
-from .web import from_page, json_response, root_of, table, view
+from .session import CorpusDep, User, WriteLockDep, current_user, reader, writer
+from .web import from_page, json_response, render, root_of, table, view
 
 router = APIRouter()
 TABLE_ZH = {"t2": "表二（主动公开）", "t3": "表三（申请办理）", "t4": "表四（复议诉讼）"}
@@ -32,12 +43,15 @@ def _where_of(key_list: list[str], rule: str) -> str:
     return {"FEES-STATED": "第六部分", "XYEAR-COPY": "正文", "TEXT-TABLE": "正文"}.get(rule, "全文与格式")
 
 
-def _difference(expected: str | None, found: str | None) -> str | None:
+def _difference(expected: str | None, found: str | None, rule: str) -> str | None:
+    """By how much the two numbers differ; signed only when the rule knows which of them is right."""
     try:
         d = Decimal(str(found)) - Decimal(str(expected))
     except (InvalidOperation, TypeError, ValueError):
         return None
-    return f"{d:+f}" if d else None
+    if not d:
+        return None
+    return f"{abs(d):f}" if rule in IDENTITY_BY_RULE else f"{d:+f}"
 
 
 def summary(rows: list) -> dict:
@@ -52,13 +66,14 @@ def summary(rows: list) -> dict:
             {
                 "id": f.id,
                 "rule": f.rule,
-                "title": RULE_BY_ID[f.rule].title if f.rule in RULE_BY_ID else f.rule,
+                "title": finding_title(f.rule, f.severity),
                 "severity": f.severity,
                 "message": f.message,
                 "keys": f.keys,
                 "expected": f.expected,
                 "found": f.found,
-                "difference": _difference(f.expected, f.found) if f.keys else None,
+                "numbers": stated_numbers(f.rule, f.expected, f.found),
+                "difference": _difference(f.expected, f.found, f.rule) if f.keys else None,
                 "status": f.status,
                 "cells": [forms.label_of(k) for k in f.keys[:6]] + (["…"] if len(f.keys) > 6 else []),
             }
@@ -90,6 +105,81 @@ def _cell_rows(record: Record) -> list[dict]:
     return out
 
 
+def finding_row(f) -> dict:
+    """A finding as the page, its JSON and its export show it (Chinese title, the numbers in neutral words)."""
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "title": finding_title(f.rule, f.severity),
+        "severity": f.severity,
+        "keys": f.keys,
+        "expected": f.expected,
+        "found": f.found,
+        "numbers": stated_numbers(f.rule, f.expected, f.found),
+        "numbers_in_message": f.rule in IDENTITY_BY_RULE,  # an identity's message names both sides already
+        "message": f.message,
+        "status": f.status,
+        "comment": f.comment,
+        "reviewer": f.reviewer,
+        "reviewed": f.reviewed,
+        "other_report_id": f.other_report_id,
+    }
+
+
+def resolved_reviews(history: list[dict]) -> list[dict]:
+    """The latest verdict on each finding that no longer stands (a correction or a new reading resolved it);
+    one that was only reopened is left out: there was no verdict to keep."""
+    latest: dict[tuple, dict] = {}
+    for h in history:
+        if not h["standing"]:
+            latest[(h["rule"], h["cell_keys"], h["other_report_id"])] = h
+    return [
+        h | {"title": finding_title(h["rule"], h["severity"]), "state": RESOLVED_ZH}
+        for h in latest.values()
+        if h["status"] != "open"
+    ]
+
+
+def _version_label(v: dict) -> str:
+    day = v["published"] or (v["added"].date() if v["added"] else None)
+    return f"{day.isoformat()} 版" if day else f"报告 {v['id']}"
+
+
+def _versions(corpus: Corpus, report_id: int) -> dict:
+    """This report among the versions of its organ-year: "第2版，替代 2024-02-03 版", links, and which cells
+    changed from the version before."""
+    versions = corpus.versions(report_id)
+    if len(versions) < 2:
+        return {"all": [], "text": None, "diff": []}
+    index = next(i for i, v in enumerate(versions) if v["id"] == report_id)
+    items = [
+        {"id": v["id"], "n": i + 1, "label": _version_label(v), "current": v["superseded_by"] is None}
+        for i, v in enumerate(versions)
+    ]
+    me = items[index]
+    if index == 0:
+        text = f"第1版，已被第{len(items)}版（{items[-1]['label']}）替代"
+    else:
+        text = f"第{me['n']}版，替代 {items[index - 1]['label']}"
+        if not me["current"]:
+            text += f"；已被第{len(items)}版（{items[-1]['label']}）替代"
+    diff = []
+    if index > 0:
+        before, now = corpus.get(versions[index - 1]["id"]), corpus.get(report_id)
+        for key in dict.fromkeys([*before.cells, *now.cells]):
+            a, b = before.cells.get(key), now.cells.get(key)
+            shown_a = "" if a is None else (a.raw or layout_value(a))
+            shown_b = "" if b is None else (b.raw or layout_value(b))
+            if (a.value if a else None, a.state if a else None) != (b.value if b else None, b.state if b else None):
+                diff.append({"key": key, "label": forms.label_of(key), "before": shown_a, "now": shown_b})
+    return {"all": items, "text": text, "diff": diff, "previous": items[index - 1]["id"] if index else None}
+
+
+def layout_value(cell) -> str:
+    """A cell's value as text when it has no source text (a corrected one)."""
+    return "" if cell.value is None else str(cell.value)
+
+
 def report_data(
     corpus: CorpusDep, report_id: int = Path(..., description="报告编号"), _user: User | None = Depends(reader)
 ) -> dict:
@@ -97,29 +187,27 @@ def report_data(
     record = corpus.get(report_id)
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
-    finding_rows = [
-        {
-            "id": f.id,
-            "rule": f.rule,
-            "severity": f.severity,
-            "keys": f.keys,
-            "expected": f.expected,
-            "found": f.found,
-            "message": f.message,
-            "status": f.status,
-            "comment": f.comment,
-            "reviewer": f.reviewer,
-            "reviewed": f.reviewed,
-            "other_report_id": f.other_report_id,
-        }
-        for f in rows
-    ]
+    finding_rows = [finding_row(f) for f in rows]
+    history = corpus.review_history(report_id)
+    resolved = resolved_reviews(history)
     cells = _cell_rows(record)
+    listed = corpus.report_row(report_id)
+    meta_log = [m | {"field_zh": META_FIELDS.get(m["field"], m["field"])} for m in corpus.meta_corrections(report_id)]
     return {
+        "versions": _versions(corpus, report_id),
+        "meta_corrections": meta_log,
         "report": row,
+        "review": {
+            "status": listed.review_status,
+            "status_zh": REPORT_STATUS_ZH[listed.review_status],
+            "assignee": listed.assignee,
+            "history": corpus.report_status_history(report_id),
+        },
         "meta": record.meta.model_dump(mode="json"),
         "summary": summary(rows),
         "findings": finding_rows,
+        "resolved": resolved,
+        "review_log": [h | {"title": finding_title(h["rule"], h["severity"])} for h in history],
         "corrections": corrections,
         "sections": [s.model_dump(mode="json") for s in record.sections],
         "extras": [e.model_dump(mode="json") for e in record.extras],
@@ -145,9 +233,9 @@ def report_data(
                     ("id", "编号"),
                     ("rule", "规则"),
                     ("severity", "级别"),
+                    ("title", "问题"),
                     ("message", "说明"),
-                    ("expected", "应为"),
-                    ("found", "实为"),
+                    ("numbers", "数值"),
                     ("status", "审核状态"),
                     ("comment", "审核意见"),
                     ("reviewer", "审核人"),
@@ -222,7 +310,7 @@ def source_view(corpus: Corpus, report_id: int, name: str) -> dict:
     return {"blocks": blocks, "note": f"（原文过长，只显示前 {SOURCE_LINES} 行）" if lines > SOURCE_LINES else None}
 
 
-def report_extra(corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
+def report_extra(request: Request, corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
     """What only the page shows: the official grids, each cell's view, and the source pane."""
     record: Record = data["_record"]
     flags: dict[str, str] = {}
@@ -242,7 +330,12 @@ def report_extra(corpus: CorpusDep, data: dict = Depends(report_data)) -> dict:
         for key in set(forms.keys(template)) | set(record.cells) | shown
     }
     keys_in_order = list(forms.keys(template)) + [k for k in record.cells if k not in forms.keys(template)]
+    user = current_user(request)
+    after = data["report"]["id"]
+    following = (corpus.next_report(after, assignee=user.name) if user else None) or corpus.next_report(after)
     return {
+        "next_id": following,
+        "reviewers": [a["name"] for a in corpus.accounts.list() if a["role"] != "reader"],
         "grids": grids,
         "views": views,
         "source": source_view(corpus, data["report"]["id"], data["meta"]["source"]),
@@ -287,7 +380,7 @@ def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(rea
 
 @router.post(
     "/api/findings/{finding_id}/review",
-    summary="审核一条发现：确认(confirmed)、驳回(dismissed)或重新打开(open)，可附意见",
+    summary="审核一条发现：确认(confirmed)、不成立(dismissed)或重新打开(open)，可附意见；每次审核都留存",
     tags=["审核"],
 )
 def review(
@@ -305,9 +398,15 @@ def review(
     report_id = corpus.finding_report(finding_id)
     with lock:
         corpus.review_finding(finding_id, status, who=user.name, comment=comment.strip() or None)
+    row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
+    if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+        # The page's review buttons: just this finding again, swapped in place (the page keeps its place).
+        # The summary box leaves out findings judged 不成立: it is sent along, swapped out of band.
+        rows = corpus.findings(report_id, limit=None)
+        context = {"f": finding_row(row), "can_write": True, "summary": summary(rows), "oob": True}
+        return render(request, "_reviewed.html", context)
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#f{finding_id}", status_code=303)
-    row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
     return json_response({"finding": row})
 
 
@@ -339,4 +438,61 @@ def correct(
             "findings": [f.model_dump(mode="json") for f in record.findings],
             "corrections": corpus.corrections(report_id),
         }
+    )
+
+
+@router.post(
+    "/api/reports/{report_id}/status",
+    summary="报告审核状态：pending（待审）、reviewing（审核中）、returned（退回整改）、passed（通过），可附意见、指定审核人",
+    tags=["审核"],
+)
+def set_status(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    report_id: int,
+    status: str = Form(..., description="pending / reviewing / returned / passed"),
+    comment: str = Form("", max_length=2000),
+    assignee: str | None = Form(None, max_length=40, description="审核人账号；不传则不变，空串表示取消分配"),
+    user: User = Depends(writer()),
+):
+    if status not in REPORT_STATUSES:
+        choices = "、".join(f"{k}（{v}）" for k, v in REPORT_STATUS_ZH.items())
+        raise InvalidInput(f"report {report_id}", f"未知的报告审核状态 {status!r}（可选：{choices}）")
+    person: str | None | type[Ellipsis] = ...
+    if assignee is not None:
+        person = assignee.strip() or None
+        if person is not None and corpus.accounts.get(person) is None:
+            raise InvalidInput("assignee", f"账号 {person} 不存在")
+    with lock:
+        corpus.set_report_status(report_id, status, who=user.name, comment=comment.strip() or None, assignee=person)
+    if from_page(request):
+        return RedirectResponse(f"{root_of(request)}/reports/{report_id}#status", status_code=303)
+    return json_response({"report": corpus.report_row(report_id), "history": corpus.report_status_history(report_id)})
+
+
+@router.post(
+    "/api/reports/{report_id}/meta",
+    summary="更正报告信息：机关(organ)、年度(year)、发布日期(published)、格式(template)、报送期限(government)；"
+    "保留原值并重新审核",
+    tags=["审核"],
+)
+def correct_meta(
+    request: Request,
+    corpus: CorpusDep,
+    lock: WriteLockDep,
+    report_id: int,
+    field: str = Form(..., description="organ / year / published / template / government"),
+    value: str = Form("", max_length=200, description="新值，如 临江县教育局、2023、2024-01-31、2021、government"),
+    comment: str = Form("", max_length=2000),
+    user: User = Depends(writer()),
+):
+    if field not in META_FIELDS:
+        raise InvalidInput(f"report {report_id}", f"不能更正的字段 {field!r}（可选：{'、'.join(META_FIELDS)}）")
+    with lock:
+        record = corpus.set_meta(report_id, field, value, who=user.name, comment=comment.strip() or None)
+    if from_page(request):
+        return RedirectResponse(f"{root_of(request)}/reports/{report_id}#meta", status_code=303)
+    return json_response(
+        {"meta": record.meta.model_dump(mode="json"), "corrections": corpus.meta_corrections(report_id)}
     )

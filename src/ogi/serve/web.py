@@ -18,7 +18,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..corpus import Filters
-from ..model import REVIEW_STATUS_ZH, REVIEW_STATUSES, SEVERITY_ZH, Severity
+from ..model import (
+    REPORT_STATUS_ZH,
+    REPORT_STATUSES,
+    RESOLVED_ZH,
+    REVIEW_STATUS_ZH,
+    REVIEW_STATUSES,
+    SEVERITY_ZH,
+    Severity,
+)
 from ..normalise import to_simplified
 from .exports import export
 from .session import csrf_token, current_user, remember_csrf, settings_of
@@ -74,6 +82,8 @@ templates.filters["num"] = _number
 templates.filters["pct"] = _percent
 templates.filters["severity_zh"] = lambda s: SEVERITY_ZH.get(Severity(s), s) if s in Severity.__members__ else s
 templates.globals["STATUS_ZH"] = REVIEW_STATUS_ZH
+templates.globals["RESOLVED_ZH"] = RESOLVED_ZH
+templates.globals["REPORT_STATUS_ZH"] = REPORT_STATUS_ZH
 templates.globals["TEMPLATE_ZH"] = {"2019": "2019版", "2021": "2021版"}
 
 
@@ -184,6 +194,11 @@ def filters(
     severity: str | None = Query(None, description="级别：error / warning / info"),
     status: str | None = Query(None, description="审核状态：open / confirmed / dismissed"),
     q: str | None = Query(None, description="在机关名、标题和文件名中搜索"),
+    review: str | None = Query(
+        None, description="报告审核状态：pending 待审 / reviewing 审核中 / returned 退回整改 / passed 通过"
+    ),
+    assignee: str | None = Query(None, description="分配给哪位审核人"),
+    versions: bool = Query(False, description="包括已被新版本替代的旧版本"),
 ) -> Filters:
     """Query parameters → the corpus's Filters; empty form fields mean "any" (an HTML form sends year= when
     blank), and values outside their choices are ignored rather than refused."""
@@ -200,6 +215,9 @@ def filters(
         severity=severity if severity in Severity.__members__ else None,
         status=status if status in REVIEW_STATUSES else None,
         q=_clean(q),
+        review=review if review in REPORT_STATUSES else None,
+        assignee=(assignee or "").strip() or None,
+        versions=versions,
     )
 
 

@@ -34,13 +34,26 @@
       select.value = td.dataset.key;
       var value = document.getElementById("correct-value");
       if (value) { value.value = td.classList.contains("number") ? td.textContent.trim().replace(/[^\d.\-]/g, "") : ""; }
+      // The form sits at the end of the page: dock it on screen instead of sending the reviewer there.
+      var section = document.getElementById("correct");
+      if (section) {
+        section.classList.add("docked");
+        document.body.classList.add("docked");
+        if (value) { value.focus({ preventScroll: true }); }
+      }
     }
     clearMarks("picked");
     td.classList.add("picked");
   }
 
+  // Elements under scope matching selector, scope itself included (htmx hands over the swapped element).
+  function each(scope, selector, fn) {
+    if (scope.matches && scope.matches(selector)) { fn(scope); }
+    scope.querySelectorAll(selector).forEach(fn);
+  }
+
   function initReport(scope) {
-    scope.querySelectorAll("[data-keys]").forEach(function (el) {
+    each(scope, "[data-keys]", function (el) {
       el.addEventListener("click", function (ev) {
         if (ev.target.closest("form, button, input, a:not(.cell-ref)")) { return; }
         showCells(el.dataset.keys);
@@ -48,6 +61,12 @@
     });
     scope.querySelectorAll("td.cell[data-key]").forEach(function (td) {
       td.addEventListener("click", function () { showSource(td); });
+    });
+    scope.querySelectorAll("#correct .close").forEach(function (button) {
+      button.addEventListener("click", function () {
+        document.getElementById("correct").classList.remove("docked");
+        document.body.classList.remove("docked");
+      });
     });
     if (location.hash.indexOf("#cell-") === 0) {
       var el = document.getElementById(decodeURIComponent(location.hash.slice(1)));
