@@ -7,16 +7,23 @@ The kind of file is sniffed from its content, never from its name (issue #3). A 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import zipfile
 from collections.abc import Callable
 from importlib import import_module
 from io import BytesIO
 from pathlib import Path
 
-from ..model import Document, EmptyFile, ReadError, TooLarge, UnsupportedFormat
+from .. import budget
+from ..model import CorruptFile, Document, EmptyFile, OgiError, ReadError, TooLarge, UnsupportedFormat
 from . import text
 
-MAX_BYTES = 64 * 1024 * 1024  # a real report is under 20 MB; anything bigger is refused, not parsed
+MAX_BYTES = budget.BYTES  # a real report is under 20 MB; anything bigger is refused, not parsed
+# Set (to 1) by the test suite: an exception raised in ogi's own code propagates instead of becoming a
+# ReadError, so a bug fails its test rather than looking like a damaged file.
+STRICT_ENV = "OGI_STRICT_READERS"
+log = logging.getLogger(__name__)
 
 Reader = Callable[[bytes, str], Document]
 
@@ -133,11 +140,58 @@ def read_bytes(data: bytes, name: str) -> Document:
     reader = READERS.get(kind)
     if reader is None:
         raise UnsupportedFormat(name, _unsupported_message(kind))
-    document = reader(data, name)
+    clock = budget.start(name)
+    try:
+        document = reader(data, name)
+    except OgiError:
+        raise
+    except Exception as exc:  # the safety net at the reader boundary (issue #15 item 6)
+        raise _unexpected(exc, kind, name) from exc
+    finally:
+        budget.stop(clock)
     document.source = name
     document.sha256 = hashlib.sha256(data).hexdigest()
     document.kind = document.kind or kind
     return document
+
+
+def _unexpected(exc: Exception, kind: str, name: str) -> ReadError:
+    """An exception a reader did not map: a third-party parser's becomes CorruptFile naming the file; one
+    raised in ogi's own code is ogi's failure, never the organ's, so it is a ReadError saying so (and
+    re-raised as it is when STRICT_ENV is set, as in the tests)."""
+    frames = _frames(exc.__traceback__)
+    # A library's own exception class (lxml, pdfium, zipfile …), or any exception whose innermost frame is
+    # in a library, comes from the file; a built-in exception raised in ogi's code is a bug of ogi's.
+    foreign_type = type(exc).__module__ not in ("builtins",) and not type(exc).__module__.startswith("ogi")
+    ours = not foreign_type and bool(frames) and frames[-1].startswith(_OGI_DIR)
+    if ours and os.environ.get(STRICT_ENV):
+        raise exc
+    log.log(logging.ERROR if ours else logging.DEBUG, "reading %s failed", name, exc_info=exc)
+    detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+    if isinstance(exc, MemoryError):
+        return TooLarge(name, f"读取时内存不足，文件过于复杂 (out of memory reading {kind})")
+    if ours:
+        return ReadError(name, f"ogi 读取此文件时出错（程序缺陷，不是文件的问题，请报告） (ogi failed: {detail})")
+    library = type(exc).__module__.split(".")[0] if foreign_type else _library(frames[-1]) if frames else kind
+    return CorruptFile(name, f"文件已损坏，{library} 无法解析 (corrupt {kind} file: {detail})")
+
+
+_OGI_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _library(path: str) -> str:
+    """The top-level package a file belongs to ("…/site-packages/openpyxl/reader/excel.py" → "openpyxl")."""
+    parts = path.split(os.sep)
+    return parts[parts.index("site-packages") + 1] if "site-packages" in parts[:-1] else os.path.basename(path)
+
+
+def _frames(tb) -> list[str]:
+    """The file of each frame of a traceback, innermost last."""
+    files = []
+    while tb is not None:
+        files.append(os.path.abspath(tb.tb_frame.f_code.co_filename))
+        tb = tb.tb_next
+    return files
 
 
 def _unsupported_message(kind: str) -> str:
