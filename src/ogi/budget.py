@@ -28,10 +28,10 @@ DIGIT_RUN = 400  # one run of digits with nothing between: a flattened table 3 r
 
 # Pages and pixels
 PAGES = 400  # of a PDF: reports run to 5–30 pages
-PIXELS = 80_000_000  # one raster (an image or a PDF page rendered for OCR): A4 at 600 dpi is 35 Mpx
+PIXELS = 80_000_000  # one decoded image: A4 at 600 dpi is 35 Mpx
+OCR_PIXELS = 20_000_000  # one page image handed to OCR (~30 bytes a pixel on the way): A3 at 300 dpi is 17 Mpx
 FRAMES = 50  # of a multi-page image
-PATH_SEGMENTS = 200_000  # vector path segments read from one PDF page for its ruled tables
-RULES = 4000  # rule segments on one page after joining: a ruled report page has a few hundred
+PAGE_OBJECTS = 50_000  # drawn objects on one PDF page searched for table rules: a report page has < 5,000
 
 # OCR seconds
 OCR_PAGES = 100  # pages of one document read by OCR

@@ -12,6 +12,8 @@ import ctypes
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from .. import budget
+
 SNAP = 2.0  # edges this close are one rule (double borders, stroke widths)
 JOIN = 2.5  # collinear pieces this close are one rule (Word draws a border per cell side)
 MIN_LEN = 3.0
@@ -80,6 +82,8 @@ def page_edges(page, raw, height: float) -> tuple[list[Edge], list[Edge]]:
     """Horizontal (y, x0, x1) and vertical (x, top, bottom) rule segments of a page, snapped and joined."""
     horizontal: list[Edge] = []
     vertical: list[Edge] = []
+    if raw.FPDFPage_CountObjects(page.raw) > budget.PAGE_OBJECTS:
+        return [], []  # a page drawn with more objects than any report's: its text is read, not its rules
     x, y = ctypes.c_float(), ctypes.c_float()
     for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=1):
         n = raw.FPDFPath_CountSegments(obj.raw)
