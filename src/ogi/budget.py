@@ -32,6 +32,7 @@ PIXELS = 80_000_000  # one decoded image: A4 at 600 dpi is 35 Mpx
 OCR_PIXELS = 20_000_000  # one page image handed to OCR (~30 bytes a pixel on the way): A3 at 300 dpi is 17 Mpx
 FRAMES = 50  # of a multi-page image
 PAGE_OBJECTS = 50_000  # drawn objects on one PDF page searched for table rules: a report page has < 5,000
+RULE_CROSSINGS = 1_000_000  # horizontal × vertical rules of one page: a ruled report page has < 100 × 30
 
 # OCR seconds
 OCR_PAGES = 100  # pages of one document read by OCR
