@@ -105,7 +105,8 @@ _CONTROL = bytes([*range(0, 9), *range(14, 32)])
 
 
 def _looks_binary(head: bytes) -> bool:
-    if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    # A stray NUL or two is a flipped bit in a text (issue #15 item 15); binary formats are full of them.
+    if head.count(b"\x00") > 2 and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
         return True
     control = len(head) - len(head.translate(None, _CONTROL))
     return control > max(8, len(head) // 20)
