@@ -223,11 +223,22 @@ def make_xlsx_bad_shared_string() -> bytes:
 
 
 def make_digit_flood(digits: int = 30_000_000) -> bytes:
-    """A text report whose table 3 row is one line of ``digits`` digits."""
+    """A report flattened as crawlers leave it (spec damaged-reports §1) whose table 3 row 本年新收 is one
+    run of ``digits`` digits."""
+    from ogi.render import make_record, render_text
+    from ogi.render.damage import flatten
+
     rng = random.Random(digits)
     run = "".join(rng.choice("0123456789") for _ in range(min(digits, 1000)))
     run = (run * (digits // len(run) + 1))[:digits]
-    return ("三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量" + run + "\n").encode()
+    record = make_record(random.Random(3), "2021", 2022, "示例县交通运输局")
+    text = flatten(render_text(record, "pipe", seed=3))
+    label = "本年新收政府信息公开申请数量"
+    start = text.index(label) + len(label)
+    end = start
+    while text[end].isdigit():
+        end += 1
+    return (text[:start] + run + text[end:]).encode()
 
 
 def text_report() -> bytes:

@@ -23,8 +23,7 @@ ZIP_RATIO = 200  # deflate reaches ~10:1 on XML; hundreds-to-one only comes from
 ZIP_MEMBERS = 5000
 INFLATED_STREAM = 64 * 1024 * 1024  # one PDF stream inflated: a full CJK font ~20 MB, an A4 RGB scan ~26 MB
 CONTENT_STREAM = 16 * 1024 * 1024  # one PDF page's drawing operators inflated: a report page needs < 1 MB
-LINE_CHARS = 200_000  # one text line: a crawler's one-line page body is < 100,000 characters
-DIGIT_RUN = 400  # one run of digits with nothing between: a flattened table 3 row is < 100
+DIGIT_RUN = 400  # one run of digits: a flattened table 3 row is < 100 (values reads at most 4,300)
 
 # Pages and pixels
 PAGES = 400  # of a PDF: reports run to 5–30 pages

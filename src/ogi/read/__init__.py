@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from importlib import import_module
@@ -16,7 +17,7 @@ from io import BytesIO
 from pathlib import Path
 
 from .. import budget
-from ..model import CorruptFile, Document, EmptyFile, OgiError, ReadError, TooLarge, UnsupportedFormat
+from ..model import CorruptFile, Document, EmptyFile, Line, OgiError, ReadError, TooLarge, UnsupportedFormat
 from . import text
 
 MAX_BYTES = budget.BYTES  # a real report is under 20 MB; anything bigger is refused, not parsed
@@ -150,10 +151,34 @@ def read_bytes(data: bytes, name: str) -> Document:
         raise _unexpected(exc, kind, name) from exc
     finally:
         budget.stop(clock)
+    _bound_digit_runs(document)
     document.source = name
     document.sha256 = hashlib.sha256(data).hexdigest()
     document.kind = document.kind or kind
     return document
+
+
+# A run of digits longer than any number or flattened table row (budget.DIGIT_RUN). Every later stage
+# reads digit runs (values, the run-together solver), and 30 MB of digits took 6.2 GB and 116 s there
+# (issue #15 item 7): such a run is marked unreadable here, once, for every kind of file.
+_LONG_DIGITS = re.compile(r"\d{%d,}" % (budget.DIGIT_RUN + 1))
+UNREADABLE_RUN = "\ufffd"
+
+
+def _bound_digit_runs(document: Document) -> None:
+    if document.text is not None:
+        if _LONG_DIGITS.search(document.text) is None:
+            return
+        document.text = _LONG_DIGITS.sub(UNREADABLE_RUN, document.text)
+    for block in document.blocks:
+        if isinstance(block, Line):
+            if _LONG_DIGITS.search(block.text):
+                block.text = _LONG_DIGITS.sub(UNREADABLE_RUN, block.text)
+        else:
+            for row in block.rows:
+                for token in row:
+                    if len(token.text) > budget.DIGIT_RUN and _LONG_DIGITS.search(token.text):
+                        token.text = _LONG_DIGITS.sub(UNREADABLE_RUN, token.text)
 
 
 def _unexpected(exc: Exception, kind: str, name: str) -> ReadError:
