@@ -304,15 +304,18 @@ class Outcome:
     error: str = ""
 
 
-def _child(data: bytes, name: str, memory_mb: int, conn) -> None:
+def _child(data: bytes, name: str, memory_mb: int, limits: dict, conn) -> None:
     import resource
     import time
     import traceback
 
+    from ogi import budget
     from ogi.model import OgiError, Table
     from ogi.pipeline import parse
     from ogi.read import read
 
+    for limit, value in limits.items():
+        setattr(budget, limit, value)  # a smaller budget, so that CI reaches a limit in seconds
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
     start = time.perf_counter()
     try:
@@ -333,14 +336,17 @@ def _child(data: bytes, name: str, memory_mb: int, conn) -> None:
     conn.close()
 
 
-def run_limited(data: bytes, name: str, memory_mb: int = 2048, seconds: float = 60) -> Outcome:
-    """Read and parse ``data`` in a forked child under an address-space limit and a wall-clock limit."""
+def run_limited(
+    data: bytes, name: str, memory_mb: int = 2048, seconds: float = 60, limits: dict | None = None
+) -> Outcome:
+    """Read and parse ``data`` in a forked child under an address-space limit and a wall-clock limit;
+    ``limits`` overrides ogi.budget values in the child."""
     import multiprocessing
     import time
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(data, name, memory_mb, send), daemon=True)
+    process = context.Process(target=_child, args=(data, name, memory_mb, limits or {}, send), daemon=True)
     start = time.perf_counter()
     process.start()
     send.close()
