@@ -361,3 +361,28 @@ def run_limited(
         return Outcome("killed", time.perf_counter() - start, 0.0, f"exit code {process.exitcode}")
     process.join()
     return Outcome(status, spent, rss, error)
+
+
+def hostile_span_docx(grid_before: int = 300_000_000) -> bytes:
+    """A valid generated report (cells known) as DOCX whose first table row starts at column ``grid_before``."""
+    from ogi.render import make_record, render_docx
+
+    record = make_record(random.Random(15), "2021", 2022, "示例县交通运输局")
+    source = zipfile.ZipFile(io.BytesIO(render_docx(record, seed=1)))
+    members = {info.filename: source.read(info) for info in source.infolist()}
+    body = members["word/document.xml"]
+    at = body.index(b"<w:tr") + len(b"<w:tr")
+    at = body.index(b">", at) + 1
+    members["word/document.xml"] = body[:at] + b'<w:trPr><w:gridBefore w:val="%d"/></w:trPr>' % grid_before + body[at:]
+    return _zip(members)
+
+
+def hostile_span_html(cells: int = 10_000, colspan: int = 200) -> bytes:
+    """A valid generated report as HTML with a table of ``cells`` cells of ``colspan`` columns appended."""
+    from ogi.render import make_record, render_html
+
+    record = make_record(random.Random(15), "2021", 2022, "示例县交通运输局")
+    page = render_html(record, seed=1, encoding="utf-8")
+    extra = make_html_colspans(cells, colspan)
+    table = extra[extra.index(b"<table>") : extra.index(b"</table>") + len(b"</table>")]
+    return page.replace(b"</body>", table + b"</body>")
