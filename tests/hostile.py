@@ -25,19 +25,31 @@ def pdf(pages: list[bytes], size: tuple[float, float] = (595, 842), *, image: bo
     catalog = add(b"")  # filled in below
     pages_id = add(b"")
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    xobject = add(b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
-                  b"/BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream") if image else 0
+    xobject = (
+        add(
+            b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream"
+        )
+        if image
+        else 0
+    )
     kids = []
     for content in pages:
         stream = zlib.compress(content, 9) if deflate else content
         filt = b"/Filter /FlateDecode " if deflate else b""
         contents = add(b"<< " + filt + b"/Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         resources = b"<< /Font << /F1 %d 0 R >>" % font + (b" /XObject << /Im1 %d 0 R >>" % xobject if image else b"")
-        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %g %g] /Resources %s >> /Contents %d 0 R >>"
-                        % (pages_id, size[0], size[1], resources, contents)))
+        kids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %g %g] /Resources %s >> /Contents %d 0 R >>"
+                % (pages_id, size[0], size[1], resources, contents)
+            )
+        )
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
     objects[pages_id - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
     return _assemble(objects, catalog)
 
 
@@ -91,7 +103,9 @@ def make_pdf_ruled_grid(pages: int = 10, rows: int = 40, cols: int = 8) -> bytes
 def make_pdf_damaged_page() -> bytes:
     """A PDF whose one page object is not a dictionary: pdfium opens the file, then cannot load the page."""
     good = pdf([b"BT /F1 12 Tf 72 720 Td (2022) Tj ET"])
-    return good.replace(b"<< /Type /Page /Parent", b"[ /Type /Page /Parent", 1).replace(b"R >>\nendobj", b"R ]\nendobj", 1)
+    return good.replace(b"<< /Type /Page /Parent", b"[ /Type /Page /Parent", 1).replace(
+        b"R >>\nendobj", b"R ]\nendobj", 1
+    )
 
 
 def make_pdf_self_tree() -> bytes:
@@ -146,7 +160,9 @@ def make_docx_grid_before(grid_before: int = 300_000_000) -> bytes:
         + _w_cell("3")
         + b"</w:tr>"
     )
-    heading = b"<w:p><w:r><w:t>\xe4\xb8\x80\xe3\x80\x81\xe6\x80\xbb\xe4\xbd\x93\xe6\x83\x85\xe5\x86\xb5</w:t></w:r></w:p>"
+    heading = (
+        b"<w:p><w:r><w:t>\xe4\xb8\x80\xe3\x80\x81\xe6\x80\xbb\xe4\xbd\x93\xe6\x83\x85\xe5\x86\xb5</w:t></w:r></w:p>"
+    )
     return docx(heading + b"<w:tbl>" + first + second + b"</w:tbl>")
 
 
@@ -204,7 +220,9 @@ def xlsx(sheet: bytes, shared: list[str] | None = None) -> bytes:
 def make_xlsx_merges(merges: int = 1500) -> bytes:
     """A small sheet with ``merges`` merged ranges, each just under the old per-range cap (20,000 cells)."""
     data = b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>1</t></is></c></row></sheetData>'
-    refs = b"".join(b'<mergeCell ref="%s1:%s5000"/>' % (_letters(4 * i + 1), _letters(4 * i + 4)) for i in range(merges))
+    refs = b"".join(
+        b'<mergeCell ref="%s1:%s5000"/>' % (_letters(4 * i + 1), _letters(4 * i + 4)) for i in range(merges)
+    )
     return xlsx(data + b'<mergeCells count="%d">%s</mergeCells>' % (merges, refs))
 
 
@@ -259,7 +277,9 @@ def make_bit_flip(bit: int = 77) -> bytes:
 
 def make_mixed_encoding() -> bytes:
     """A text report whose first half is UTF-8 and second half GBK (two pages pasted together)."""
-    return "一、总体情况\n本年度我局主动公开政府信息。\n".encode() + "二、主动公开政府信息情况\n规章 0 0 0\n".encode("gbk")
+    return "一、总体情况\n本年度我局主动公开政府信息。\n".encode() + "二、主动公开政府信息情况\n规章 0 0 0\n".encode(
+        "gbk"
+    )
 
 
 def make_zip_bomb(member: str = "word/document.xml", megabytes: int = 24) -> bytes:
@@ -328,7 +348,9 @@ def _child(data: bytes, name: str, memory_mb: int, limits: dict, conn) -> None:
         parse(data, name)
         status, error = "ok", ""
     except OgiError as exc:
-        status, error = ("refused", f"{type(exc).__name__}: {exc}") if name in str(exc) else ("crash", f"unnamed: {exc}")
+        status, error = (
+            ("refused", f"{type(exc).__name__}: {exc}") if name in str(exc) else ("crash", f"unnamed: {exc}")
+        )
     except BaseException:  # noqa: BLE001 — what the suite is looking for
         status, error = "crash", traceback.format_exc(limit=-3)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -197,7 +197,7 @@ def section_diff(a: str, b: str, keep: int = 60) -> list[dict]:
 
 
 def _add(pieces: list[list[str]], op: str, old: str, new: str) -> None:
-    for kind, text in ((("equal", old),) if op == "equal" else (("delete", old), ("insert", new))):
+    for kind, text in (("equal", old),) if op == "equal" else (("delete", old), ("insert", new)):
         if not text:
             continue
         if pieces and pieces[-1][0] == kind:

@@ -161,7 +161,7 @@ def read_bytes(data: bytes, name: str) -> Document:
 # A run of digits longer than any number or flattened table row (budget.DIGIT_RUN). Every later stage
 # reads digit runs (values, the run-together solver), and 30 MB of digits took 6.2 GB and 116 s there
 # (issue #15 item 7): such a run is marked unreadable here, once, for every kind of file.
-_LONG_DIGITS = re.compile(r"\d{%d,}" % (budget.DIGIT_RUN + 1))
+_LONG_DIGITS = re.compile(rf"\d{{{budget.DIGIT_RUN + 1},}}")
 UNREADABLE_RUN = "\ufffd"
 
 

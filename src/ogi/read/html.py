@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from .. import budget
 from ..model import (
     CorruptFile,
     Document,
@@ -24,7 +25,6 @@ from ..model import (
     TooLarge,
     Where,
 )
-from .. import budget
 from .common import iso_date, join_cjk
 from .text import decode
 

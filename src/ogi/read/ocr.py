@@ -137,7 +137,9 @@ class Scans:
         # page at 300 dpi is 434 Mpx, and took 12.8 GB): then the largest scale within it.
         scale = min(DPI / 72, (budget.OCR_PIXELS / max(width * height, 1.0)) ** 0.5)
         if scale < 50 / 72:
-            raise TooLarge(self.name, f"PDF 第 {number} 页尺寸过大 ({width:.0f}×{height:.0f} pt), 无法识别 (page too large)")
+            raise TooLarge(
+                self.name, f"PDF 第 {number} 页尺寸过大 ({width:.0f}×{height:.0f} pt), 无法识别 (page too large)"
+            )
         image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
         return ocr_image(image, scale, self.name, timeout=budget.seconds_left(min(TIMEOUT, left)))
 

@@ -54,7 +54,9 @@ def _read_page(pdf, number: int, pages: PageBlocks, scans: ocr.Scans) -> bool:
     try:
         page = pdf[number - 1]
     except pdfium.PdfiumError as exc:  # a damaged page object, a page tree that contains itself
-        raise CorruptFile(scans.name, f"PDF 第 {number} 页已损坏，无法载入 (cannot load page {number}: {exc})") from None
+        raise CorruptFile(
+            scans.name, f"PDF 第 {number} 页已损坏，无法载入 (cannot load page {number}: {exc})"
+        ) from None
     try:
         width, height = page.get_size()
         chars = _chars(page, raw, height)

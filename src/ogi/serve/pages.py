@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -127,6 +126,7 @@ def organs_data(corpus: CorpusDep, f: FiltersDep, _user: User | None = Depends(r
 
 
 view(router, "/organs", organs_data, "organs.html", name="organs", summary="机关搜索（全称或部分名称，简繁均可）")
+
 
 def _figure_keys(records: list, everything: bool) -> list[str]:
     keys: list[str] = []
