@@ -34,9 +34,9 @@ PAGE_OBJECTS = 50_000  # drawn objects on one PDF page searched for table rules:
 RULE_CROSSINGS = 1_000_000  # horizontal × vertical rules of one page: a ruled report page has < 100 × 30
 
 # OCR seconds
-OCR_PAGES = 100  # pages of one document read by OCR
+OCR_PAGES = 60  # pages of one document read by OCR: a scanned report has 5–30
 OCR_PAGE_SECONDS = 120  # Tesseract on one page
-OCR_SECONDS = 600  # Tesseract on all the pages of one document
+OCR_SECONDS = 300  # Tesseract on all the pages of one document (a 30-page scan takes 60–150 s)
 
 # Tables: spans, cells and the grids built from them
 ROWSPAN = 500  # rowspan="9999" in broken pages must not allocate forever

@@ -88,8 +88,8 @@ def sniff(data: bytes) -> str:
 def _sniff_zip(data: bytes) -> str:
     try:
         names = zipfile.ZipFile(BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        # Truncated archives lose their central directory: fall back to the local headers.
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        # Truncated archives (or a damaged header: "zip file version 24.0") lose their central directory: fall back to the local headers.
         if b"word/" in data[:65536]:
             return "docx"
         return "xlsx" if b"xl/" in data[:65536] else "zip"

@@ -121,7 +121,7 @@ def open_zip(data: bytes, name: str, what: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise CorruptFile(name, f"{what}文件已损坏或不完整 (corrupt or truncated {what} file: {exc})") from None
     if len(members) > MAX_MEMBERS:
         raise TooLarge(name, f"{what}文件内部条目过多 ({len(members)}), 疑似恶意文件 (too many zip members)")
@@ -142,7 +142,7 @@ def read_member(archive: zipfile.ZipFile, member: str, name: str, what: str) -> 
             data = fh.read(MAX_UNZIPPED + 1)  # the header's sizes can lie: never read more than the cap
     except KeyError:
         raise CorruptFile(name, f"{what}文件缺少 {member} (missing part {member})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise CorruptFile(name, f"{what}文件已损坏 (corrupt part {member}: {exc})") from None
     if len(data) > MAX_UNZIPPED:
         raise TooLarge(name, f"{what}文件解压后过大 (part {member} too large)")

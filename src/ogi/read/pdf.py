@@ -62,6 +62,8 @@ def _read_page(pdf, number: int, pages: PageBlocks, scans: ocr.Scans) -> bool:
         chars = _chars(page, raw, height)
         scanned = len(chars) < 8 and _has_image(page, raw)  # no text layer, one big image
         if scanned:
+            if scans.pages == 0:  # the first scan: are there more than OCR can afford? Say so now, not after
+                scans.expect(_count_scans(pdf, raw, number))
             chars, grids = scans.read_page(page, number)
         else:
             grids = find_tables(page_edges(page, raw, height))
@@ -96,6 +98,25 @@ def _check_streams(data: bytes, name: str) -> None:
             continue  # pdfium decides what a damaged stream is worth
         if size > cap:
             raise TooLarge(name, f"PDF 内容解压后过大 (> {cap >> 20} MB), 疑似恶意文件 (a stream inflates too far)")
+
+
+def _count_scans(pdf, raw, first: int) -> int:
+    """Pages from ``first`` on without a text layer and with an image (cheap: no characters read)."""
+    import pypdfium2 as pdfium
+
+    count = 0
+    for number in range(first, len(pdf) + 1):
+        try:
+            page = pdf[number - 1]
+        except pdfium.PdfiumError:
+            continue  # a damaged page is reported when it is read, in order
+        try:
+            textpage = page.get_textpage()
+            count += raw.FPDFText_CountChars(textpage.raw) < 8 and _has_image(page, raw)
+            textpage.close()
+        finally:
+            page.close()
+    return count
 
 
 def _open(pdfium, data: bytes, name: str):
