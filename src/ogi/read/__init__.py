@@ -89,7 +89,8 @@ def _sniff_zip(data: bytes) -> str:
     try:
         names = zipfile.ZipFile(BytesIO(data)).namelist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        # Truncated archives (or a damaged header: "zip file version 24.0") lose their central directory: fall back to the local headers.
+        # Truncated archives lose their central directory (and a damaged one names a "zip file version
+        # 24.0"): fall back to the local headers.
         if b"word/" in data[:65536]:
             return "docx"
         return "xlsx" if b"xl/" in data[:65536] else "zip"

@@ -127,7 +127,9 @@ class Scans:
     def expect(self, scans: int) -> None:
         """Refuse at once a document with more scanned pages than the budget (400 took 289 s)."""
         if scans > budget.OCR_PAGES:
-            raise TooLarge(self.name, f"需要识别的扫描页过多 ({scans} 页 > {budget.OCR_PAGES} 页) (too many pages to OCR)")
+            raise TooLarge(
+                self.name, f"需要识别的扫描页过多 ({scans} 页 > {budget.OCR_PAGES} 页) (too many pages to OCR)"
+            )
 
     def read_page(self, page, number: int):
         """A PDF page without a text layer: render it, then read words and rules from the image."""
