@@ -38,11 +38,13 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     decoded = _best_cjk(data)
-    if decoded is not None:
+    if decoded is not None and not _has_utf8_line(data):
         return decoded
-    salvaged = _salvage(data)
+    salvaged = _salvage(data)  # no codec decodes it all, or GB18030 did but some lines are UTF-8
     if salvaged is not None:
         return salvaged
+    if decoded is not None:
+        return decoded
     from charset_normalizer import from_bytes  # imported late: slow to load, rarely needed
 
     best = from_bytes(data[:200_000]).best()
@@ -73,22 +75,29 @@ def _salvage(data: bytes) -> str | None:
     """A Chinese text that no codec decodes whole (a flipped byte, a GBK page pasted into a UTF-8 one):
     each line in UTF-8 or GB18030, whichever reads as Chinese, and what decodes in neither marked with
     U+FFFD — decode what decodes, mark the rest (issue #15 item 15). None when nothing reads as Chinese."""
-    lines = data.split(b"\n")
     main = max(("utf-8", "gb18030"), key=lambda codec: _chinese_score(data.decode(codec, errors="replace")))
     other = "gb18030" if main == "utf-8" else "utf-8"
     out, score = [], 0
-    for line in lines:
-        text = line.decode(main, errors="replace")
-        if "\ufffd" in text:
-            try:
-                alternative = line.decode(other)
-            except UnicodeDecodeError:
-                alternative = None
-            if alternative is not None and _chinese_score(alternative) > _chinese_score(text):
-                text = alternative
-        score += _chinese_score(text)
+    for line in data.split(b"\n"):
+        if line.isascii():
+            text = line.decode("ascii")
+        else:  # either codec may decode a line strictly and wrongly: the one that reads as Chinese wins
+            text = max((line.decode(main, errors="replace"), line.decode(other, errors="replace")), key=_chinese_score)
+            score += _chinese_score(text)
         out.append(text)
     return "\n".join(out) if score > 0 else None
+
+
+def _has_utf8_line(data: bytes) -> bool:
+    """Whether a line with non-ASCII bytes is valid UTF-8: in a GB file, a UTF-8 page pasted in."""
+    for line in data.split(b"\n"):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
 
 
 def _chinese_score(text: str) -> int:
