@@ -174,6 +174,22 @@ def make_html_colspans(cells: int = 10_000, colspan: int = 200, per_row: int = 1
     return ("<html><body><p>一、总体情况</p><table>" + "".join(rows) + "</table></body></html>").encode()
 
 
+def make_pdf_many_pages(pages: int = 2000) -> bytes:
+    return pdf([b"BT /F1 12 Tf 72 720 Td (1) Tj ET"] * pages)
+
+
+def make_docx_billion_laughs(levels: int = 9) -> bytes:
+    """Entities that expand tenfold per level (1e9 "lol"s), and an external entity (XXE) reading a file."""
+    entities = '<!ENTITY l0 "lol"><!ENTITY xxe SYSTEM "file:///etc/passwd">' + "".join(
+        f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, levels + 1)
+    )
+    document = (
+        f'<?xml version="1.0"?><!DOCTYPE w:document [{entities}]><w:document {_W.decode()}><w:body>'
+        f"<w:p><w:r><w:t>&l{levels};&xxe;</w:t></w:r></w:p></w:body></w:document>"
+    ).encode()
+    return _zip({"[Content_Types].xml": _DOCX_TYPES, "_rels/.rels": _DOCX_RELS, "word/document.xml": document})
+
+
 def make_html_deep(depth: int = 100_000) -> bytes:
     return ("<html><body>" + "<div>" * depth + "一、总体情况" + "</div>" * depth + "</body></html>").encode()
 
@@ -298,6 +314,8 @@ KINDS: dict[str, tuple[Callable[..., bytes], tuple]] = {
     "docx-grid-before": (make_docx_grid_before, (300_000_000,)),
     "html-colspans": (make_html_colspans, (10_000, 200)),
     "html-deep": (make_html_deep, (100_000,)),
+    "pdf-many-pages": (make_pdf_many_pages, (2000,)),
+    "docx-billion-laughs": (make_docx_billion_laughs, (9,)),
     "pdf-image-page": (make_pdf_image_page, (5000,)),
     "pdf-image-pages": (make_pdf_image_pages, (400,)),
     "pdf-path-flood": (make_pdf_path_flood, (2_000_000,)),

@@ -40,6 +40,7 @@ EXPECTED = {
     "pdf-path-flood": "TooLarge",
     "zip-bomb-docx": "TooLarge",
     "zip-bomb-xlsx": "TooLarge",
+    "pdf-many-pages": "TooLarge",
 }
 
 

@@ -309,3 +309,24 @@ def test_digit_runs_past_the_budget_are_marked_unreadable():
     run = "7" * (budget.DIGIT_RUN + 1)
     document = read(f"一、总体情况\n规章{run}\n行政许可12\n".encode(), "digits.txt")
     assert [b.text for b in document.blocks][1:3] == ["规章\ufffd", "行政许可12"]
+
+
+def test_billion_laughs_and_external_entities_are_not_expanded():
+    from . import hostile
+
+    with pytest.raises(CorruptFile, match="laughs.docx"):
+        read(hostile.make_docx_billion_laughs(9), "laughs.docx")
+    with pytest.raises(EmptyFile, match="xxe.docx"):  # the external entity is not read: nothing is left
+        read(hostile.make_docx_billion_laughs(0), "xxe.docx")
+
+
+def test_reading_past_the_time_budget_names_the_file(monkeypatch):
+    from ogi import budget
+
+    from . import hostile
+
+    monkeypatch.setattr(budget, "SECONDS", -1)  # the clock has run out before the first page
+    with pytest.raises(TooLarge, match=r"late.pdf: 读取耗时超过 -1 秒"):
+        read(hostile.make_pdf_ruled_grid(1, rows=2, cols=2), "late.pdf")
+    monkeypatch.undo()
+    assert read(hostile.make_pdf_ruled_grid(1, rows=2, cols=2), "next.pdf").kind == "pdf"  # a new file, a new clock

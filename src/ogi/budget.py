@@ -70,11 +70,12 @@ class Clock:
 _CLOCK: ContextVar[Clock | None] = ContextVar("ogi_budget_clock", default=None)
 
 
-def start(name: str, seconds: float = SECONDS) -> Token[Clock | None] | None:
-    """Start the clock of one file; returns the token ``stop`` takes (a nested start keeps the outer one)."""
+def start(name: str, seconds: float | None = None) -> Token[Clock | None] | None:
+    """Start the clock of one file (SECONDS unless given); returns the token ``stop`` takes (a nested start
+    keeps the outer clock)."""
     if _CLOCK.get() is not None:
         return None
-    return _CLOCK.set(Clock(name, time.monotonic() + seconds))
+    return _CLOCK.set(Clock(name, time.monotonic() + (SECONDS if seconds is None else seconds)))
 
 
 def stop(token: Token[Clock | None] | None) -> None:

@@ -78,6 +78,7 @@ class _Walker:
                 self.blocks.append(Line(text, self.paragraphs))
 
     def table(self, tbl) -> None:
+        budget.check(f"reading table {self.tables + 1}")
         builder = GridBuilder(self.tables)
         for tr in _rows(tbl):
             builder.new_row()

@@ -375,6 +375,7 @@ class _Walker:
         if caption is not None:
             self.buf.append("".join(caption.itertext()))
             self.flush()
+        budget.check(f"reading table {self.tables + 1}")
         table = _grid(el, self.tables)
         if table is not None:
             self.tables += 1

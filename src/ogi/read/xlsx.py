@@ -32,6 +32,7 @@ def read(data: bytes, name: str) -> Document:
     blocks: list = []
     try:
         for sheet in book.worksheets:
+            budget.check(f"reading sheet {sheet.title}")
             covered = _covered(archive, getattr(sheet, "_worksheet_path", ""), name)
             table = _sheet_table(sheet, len([b for b in blocks if not isinstance(b, Line)]), covered, name)
             if table is not None:
