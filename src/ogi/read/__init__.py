@@ -182,10 +182,15 @@ def _bound_digit_runs(document: Document) -> None:
                         token.text = _LONG_DIGITS.sub(UNREADABLE_RUN, token.text)
 
 
+_OGI_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def _unexpected(exc: Exception, kind: str, name: str) -> ReadError:
     """An exception a reader did not map: a third-party parser's becomes CorruptFile naming the file; one
     raised in ogi's own code is ogi's failure, never the organ's, so it is a ReadError saying so (and
     re-raised as it is when STRICT_ENV is set, as in the tests)."""
+    if isinstance(exc, MemoryError):  # whoever raised it, the file asked for more than the machine has
+        return TooLarge(name, f"读取时内存不足，文件过于复杂 (out of memory reading {kind})")
     frames = _frames(exc.__traceback__)
     # A library's own exception class (lxml, pdfium, zipfile …), or any exception whose innermost frame is
     # in a library, comes from the file; a built-in exception raised in ogi's code is a bug of ogi's.
@@ -195,21 +200,18 @@ def _unexpected(exc: Exception, kind: str, name: str) -> ReadError:
         raise exc
     log.log(logging.ERROR if ours else logging.DEBUG, "reading %s failed", name, exc_info=exc)
     detail = f"{type(exc).__name__}: {str(exc)[:200]}"
-    if isinstance(exc, MemoryError):
-        return TooLarge(name, f"读取时内存不足，文件过于复杂 (out of memory reading {kind})")
     if ours:
         return ReadError(name, f"ogi 读取此文件时出错（程序缺陷，不是文件的问题，请报告） (ogi failed: {detail})")
     library = type(exc).__module__.split(".")[0] if foreign_type else _library(frames[-1]) if frames else kind
     return CorruptFile(name, f"文件已损坏，{library} 无法解析 (corrupt {kind} file: {detail})")
 
 
-_OGI_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
 def _library(path: str) -> str:
     """The top-level package a file belongs to ("…/site-packages/openpyxl/reader/excel.py" → "openpyxl")."""
     parts = path.split(os.sep)
-    return parts[parts.index("site-packages") + 1] if "site-packages" in parts[:-1] else os.path.basename(path)
+    if "site-packages" in parts[:-1]:
+        return parts[parts.index("site-packages") + 1]
+    return os.path.splitext(os.path.basename(path))[0]  # the standard library: "zipfile"
 
 
 def _frames(tb) -> list[str]:
