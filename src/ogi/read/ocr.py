@@ -116,7 +116,7 @@ def _normalise(image):
 
 
 class Scans:
-    """The OCR budget of one PDF: pages rendered within budget.PIXELS, at most budget.OCR_PAGES pages and
+    """The OCR budget of one PDF: pages rendered within budget.OCR_PIXELS, at most budget.OCR_PAGES pages and
     budget.OCR_SECONDS of Tesseract for the whole document (400 image-only pages took 289 s: issue #15)."""
 
     def __init__(self, name: str):
