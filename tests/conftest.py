@@ -26,6 +26,8 @@ def seed_path(prefix: str) -> Path:
     return matches[0]
 
 
+# A bug in ogi's own reading code must fail its test, not pass as a damaged file (ogi.read.STRICT_ENV).
+os.environ.setdefault("OGI_STRICT_READERS", "1")
 PG_URL = os.environ.get("OGI_PG_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="OGI_PG_URL not set"))]
 

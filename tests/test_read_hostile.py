@@ -199,3 +199,134 @@ def test_image_decompression_bomb_is_refused():
     Image.new("1", (12000, 12000), 1).save(buffer, format="PNG")  # 144 Mpx, a few KB
     with pytest.raises(TooLarge, match="bomb.png"):
         read(buffer.getvalue(), "bomb.png")
+
+
+# Issue #15: reader errors mapped, and the budget enforced where the cost is incurred.
+
+
+def test_damaged_pdf_page_and_self_referencing_page_tree_are_corrupt_files():
+    from . import hostile
+
+    with pytest.raises(CorruptFile, match=r"damaged\.pdf: PDF 第 1 页已损坏"):
+        read(hostile.make_pdf_damaged_page(), "damaged.pdf")
+    with pytest.raises(CorruptFile, match=r"cycle\.pdf: PDF 第 \d 页已损坏"):
+        read(hostile.make_pdf_self_tree(), "cycle.pdf")
+
+
+def test_xlsx_shared_string_past_the_table_is_a_corrupt_file():
+    from . import hostile
+
+    with pytest.raises(CorruptFile, match="bad.xlsx: Excel 文件已损坏：单元格引用了不存在的共享字符串"):
+        read(hostile.make_xlsx_bad_shared_string(), "bad.xlsx")
+
+
+def test_xlsx_merges_are_capped_in_total_not_per_range():
+    from . import hostile
+
+    assert len(hostile.make_xlsx_merges(1500)) < 20_000
+    with pytest.raises(TooLarge, match="merges.xlsx: Excel 合并单元格过多"):
+        read(hostile.make_xlsx_merges(1500), "merges.xlsx")
+    read(hostile.make_xlsx_merges(2), "two.xlsx")  # two ranges of 20,000 cells: within the budget
+
+
+def test_pdf_drawing_stream_that_inflates_too_far_is_refused_before_pdfium():
+    from . import hostile
+
+    data = hostile.make_pdf_path_flood(2_000_000)  # 28 MB of "m l S" in 55 KB
+    with pytest.raises(TooLarge, match="flood.pdf: PDF 内容解压后过大"):
+        read(data, "flood.pdf")
+
+
+def test_ocr_renders_a_huge_pdf_page_within_the_pixel_budget(monkeypatch):
+    from ogi import budget
+    from ogi.read import ocr
+
+    rendered = []
+
+    class Page:
+        def get_size(self):
+            return 5000.0, 5000.0
+
+        def render(self, scale, grayscale):
+            rendered.append(scale)
+            raise StopIteration  # the scale is all this test needs
+
+    with pytest.raises(StopIteration):
+        ocr.Scans("huge.pdf").read_page(Page(), 1)
+    assert (5000 * rendered[0]) ** 2 <= budget.OCR_PIXELS  # 300 dpi would be 434 Mpx
+    scans = ocr.Scans("many.pdf")
+    monkeypatch.setattr(budget, "OCR_PAGES", 0)
+    with pytest.raises(TooLarge, match="many.pdf: 需要识别的扫描页超过 0 页"):
+        scans.read_page(Page(), 1)
+
+
+def test_unexpected_library_exception_becomes_corrupt_file(monkeypatch):
+    import zipfile as zf
+
+    from ogi import read as reading
+
+    def broken(data, name):
+        raise zf.BadZipFile("bad magic number")  # a library's own exception class
+
+    monkeypatch.setitem(reading.READERS, "text", broken)
+    with pytest.raises(CorruptFile, match=r"odd.txt: 文件已损坏，zipfile 无法解析 .*BadZipFile"):
+        read(b"some text", "odd.txt")
+
+
+def test_a_bug_in_ogi_fails_the_tests_but_is_a_clear_read_error_for_users(monkeypatch):
+    from ogi import read as reading
+    from ogi.read import xlsx
+
+    def buggy(data, name):
+        return xlsx._col(None)  # a TypeError raised in ogi's own code
+
+    monkeypatch.setitem(reading.READERS, "text", buggy)
+    with pytest.raises(TypeError):  # OGI_STRICT_READERS is set for the tests (conftest.py)
+        read(b"some text", "bug.txt")
+    monkeypatch.delenv(reading.STRICT_ENV)
+    with pytest.raises(ReadError, match="bug.txt: ogi 读取此文件时出错（程序缺陷") as error:
+        read(b"some text", "bug.txt")
+    assert type(error.value) is ReadError  # not CorruptFile: ogi's failure is never the file's
+
+
+def test_mixed_utf8_and_gbk_text_is_read_line_by_line():
+    from . import hostile
+
+    lines = [b.text for b in read(hostile.make_mixed_encoding(), "mixed.txt").blocks]
+    assert lines[:4] == ["一、总体情况", "本年度我局主动公开政府信息。", "二、主动公开政府信息情况", "规章 0 0 0"]
+
+
+def test_undecodable_bytes_are_marked_not_refused():
+    data = "一、总体情况\n本年度我局主动公开政府信息。\n".encode() + b"\xff\xfe\xfd" + "规章".encode()
+    lines = [b.text for b in read(data, "marked.txt").blocks]
+    assert lines[:2] == ["一、总体情况", "本年度我局主动公开政府信息。"]
+    assert lines[2].endswith("规章") and "\ufffd" in lines[2]
+
+
+def test_digit_runs_past_the_budget_are_marked_unreadable():
+    from ogi import budget
+
+    run = "7" * (budget.DIGIT_RUN + 1)
+    document = read(f"一、总体情况\n规章{run}\n行政许可12\n".encode(), "digits.txt")
+    assert [b.text for b in document.blocks][1:3] == ["规章\ufffd", "行政许可12"]
+
+
+def test_billion_laughs_and_external_entities_are_not_expanded():
+    from . import hostile
+
+    with pytest.raises(CorruptFile, match="laughs.docx"):
+        read(hostile.make_docx_billion_laughs(9), "laughs.docx")
+    with pytest.raises(EmptyFile, match="xxe.docx"):  # the external entity is not read: nothing is left
+        read(hostile.make_docx_billion_laughs(0), "xxe.docx")
+
+
+def test_reading_past_the_time_budget_names_the_file(monkeypatch):
+    from ogi import budget
+
+    from . import hostile
+
+    monkeypatch.setattr(budget, "SECONDS", -1)  # the clock has run out before the first page
+    with pytest.raises(TooLarge, match=r"late.pdf: 读取耗时超过 -1 秒"):
+        read(hostile.make_pdf_ruled_grid(1, rows=2, cols=2), "late.pdf")
+    monkeypatch.undo()
+    assert read(hostile.make_pdf_ruled_grid(1, rows=2, cols=2), "next.pdf").kind == "pdf"  # a new file, a new clock

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import forms
-from .model import Record, State, Template
+from . import budget, forms
+from .model import Record, State, Table, Template
 
 T2_WIDTH, T3_WIDTH, T4_WIDTH = 4, 10, 15
 # The official forms use full-width brackets and punctuation; forms.py keeps the NFKC (half-width) spelling.
@@ -222,3 +222,27 @@ def one_line(text: str) -> str:
 def brief(label: str) -> str:
     """A row label without its counting note ("(二)部分公开(区分处理的,…)" → "(二)部分公开"), for narrow views."""
     return label.split("(区分")[0]
+
+
+def source_grid(table: Table) -> tuple[list[list[dict | None]], bool]:
+    """A source table as the web page shows it: each row's tokens at their logical columns (a merged cell
+    once, gaps left empty), over only the columns some token uses, within budget.GRID_ROWS × GRID_COLUMNS.
+    The second value says whether the table was cut. A span of 300,000,000 columns (DOCX gridBefore) then
+    costs one column, not 300,000,000 (issue #15 item 1)."""
+    used = sorted({t.where.col for row in table.rows[: budget.GRID_ROWS] for t in row if t.where.col is not None})
+    cut = len(table.rows) > budget.GRID_ROWS or len(used) > budget.GRID_COLUMNS
+    position = {col: i for i, col in enumerate(used[: budget.GRID_COLUMNS])}
+    width = len(position)
+    out = []
+    for row in table.rows[: budget.GRID_ROWS]:
+        cells: list[dict | None] = [None] * width
+        for t in row:
+            col = position.get(t.where.col) if t.where.col is not None else _first_free(cells)
+            if col is not None and cells[col] is None:
+                cells[col] = {"text": t.text, "id": f"T{t.where.table}-{t.where.row}-{t.where.col}"}
+        out.append(cells)
+    return out, cut
+
+
+def _first_free(cells: list[dict | None]) -> int | None:
+    return cells.index(None) if None in cells else None

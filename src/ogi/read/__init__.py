@@ -7,16 +7,24 @@ The kind of file is sniffed from its content, never from its name (issue #3). A 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import re
 import zipfile
 from collections.abc import Callable
 from importlib import import_module
 from io import BytesIO
 from pathlib import Path
 
-from ..model import Document, EmptyFile, ReadError, TooLarge, UnsupportedFormat
+from .. import budget
+from ..model import CorruptFile, Document, EmptyFile, Line, OgiError, ReadError, TooLarge, UnsupportedFormat
 from . import text
 
-MAX_BYTES = 64 * 1024 * 1024  # a real report is under 20 MB; anything bigger is refused, not parsed
+MAX_BYTES = budget.BYTES  # a real report is under 20 MB; anything bigger is refused, not parsed
+# Set (to 1) by the test suite: an exception raised in ogi's own code propagates instead of becoming a
+# ReadError, so a bug fails its test rather than looking like a damaged file.
+STRICT_ENV = "OGI_STRICT_READERS"
+log = logging.getLogger(__name__)
 
 Reader = Callable[[bytes, str], Document]
 
@@ -80,8 +88,9 @@ def sniff(data: bytes) -> str:
 def _sniff_zip(data: bytes) -> str:
     try:
         names = zipfile.ZipFile(BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        # Truncated archives lose their central directory: fall back to the local headers.
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        # Truncated archives lose their central directory (and a damaged one names a "zip file version
+        # 24.0"): fall back to the local headers.
         if b"word/" in data[:65536]:
             return "docx"
         return "xlsx" if b"xl/" in data[:65536] else "zip"
@@ -98,7 +107,8 @@ _CONTROL = bytes([*range(0, 9), *range(14, 32)])
 
 
 def _looks_binary(head: bytes) -> bool:
-    if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    # A stray NUL or two is a flipped bit in a text (issue #15 item 15); binary formats are full of them.
+    if head.count(b"\x00") > 2 and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
         return True
     control = len(head) - len(head.translate(None, _CONTROL))
     return control > max(8, len(head) // 20)
@@ -133,11 +143,84 @@ def read_bytes(data: bytes, name: str) -> Document:
     reader = READERS.get(kind)
     if reader is None:
         raise UnsupportedFormat(name, _unsupported_message(kind))
-    document = reader(data, name)
+    clock = budget.start(name)
+    try:
+        document = reader(data, name)
+    except OgiError:
+        raise
+    except Exception as exc:  # the safety net at the reader boundary (issue #15 item 6)
+        raise _unexpected(exc, kind, name) from exc
+    finally:
+        budget.stop(clock)
+    _bound_digit_runs(document)
     document.source = name
     document.sha256 = hashlib.sha256(data).hexdigest()
     document.kind = document.kind or kind
     return document
+
+
+# A run of digits longer than any number or flattened table row (budget.DIGIT_RUN). Every later stage
+# reads digit runs (values, the run-together solver), and 30 MB of digits took 6.2 GB and 116 s there
+# (issue #15 item 7): such a run is marked unreadable here, once, for every kind of file.
+_LONG_DIGITS = re.compile(rf"\d{{{budget.DIGIT_RUN + 1},}}")
+UNREADABLE_RUN = "\ufffd"
+
+
+def _bound_digit_runs(document: Document) -> None:
+    if document.text is not None:
+        if _LONG_DIGITS.search(document.text) is None:
+            return
+        document.text = _LONG_DIGITS.sub(UNREADABLE_RUN, document.text)
+    for block in document.blocks:
+        if isinstance(block, Line):
+            if _LONG_DIGITS.search(block.text):
+                block.text = _LONG_DIGITS.sub(UNREADABLE_RUN, block.text)
+        else:
+            for row in block.rows:
+                for token in row:
+                    if len(token.text) > budget.DIGIT_RUN and _LONG_DIGITS.search(token.text):
+                        token.text = _LONG_DIGITS.sub(UNREADABLE_RUN, token.text)
+
+
+_OGI_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _unexpected(exc: Exception, kind: str, name: str) -> ReadError:
+    """An exception a reader did not map: a third-party parser's becomes CorruptFile naming the file; one
+    raised in ogi's own code is ogi's failure, never the organ's, so it is a ReadError saying so (and
+    re-raised as it is when STRICT_ENV is set, as in the tests)."""
+    if isinstance(exc, MemoryError):  # whoever raised it, the file asked for more than the machine has
+        return TooLarge(name, f"读取时内存不足，文件过于复杂 (out of memory reading {kind})")
+    frames = _frames(exc.__traceback__)
+    # A library's own exception class (lxml, pdfium, zipfile …), or any exception whose innermost frame is
+    # in a library, comes from the file; a built-in exception raised in ogi's code is a bug of ogi's.
+    foreign_type = type(exc).__module__ not in ("builtins",) and not type(exc).__module__.startswith("ogi")
+    ours = not foreign_type and bool(frames) and frames[-1].startswith(_OGI_DIR)
+    if ours and os.environ.get(STRICT_ENV):
+        raise exc
+    log.log(logging.ERROR if ours else logging.DEBUG, "reading %s failed", name, exc_info=exc)
+    detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+    if ours:
+        return ReadError(name, f"ogi 读取此文件时出错（程序缺陷，不是文件的问题，请报告） (ogi failed: {detail})")
+    library = type(exc).__module__.split(".")[0] if foreign_type else _library(frames[-1]) if frames else kind
+    return CorruptFile(name, f"文件已损坏，{library} 无法解析 (corrupt {kind} file: {detail})")
+
+
+def _library(path: str) -> str:
+    """The top-level package a file belongs to ("…/site-packages/openpyxl/reader/excel.py" → "openpyxl")."""
+    parts = path.split(os.sep)
+    if "site-packages" in parts[:-1]:
+        return parts[parts.index("site-packages") + 1]
+    return os.path.splitext(os.path.basename(path))[0]  # the standard library: "zipfile"
+
+
+def _frames(tb) -> list[str]:
+    """The file of each frame of a traceback, innermost last."""
+    files = []
+    while tb is not None:
+        files.append(os.path.abspath(tb.tb_frame.f_code.co_filename))
+        tb = tb.tb_next
+    return files
 
 
 def _unsupported_message(kind: str) -> str:

@@ -11,6 +11,7 @@ import re
 import zipfile
 from io import BytesIO
 
+from .. import budget
 from ..model import CorruptFile, Table, Token, TooLarge, Where
 
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -20,9 +21,7 @@ _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+(?=[{_CJK}])")
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _NO_SPACE = re.compile(r"[^ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]*\Z").match
 
-MAX_UNZIPPED = 200 * 1024 * 1024  # a report's DOCX/XLSX unpacks to a few MB; more is a zip bomb
-MAX_RATIO = 200  # deflate reaches ~10:1 on XML; hundreds-to-one only comes from crafted members
-MAX_MEMBERS = 5000
+MAX_UNZIPPED, MAX_RATIO, MAX_MEMBERS = budget.UNZIPPED, budget.ZIP_RATIO, budget.ZIP_MEMBERS
 
 
 def join_cjk(text: str) -> str:
@@ -40,10 +39,11 @@ def cell_text(paragraphs: list[str]) -> str:
 class GridBuilder:
     """Places cells with spans on a grid of logical columns and keeps one token per origin cell."""
 
-    __slots__ = ("_taken", "rows", "index", "page")
+    __slots__ = ("_taken", "_spanned", "rows", "index", "page")
 
     def __init__(self, index: int, page: int | None = None):
         self._taken: dict[int, set[int]] = {}  # row → logical columns covered by spans from above
+        self._spanned = 0  # grid positions covered by merged cells so far (budget.SPAN_CELLS)
         self.rows: list[list[Token]] = []
         self.index = index
         self.page = page
@@ -57,8 +57,11 @@ class GridBuilder:
         taken = self._taken.setdefault(r, set())
         row = self.rows[r]
         col = at if at is not None else self._free(taken, (row[-1].where.col or 0) + 1 if row else 0)  # add() sets col
-        rowspan = max(1, min(rowspan, 500))  # rowspan="9999" in broken pages must not allocate forever
-        colspan = max(1, min(colspan, 200))
+        rowspan = max(1, min(rowspan, budget.ROWSPAN))  # rowspan="9999" must not allocate forever
+        colspan = max(1, min(colspan, budget.COLSPAN))
+        self._spanned += rowspan * colspan
+        if self._spanned > budget.SPAN_CELLS:
+            rowspan = colspan = 1  # a table merged past any report's size: its spans no longer cover cells
         if rowspan == 1 and colspan == 1:
             taken.add(col)
         else:
@@ -118,7 +121,7 @@ def open_zip(data: bytes, name: str, what: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise CorruptFile(name, f"{what}文件已损坏或不完整 (corrupt or truncated {what} file: {exc})") from None
     if len(members) > MAX_MEMBERS:
         raise TooLarge(name, f"{what}文件内部条目过多 ({len(members)}), 疑似恶意文件 (too many zip members)")
@@ -139,7 +142,7 @@ def read_member(archive: zipfile.ZipFile, member: str, name: str, what: str) -> 
             data = fh.read(MAX_UNZIPPED + 1)  # the header's sizes can lie: never read more than the cap
     except KeyError:
         raise CorruptFile(name, f"{what}文件缺少 {member} (missing part {member})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise CorruptFile(name, f"{what}文件已损坏 (corrupt part {member}: {exc})") from None
     if len(data) > MAX_UNZIPPED:
         raise TooLarge(name, f"{what}文件解压后过大 (part {member} too large)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from .. import budget
 from ..model import CorruptFile, Document, EmptyFile, Line
 from .common import GridBuilder, cell_text, join_cjk, open_zip
 
@@ -77,13 +78,15 @@ class _Walker:
                 self.blocks.append(Line(text, self.paragraphs))
 
     def table(self, tbl) -> None:
+        budget.check(f"reading table {self.tables + 1}")
         builder = GridBuilder(self.tables)
         for tr in _rows(tbl):
             builder.new_row()
-            col = _int(tr.find(f"{_W}trPr/{_W}gridBefore"), 0)
+            # gridBefore/gridSpan count grid columns: a table has tens; 300,000,000 is hostile (issue #15).
+            col = min(_int(tr.find(f"{_W}trPr/{_W}gridBefore"), 0), budget.COLSPAN)
             for tc in _cells(tr):
                 props = tc.find(f"{_W}tcPr")
-                span = _int(props.find(f"{_W}gridSpan") if props is not None else None, 1)
+                span = min(_int(props.find(f"{_W}gridSpan") if props is not None else None, 1), budget.COLSPAN)
                 if not _continues_merge(props):
                     builder.add(cell_text(self._cell_paragraphs(tc)), at=col)
                 col += span

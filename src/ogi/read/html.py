@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from .. import budget
 from ..model import (
     CorruptFile,
     Document,
@@ -27,7 +28,7 @@ from ..model import (
 from .common import iso_date, join_cjk
 from .text import decode
 
-MAX_HTML = 24 * 1024 * 1024  # report pages are < 2 MB even with inline images; 50 MB is hostile
+MAX_HTML = budget.HTML_BYTES
 
 # collect_ids=False: nothing looks elements up by id, and the id table costs a little on every page.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False)
@@ -374,6 +375,7 @@ class _Walker:
         if caption is not None:
             self.buf.append("".join(caption.itertext()))
             self.flush()
+        budget.check(f"reading table {self.tables + 1}")
         table = _grid(el, self.tables)
         if table is not None:
             self.tables += 1
@@ -384,9 +386,10 @@ def _grid(el, index: int) -> Table | None:
     """common.GridBuilder's placement, inlined: the cells of a page are most of the reader's work.
 
     One token per origin cell at the first logical column not covered by a rowspan from above, after
-    the previous cell's span; rowspan ≤ 500 and colspan ≤ 200 as in GridBuilder."""
+    the previous cell's span; spans within budget.ROWSPAN, COLSPAN and SPAN_CELLS as in GridBuilder."""
     rows = []
     below: dict[int, set[int]] = {}  # row → logical columns covered by rowspans from rows above
+    spanned = 0
     r = -1
     for tr in el.iter("tr"):
         r += 1
@@ -401,9 +404,11 @@ def _grid(el, index: int) -> Table | None:
             rowspan = 1 if rowspan is None else int(rowspan) if rowspan.isdecimal() else _span(rowspan)
             colspan = td.get("colspan")
             colspan = 1 if colspan is None else int(colspan) if colspan.isdecimal() else _span(colspan)
-            colspan = 1 if colspan < 1 else min(colspan, 200)
-            if rowspan > 1:
-                for dr in range(1, min(rowspan, 500)):
+            colspan = 1 if colspan < 1 else min(colspan, budget.COLSPAN)
+            if rowspan > 1 and spanned <= budget.SPAN_CELLS:
+                rowspan = min(rowspan, budget.ROWSPAN)
+                spanned += rowspan * colspan  # past the budget, rowspans cover nothing more
+                for dr in range(1, rowspan):
                     below.setdefault(r + dr, set()).update(range(col, col + colspan))
             text = _text(td)
             if not text.isalnum():  # "自然人", "0": no whitespace to collapse, skip the regex

@@ -15,18 +15,18 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import warnings
 from bisect import bisect_left
 from io import BytesIO
 
+from .. import budget
 from ..model import CorruptFile, Document, EmptyFile, TooLarge, UnsupportedFormat
 from .page import PageBlocks
 from .pdfgrid import find_tables, merge_edges
 
 DPI = 300  # Tesseract reads CJK best with characters 30–50 px high, i.e. 10–12 pt text at 300 dpi
-MAX_PIXELS = 80_000_000  # an A4 page at 600 dpi is 35 Mpx; more is a decompression bomb
-MAX_FRAMES = 50
-TIMEOUT = 120  # seconds per page
+MAX_PIXELS, MAX_FRAMES, TIMEOUT = budget.PIXELS, budget.FRAMES, budget.OCR_PAGE_SECONDS
 LANGS = "chi_sim"  # includes digits and Latin letters; adding eng costs a third more time
 
 
@@ -76,7 +76,11 @@ def read(data: bytes, name: str) -> Document:
     if image.size[0] * image.size[1] > MAX_PIXELS:  # Pillow itself only refuses at twice its limit
         raise TooLarge(name, f"图片像素过多 ({image.size[0]}×{image.size[1]}), 疑似恶意文件 (image too large)")
     pages = PageBlocks()
+    deadline = time.monotonic() + budget.OCR_SECONDS
     for number in range(1, frames + 1):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TooLarge(name, f"图片识别总耗时超过 {budget.OCR_SECONDS} 秒 (over the OCR time budget)")
         try:
             image.seek(number - 1)
             image.load()
@@ -85,7 +89,7 @@ def read(data: bytes, name: str) -> Document:
         except Image.DecompressionBombError:
             raise TooLarge(name, "图片像素过多 (image too large)") from None
         frame, scale = _normalise(image)
-        words, grids = ocr_image(frame, scale, name)
+        words, grids = ocr_image(frame, scale, name, timeout=budget.seconds_left(min(TIMEOUT, left)))
         pages.add_page(words, grids, number, frame.size[1] / scale)
     blocks = pages.finish()
     if not blocks:
@@ -100,20 +104,54 @@ def _normalise(image):
     if not dpi or dpi < 50:
         dpi = frame.size[0] / 8.27  # assume the image is an A4 page's width
     if dpi < 250:
-        factor = min(DPI / dpi, 4.0)
+        # Upscaled to about 300 dpi, but never past the OCR pixel budget.
+        factor = min(DPI / dpi, 4.0, (budget.OCR_PIXELS / max(frame.size[0] * frame.size[1], 1)) ** 0.5)
         frame = frame.resize((int(frame.size[0] * factor), int(frame.size[1] * factor)))
         dpi *= factor
+    if frame.size[0] * frame.size[1] > budget.OCR_PIXELS:  # a huge image is read at what OCR can afford
+        shrink = (budget.OCR_PIXELS / (frame.size[0] * frame.size[1])) ** 0.5
+        frame = frame.resize((max(1, int(frame.size[0] * shrink)), max(1, int(frame.size[1] * shrink))))
+        dpi *= shrink
     return frame, dpi / 72
 
 
-def read_page(page, name: str):
-    """A PDF page without a text layer: render it, then read words and rules from the image."""
-    bitmap = page.render(scale=DPI / 72, grayscale=True)
-    image = bitmap.to_pil().convert("L")
-    return ocr_image(image, DPI / 72, name)
+class Scans:
+    """The OCR budget of one PDF: pages rendered within budget.OCR_PIXELS, at most budget.OCR_PAGES pages and
+    budget.OCR_SECONDS of Tesseract for the whole document (400 image-only pages took 289 s: issue #15)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.pages = 0
+        self.deadline = time.monotonic() + budget.OCR_SECONDS
+
+    def expect(self, scans: int) -> None:
+        """Refuse at once a document with more scanned pages than the budget (400 took 289 s)."""
+        if scans > budget.OCR_PAGES:
+            raise TooLarge(
+                self.name, f"需要识别的扫描页过多 ({scans} 页 > {budget.OCR_PAGES} 页) (too many pages to OCR)"
+            )
+
+    def read_page(self, page, number: int):
+        """A PDF page without a text layer: render it, then read words and rules from the image."""
+        self.pages += 1
+        if self.pages > budget.OCR_PAGES:
+            raise TooLarge(self.name, f"需要识别的扫描页超过 {budget.OCR_PAGES} 页 (too many pages to OCR)")
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TooLarge(self.name, f"扫描页识别总耗时超过 {budget.OCR_SECONDS} 秒 (over the OCR time budget)")
+        width, height = page.get_size()
+        # 300 dpi unless the page is so large that its raster would pass the OCR pixel budget (a 5000 pt
+        # page at 300 dpi is 434 Mpx, and took 12.8 GB): then the largest scale within it.
+        scale = min(DPI / 72, (budget.OCR_PIXELS / max(width * height, 1.0)) ** 0.5)
+        if scale < 50 / 72:
+            raise TooLarge(
+                self.name, f"PDF 第 {number} 页尺寸过大 ({width:.0f}×{height:.0f} pt), 无法识别 (page too large)"
+            )
+        image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+        return ocr_image(image, scale, self.name, timeout=budget.seconds_left(min(TIMEOUT, left)))
 
 
-def ocr_image(image, scale: float, name: str):
+def ocr_image(image, scale: float, name: str, timeout: float = TIMEOUT):
     """(words, grids) of a greyscale page image; coordinates in points, like pdf.py's characters."""
     import numpy as np
 
@@ -134,8 +172,9 @@ def ocr_image(image, scale: float, name: str):
         page[int(grid.top * scale) : int(grid.bottom * scale) + 1, int(grid.x0 * scale) : int(grid.x1 * scale) + 1] = (
             255
         )
-    words = _read_chars(binary, _png(page), scale, name)
-    words.extend(_read_cells(binary, clean, grids, scale, name))
+    started = time.monotonic()
+    words = _read_chars(binary, _png(page), scale, name, timeout=timeout)
+    words.extend(_read_cells(binary, clean, grids, scale, name, timeout - (time.monotonic() - started)))
     return words, grids
 
 
@@ -179,7 +218,7 @@ def _png(pixels) -> bytes:
     return buffer.getvalue()
 
 
-def _read_cells(binary: str, clean, grids, scale: float, name: str) -> list[tuple]:
+def _read_cells(binary: str, clean, grids, scale: float, name: str, timeout: float = TIMEOUT) -> list[tuple]:
     """Every non-empty cell is cut out and stacked on one sheet, one cell per band, and read in one
     Tesseract call: words never straddle cells, and a lone digit is read as a line of its own."""
 
@@ -199,13 +238,19 @@ def _read_cells(binary: str, clean, grids, scale: float, name: str) -> list[tupl
                 cells.append(cell)
     if not crops:
         return []
-    texts = _read_sheet(binary, crops, name, LANGS, ())
+    started = time.monotonic()
+    texts = _read_sheet(binary, crops, name, LANGS, (), timeout)
     # Lone digits are where the Chinese model fails ("1" → "工", "3" → "号"): short, unsure readings
     # are read again with the Latin model restricted to numerals, and kept only when it is sure.
     unsure = [i for i, (text, conf) in enumerate(texts) if _unsure(text, conf)]
     if unsure:
         again = _read_sheet(
-            binary, [crops[i] for i in unsure], name, "eng", ("-c", "tessedit_char_whitelist=0123456789.,-+")
+            binary,
+            [crops[i] for i in unsure],
+            name,
+            "eng",
+            ("-c", "tessedit_char_whitelist=0123456789.,-+"),
+            timeout - (time.monotonic() - started),
         )
         for i, (text, conf) in zip(unsure, again):
             if _NUMERAL.match(text) and conf >= 70:
@@ -230,7 +275,9 @@ def _unsure(text: str, conf: float) -> bool:
 _NUMERAL = re.compile(r"^[+\-]?\d{1,3}(?:,?\d{3})*(?:\.\d+)?$")
 
 
-def _read_sheet(binary: str, crops: list, name: str, langs: str, extra: tuple) -> list[tuple[str, float]]:
+def _read_sheet(
+    binary: str, crops: list, name: str, langs: str, extra: tuple, timeout: float = TIMEOUT
+) -> list[tuple[str, float]]:
     """(text, mean confidence) of each crop, read in one Tesseract call on a sheet, one crop per band."""
     import numpy as np
 
@@ -244,7 +291,7 @@ def _read_sheet(binary: str, crops: list, name: str, langs: str, extra: tuple) -
         bands.append(y + crop.shape[0] + pad / 2)
         y += crop.shape[0] + pad
     found: dict[int, list[tuple]] = {}
-    for ch in _read_chars(binary, _png(sheet), 1.0, name, langs, extra):
+    for ch in _read_chars(binary, _png(sheet), 1.0, name, langs, extra, timeout):
         band = bisect_left(bands, (ch[1] + ch[3]) / 2)
         if band < len(crops):
             found.setdefault(band, []).append(ch)
@@ -295,7 +342,9 @@ _HOCR = re.compile(
 )
 
 
-def _read_chars(binary: str, png: bytes, scale: float, name: str, langs: str = LANGS, extra: tuple = ()) -> list[tuple]:
+def _read_chars(
+    binary: str, png: bytes, scale: float, name: str, langs: str = LANGS, extra: tuple = (), timeout: float = TIMEOUT
+) -> list[tuple]:
     """Characters with boxes, from hOCR with character boxes: words can straddle table cells."""
     env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one core per page: batches parallelise by file
     try:
@@ -303,11 +352,11 @@ def _read_chars(binary: str, png: bytes, scale: float, name: str, langs: str = L
             [binary, "stdin", "stdout", "-l", langs, "--psm", "6", "-c", "hocr_char_boxes=1", *extra, "hocr"],
             input=png,
             capture_output=True,
-            timeout=TIMEOUT,
+            timeout=max(timeout, 1.0),
             env=env,
         )
     except subprocess.TimeoutExpired:
-        raise CorruptFile(name, f"OCR 超时 (Tesseract took more than {TIMEOUT} s on one page)") from None
+        raise TooLarge(name, f"OCR 超时 (Tesseract took more than {max(timeout, 1.0):.0f} s)") from None
     if done.returncode != 0:
         raise CorruptFile(name, f"OCR 失败 (Tesseract failed: {done.stderr.decode(errors='replace')[-200:]})")
     chars = []

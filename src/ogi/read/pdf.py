@@ -9,25 +9,31 @@ rules instead, and ``hints["ocr_pages"]`` lists it (issue #3 item 3).
 
 from __future__ import annotations
 
+import re
+import zlib
+
+from .. import budget
 from ..model import CorruptFile, Document, EmptyFile, TooLarge
 from . import ocr
 from .common import join_cjk
 from .page import PageBlocks
 from .pdfgrid import find_tables, page_edges
 
-MAX_PAGES = 400  # reports run to 5–30 pages; a 2,000-page PDF is not one
+MAX_PAGES = budget.PAGES
 _SKIP = frozenset((0, 0x20, 0x0D, 0x0A, 0xA0, 0x3000, 0xFFFE, 0xFEFF, 0x2002, 0x2003))
 
 
 def read(data: bytes, name: str) -> Document:
     import pypdfium2 as pdfium  # imported here so text/HTML batches never load the PDF engine
 
+    _check_streams(data, name)
     pdf = _open(pdfium, data, name)
     try:
         if len(pdf) > MAX_PAGES:
             raise TooLarge(name, f"PDF 页数过多 ({len(pdf)} 页), 不是年度报告 (too many pages)")
         pages = PageBlocks()
-        ocr_pages = [number for number in range(1, len(pdf) + 1) if _read_page(pdf, number, pages, name)]
+        scans = ocr.Scans(name)
+        ocr_pages = [number for number in range(1, len(pdf) + 1) if _read_page(pdf, number, pages, scans)]
         hints = _hints(pdf)
     finally:
         pdf.close()
@@ -39,23 +45,78 @@ def read(data: bytes, name: str) -> Document:
     return Document(blocks, source=name, kind="ocr" if ocr_pages else "pdf", hints=hints)
 
 
-def _read_page(pdf, number: int, pages: PageBlocks, name: str) -> bool:
+def _read_page(pdf, number: int, pages: PageBlocks, scans: ocr.Scans) -> bool:
     """Lay out page ``number`` (1-based) into ``pages``; True when it was a scan read by OCR."""
+    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    page = pdf[number - 1]
+    budget.check(f"reading page {number}")
+    try:
+        page = pdf[number - 1]
+    except pdfium.PdfiumError as exc:  # a damaged page object, a page tree that contains itself
+        raise CorruptFile(
+            scans.name, f"PDF 第 {number} 页已损坏，无法载入 (cannot load page {number}: {exc})"
+        ) from None
     try:
         width, height = page.get_size()
         chars = _chars(page, raw, height)
         scanned = len(chars) < 8 and _has_image(page, raw)  # no text layer, one big image
         if scanned:
-            chars, grids = ocr.read_page(page, name)
+            if scans.pages == 0:  # the first scan: are there more than OCR can afford? Say so now, not after
+                scans.expect(_count_scans(pdf, raw, number))
+            chars, grids = scans.read_page(page, number)
         else:
             grids = find_tables(page_edges(page, raw, height))
         pages.add_page(chars, grids, number, height)
         return scanned
     finally:
         page.close()
+
+
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_NOT_DRAWING = re.compile(rb"/Subtype|/Length[123]|/Type\s*/XRef")  # images, fonts, the xref: not drawn
+
+
+def _check_streams(data: bytes, name: str) -> None:
+    """Refuse a PDF whose drawing operators inflate past budget.CONTENT_STREAM (or any stream past
+    budget.INFLATED_STREAM) before pdfium expands them into objects: 55 KB of deflated "m l S" became
+    2,000,000 paths, and more took over 10 GB (issue #15 item 7). Only deflated streams can explode."""
+    view = memoryview(data)
+    for match in _STREAM.finditer(data):
+        head = data[max(0, match.start() - 400) : match.start()]
+        head = head[head.rfind(b"<<") :]  # the stream's dictionary
+        if b"/FlateDecode" not in head:
+            continue
+        cap = budget.INFLATED_STREAM if _NOT_DRAWING.search(head) else budget.CONTENT_STREAM
+        end = data.find(b"endstream", match.end())
+        inflater = zlib.decompressobj()
+        try:
+            size = len(inflater.decompress(view[match.end() : end if end > 0 else len(data)], cap + 1))
+            while size <= cap and inflater.unconsumed_tail:
+                size += len(inflater.decompress(inflater.unconsumed_tail, cap + 1 - size))
+        except zlib.error:
+            continue  # pdfium decides what a damaged stream is worth
+        if size > cap:
+            raise TooLarge(name, f"PDF 内容解压后过大 (> {cap >> 20} MB), 疑似恶意文件 (a stream inflates too far)")
+
+
+def _count_scans(pdf, raw, first: int) -> int:
+    """Pages from ``first`` on without a text layer and with an image (cheap: no characters read)."""
+    import pypdfium2 as pdfium
+
+    count = 0
+    for number in range(first, len(pdf) + 1):
+        try:
+            page = pdf[number - 1]
+        except pdfium.PdfiumError:
+            continue  # a damaged page is reported when it is read, in order
+        try:
+            textpage = page.get_textpage()
+            count += raw.FPDFText_CountChars(textpage.raw) < 8 and _has_image(page, raw)
+            textpage.close()
+        finally:
+            page.close()
+    return count
 
 
 def _open(pdfium, data: bytes, name: str):
@@ -107,4 +168,6 @@ _FS_RECT_BUF = _make_rect()
 
 
 def _has_image(page, raw) -> bool:
+    if raw.FPDFPage_CountObjects(page.raw) > budget.PAGE_OBJECTS:
+        return False  # a scan is one image and a few objects; walking 400,000 paths took seconds
     return any(True for _ in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2))

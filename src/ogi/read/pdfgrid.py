@@ -9,8 +9,10 @@ several grid columns/rows; a table's logical columns are its distinct cell bound
 from __future__ import annotations
 
 import ctypes
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+
+from .. import budget
 
 SNAP = 2.0  # edges this close are one rule (double borders, stroke widths)
 JOIN = 2.5  # collinear pieces this close are one rule (Word draws a border per cell side)
@@ -43,9 +45,11 @@ class Grid:
         self.xs = sorted({c.x0 for c in self.cells} | {c.x1 for c in self.cells})
         self.ys = sorted({c.top for c in self.cells} | {c.bottom for c in self.cells})
         by_row: dict[int, list[Cell]] = {}
+        column = {x: i for i, x in enumerate(self.xs)}  # list.index per cell was quadratic in a table's size
+        row = {y: i for i, y in enumerate(self.ys)}
         for cell in self.cells:
-            c0, c1 = self.xs.index(cell.x0), self.xs.index(cell.x1)
-            r0, r1 = self.ys.index(cell.top), self.ys.index(cell.bottom)
+            c0, c1 = column[cell.x0], column[cell.x1]
+            r0, r1 = row[cell.top], row[cell.bottom]
             cell.col = c0
             by_row.setdefault(r0, []).append(cell)
             for r in range(r0, r1):
@@ -80,6 +84,8 @@ def page_edges(page, raw, height: float) -> tuple[list[Edge], list[Edge]]:
     """Horizontal (y, x0, x1) and vertical (x, top, bottom) rule segments of a page, snapped and joined."""
     horizontal: list[Edge] = []
     vertical: list[Edge] = []
+    if raw.FPDFPage_CountObjects(page.raw) > budget.PAGE_OBJECTS:
+        return [], []  # a page drawn with more objects than any report's: its text is read, not its rules
     x, y = ctypes.c_float(), ctypes.c_float()
     for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=1):
         n = raw.FPDFPath_CountSegments(obj.raw)
@@ -152,8 +158,8 @@ def merge_edges(edges: list[Edge]) -> list[Edge]:
 
 def find_tables(edges: tuple[list[Edge], list[Edge]]) -> list[Grid]:
     horizontal, vertical = edges
-    if len(horizontal) < 2 or len(vertical) < 2:
-        return []
+    if len(horizontal) < 2 or len(vertical) < 2 or len(horizontal) * len(vertical) > budget.RULE_CROSSINGS:
+        return []  # no table, or a page hatched with more rules than any report's tables (its text is still read)
     h_by_y: dict[float, list[Edge]] = {}
     for e in horizontal:
         h_by_y.setdefault(e[0], []).append(e)
@@ -161,9 +167,11 @@ def find_tables(edges: tuple[list[Edge], list[Edge]]) -> list[Grid]:
     for e in vertical:
         v_by_x.setdefault(e[0], []).append(e)
     points = set()
-    for vx, v0, v1 in vertical:
-        for hy, h0, h1 in horizontal:
-            if h0 - SNAP <= vx <= h1 + SNAP and v0 - SNAP <= hy <= v1 + SNAP:
+    by_y = sorted(horizontal)
+    ys = [e[0] for e in by_y]
+    for vx, v0, v1 in vertical:  # only the horizontal rules within the vertical's reach
+        for hy, h0, h1 in by_y[bisect_left(ys, v0 - SNAP) : bisect_right(ys, v1 + SNAP)]:
+            if h0 - SNAP <= vx <= h1 + SNAP:
                 points.add((vx, hy))
     xs_at_y: dict[float, list[float]] = {}
     ys_at_x: dict[float, list[float]] = {}
@@ -189,8 +197,9 @@ def find_tables(edges: tuple[list[Edge], list[Edge]]) -> list[Grid]:
 
 def _cell_from(px, py, xs_at_y, ys_at_x, points, h_cover, v_cover) -> Cell | None:
     """The smallest rectangle with (px, py) as top-left corner whose four sides are all drawn."""
-    below = [y2 for y2 in ys_at_x[px] if y2 > py]
-    right = [x2 for x2 in xs_at_y[py] if x2 > px]
+    column, row = ys_at_x[px], xs_at_y[py]
+    below = column[bisect_right(column, py) :]  # both lists are sorted
+    right = row[bisect_right(row, px) :]
     for y2 in below:
         if not v_cover(px, py, y2):
             break

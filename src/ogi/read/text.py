@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 from itertools import count
 
 from ..model import Document, Line, UndecodableText
@@ -12,7 +13,13 @@ _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "euc_cn", "big5", "big5
 
 
 def decode(data: bytes, name: str, declared: str | None = None) -> str:
-    """Bytes → str: BOM, declared charset, UTF-8, then charset-normalizer; GB family as GB18030."""
+    """Bytes → str: BOM, declared charset, UTF-8, then charset-normalizer; GB family as GB18030. A stray NUL
+    (a flipped bit) is marked as undecodable, like any byte no codec reads."""
+    text = _decode(data, name, declared)
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _decode(data: bytes, name: str, declared: str | None = None) -> str:
     for bom, codec in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -31,6 +38,11 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     decoded = _best_cjk(data)
+    if decoded is not None and not _has_utf8_line(data):
+        return decoded
+    salvaged = _salvage(data)  # no codec decodes it all, or GB18030 did but some lines are UTF-8
+    if salvaged is not None:
+        return salvaged
     if decoded is not None:
         return decoded
     from charset_normalizer import from_bytes  # imported late: slow to load, rarely needed
@@ -57,6 +69,55 @@ def _best_cjk(data: bytes) -> str | None:
         if score > best_score:
             best, best_score = text, score
     return best if best_score > 0 else None
+
+
+def _salvage(data: bytes) -> str | None:
+    """A Chinese text that no codec decodes whole (a flipped byte, a GBK page pasted into a UTF-8 one):
+    each line in UTF-8 or GB18030, whichever reads as Chinese, and what decodes in neither marked with
+    U+FFFD — decode what decodes, mark the rest (issue #15 item 15). None when nothing reads as Chinese."""
+    main = max(("utf-8", "gb18030"), key=lambda codec: _chinese_score(data.decode(codec, errors="replace")))
+    other = "gb18030" if main == "utf-8" else "utf-8"
+    out, score = [], 0
+    for line in data.split(b"\n"):
+        if line.isascii():
+            text = line.decode("ascii")
+        else:  # either codec may decode a line strictly and wrongly: the one that reads as Chinese wins
+            text = max((line.decode(main, errors="replace"), line.decode(other, errors="replace")), key=_chinese_score)
+            score += _chinese_score(text)
+        out.append(text)
+    return "\n".join(out) if score > 0 else None
+
+
+def _has_utf8_line(data: bytes) -> bool:
+    """Whether a line with non-ASCII bytes is valid UTF-8: in a GB file, a UTF-8 page pasted in."""
+    for line in data.split(b"\n"):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
+
+
+def _chinese_score(text: str) -> int:
+    """Common hanzi (GB2312 level 1, the 3,755 everyday characters) count for, undecodable bytes and rare
+    hanzi (what mojibake is made of) against: real report text scores high, a wrong codec low."""
+    score = 0
+    for ch in text:
+        if ch == "\ufffd":
+            score -= 2
+        elif "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+            score += 1 if _everyday(ch) else -1
+    return score
+
+
+@functools.lru_cache(maxsize=8192)
+def _everyday(ch: str) -> bool:
+    try:
+        return 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
 
 
 def _canonical(encoding: str) -> str:

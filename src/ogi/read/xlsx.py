@@ -11,11 +11,11 @@ import datetime as dt
 import re
 from io import BytesIO
 
+from .. import budget
 from ..model import CorruptFile, Document, EmptyFile, Line, TooLarge
 from .common import GridBuilder, join_cjk, open_zip, read_member
 
-MAX_ROWS = 5000  # a report's sheet has < 100 rows; a million-row sheet is not a report
-MAX_COLS = 200
+MAX_ROWS, MAX_COLS = budget.SHEET_ROWS, budget.SHEET_COLUMNS
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
@@ -32,11 +32,14 @@ def read(data: bytes, name: str) -> Document:
     blocks: list = []
     try:
         for sheet in book.worksheets:
+            budget.check(f"reading sheet {sheet.title}")
             covered = _covered(archive, getattr(sheet, "_worksheet_path", ""), name)
             table = _sheet_table(sheet, len([b for b in blocks if not isinstance(b, Line)]), covered, name)
             if table is not None:
                 blocks.append(Line(join_cjk(sheet.title), len(blocks) + 1))
                 blocks.append(table)
+    except IndexError as exc:  # openpyxl: a shared-string index past the end of the table
+        raise CorruptFile(name, f"Excel 文件已损坏：单元格引用了不存在的共享字符串 (corrupt XLSX: {exc})") from None
     except (KeyError, ValueError, TypeError, OSError) as exc:
         raise CorruptFile(name, f"Excel 文件已损坏 (corrupt XLSX: {exc})") from None
     finally:
@@ -55,9 +58,12 @@ def _covered(archive, path: str, name: str) -> dict[tuple[int, int], int]:
         return {}
     cells: dict[tuple[int, int], int] = {}
     for c1, r1, c2, r2 in _MERGE.findall(xml):
-        top, left, bottom, right = int(r1), _col(c1), int(r2), _col(c2)
-        if (bottom - top + 1) * (right - left + 1) > MAX_ROWS * 4:
-            raise TooLarge(name, "Excel 合并区域过大, 不是年度报告 (merged range too large)")
+        # Only the part inside the rows and columns read counts; the total of all merges is capped, not
+        # each one (1,500 merges of 20,000 cells each took 3.5 GB: issue #15 item 7).
+        top, left = int(r1), _col(c1)
+        bottom, right = min(int(r2), MAX_ROWS), min(_col(c2), MAX_COLS)
+        if len(cells) + max(0, bottom - top + 1) * max(0, right - left + 1) > budget.SPAN_CELLS:
+            raise TooLarge(name, "Excel 合并单元格过多, 不是年度报告 (merged ranges cover too many cells)")
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):
                 cells[(r, c)] = 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import asdict
 from urllib.parse import urlencode
 
@@ -13,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from .. import forms
 from ..corpus import Filters, ReportRow
 from ..corpus.query import township_of
-from ..crossyear import narrative, overlap
+from ..crossyear import narrative, overlap, section_diff
 from ..model import REPORT_STATUS_ZH, REPORT_STATUSES, InvalidInput, NotFound, State
 from ..normalise import to_simplified
 from ..rules import rule_label
@@ -194,24 +192,6 @@ def organs_data(corpus: CorpusDep, f: FiltersDep, _user: User | None = Depends(r
 
 view(router, "/organs", organs_data, "organs.html", name="organs", summary="机关搜索（全称或部分名称，简繁均可）")
 
-_WS = re.compile(r"\s+")
-
-
-def diff_pieces(a: str, b: str, keep: int = 60) -> list[dict]:
-    """Character diff of last year's text (a) and this year's (b); long unchanged runs are shortened."""
-    a, b = _WS.sub("", a), _WS.sub("", b)
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            text = a[i1:i2]
-            out.append({"op": "equal", "text": text if len(text) <= 2 * keep else text[:keep] + " … " + text[-keep:]})
-            continue
-        if op in ("delete", "replace"):
-            out.append({"op": "delete", "text": a[i1:i2]})
-        if op in ("insert", "replace"):
-            out.append({"op": "insert", "text": b[j1:j2]})
-    return out
-
 
 def _figure_keys(records: list, everything: bool) -> list[str]:
     keys: list[str] = []
@@ -310,7 +290,7 @@ def organ_data(
                     "number": number,
                     "title": forms.SECTIONS[number - 1].title,
                     "overlap": overlap(tb, ta),
-                    "pieces": diff_pieces(ta, tb),
+                    "pieces": section_diff(ta, tb),
                 }
             )
         whole = overlap(narrative(cur), narrative(prev))

@@ -11,9 +11,10 @@ from decimal import Decimal, InvalidOperation
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .. import forms
+from .. import budget, forms
 from ..corpus import Corpus
 from ..corpus.rows import META_FIELDS
+from ..grid import source_grid
 from ..model import (
     REPORT_STATUS_ZH,
     REPORT_STATUSES,
@@ -275,20 +276,6 @@ def _read_cached(data: bytes, name: str):
     return document
 
 
-def _source_rows(block: Table) -> list[list[dict | None]]:
-    """A source table's tokens placed at their logical columns (a merged cell once, gaps left empty)."""
-    width = 1 + max((t.where.col or 0 for row in block.rows for t in row), default=0)
-    out = []
-    for row in block.rows:
-        cells: list[dict | None] = [None] * width
-        for t in row:
-            col = t.where.col if t.where.col is not None else cells.index(None) if None in cells else width - 1
-            if cells[col] is None:
-                cells[col] = {"text": t.text, "id": f"T{t.where.table}-{t.where.row}-{t.where.col}"}
-        out.append(cells)
-    return out
-
-
 def source_view(corpus: Corpus, report_id: int, name: str) -> dict:
     """The stored original as the reader sees it: numbered lines and source tables (ids the cells link to)."""
     data = corpus.source(report_id)
@@ -298,10 +285,14 @@ def source_view(corpus: Corpus, report_id: int, name: str) -> dict:
         document = _read_cached(data, name or "source")
     except OgiError as exc:
         return {"blocks": [], "note": f"原始文件无法显示：{exc.problem}"}
-    blocks, lines = [], 0
+    blocks, lines, cells = [], 0, 0
     for block in document.blocks:
         if isinstance(block, Table):
-            blocks.append({"table": block.index, "rows": _source_rows(block)})
+            rows, cut = source_grid(block)
+            cells += sum(map(len, rows))
+            if cells > budget.PANE_CELLS:
+                return {"blocks": blocks, "note": "（原文表格过多，只显示前面部分）"}
+            blocks.append({"table": block.index, "rows": rows, "cut": cut})
         else:
             lines += 1
             if lines > SOURCE_LINES:
