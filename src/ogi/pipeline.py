@@ -16,13 +16,21 @@ from .locate import locate
 from .metadata import metadata
 from .model import Finding, Record
 from .normalise import normalise
-from .read import read
+from .read import read, read_file
+from .write.workbook import is_template
 
 PARSER_VERSION = "1"  # bump when extraction changes what a record holds: the corpus re-parses
 
 
 def parse(source: str | Path | bytes, name: str = "") -> Record:
     """Read one report into its canonical record and audit it (raises OgiError on bad input)."""
+    if isinstance(source, bytes) and is_template(source):
+        # ogi's own Excel template says where every cell lives: read it by its key map, exactly.
+        from .write.workbook import read_workbook  # openpyxl: only for the writers' workbooks
+
+        return read_workbook(source, name or "<bytes>")
+    if isinstance(source, (str, Path)) and str(source).lower().endswith((".xlsx", ".xlsm")):
+        return parse(read_file(source, name), name or str(source))
     document = normalise(read(source, name))
     layout = locate(document)
     meta = metadata(layout)

@@ -117,21 +117,25 @@ def _looks_binary(head: bytes) -> bool:
 def read(source: str | Path | bytes, name: str = "") -> Document:
     """Read a file (path or bytes) into a Document; raise a ReadError that names the file."""
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        name = name or str(path)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise ReadError(name, f"无法打开文件 (cannot open: {exc.strerror or exc})") from None
-        if size > MAX_BYTES:
-            raise TooLarge(name, f"文件过大 ({size / 1e6:.0f} MB > {MAX_BYTES // 2**20} MB)")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ReadError(name, f"无法读取文件 (cannot read: {exc.strerror or exc})") from None
-    else:
-        data = source
-    return read_bytes(data, name or "<bytes>")
+        name = name or str(source)
+        return read_bytes(read_file(source, name), name)
+    return read_bytes(source, name or "<bytes>")
+
+
+def read_file(path: str | Path, name: str = "") -> bytes:
+    """The bytes of a file within the size budget; a ReadError that names it when it cannot be read."""
+    path = Path(path)
+    name = name or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadError(name, f"无法打开文件 (cannot open: {exc.strerror or exc})") from None
+    if size > MAX_BYTES:
+        raise TooLarge(name, f"文件过大 ({size / 1e6:.0f} MB > {MAX_BYTES // 2**20} MB)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ReadError(name, f"无法读取文件 (cannot read: {exc.strerror or exc})") from None
 
 
 def read_bytes(data: bytes, name: str) -> Document:

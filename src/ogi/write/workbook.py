@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zipfile
 from decimal import Decimal
 from io import BytesIO
 
@@ -21,17 +22,20 @@ from .template import MAP_SHEET, MARKER, sections_of
 
 
 def is_template(data: bytes) -> bool:
-    """Whether ``data`` is an XLSX written by ``build_template`` (its hidden sheet carries the marker)."""
+    """Whether ``data`` is an XLSX written by ``build_template``: its workbook names the hidden key-map
+    sheet. Only the small workbook part is looked at, so every XLSX and DOCX that ``ogi parse`` meets
+    can be asked cheaply; ``read_workbook`` then checks the marker itself."""
     if not data.startswith(b"PK"):
         return False
     try:
-        book = _open(data, "")
-    except CorruptFile:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            part = archive.getinfo("xl/workbook.xml")
+            if part.file_size > 1 << 20:  # a workbook part is a few KB; never inflate a bomb to ask
+                return False
+            xml = archive.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, NotImplementedError, RuntimeError):
         return False
-    try:
-        return MAP_SHEET in book.sheetnames and book[MAP_SHEET]["A1"].value == MARKER
-    finally:
-        book.close()
+    return f'name="{MAP_SHEET}"'.encode() in xml
 
 
 def _open(data: bytes, name: str):
