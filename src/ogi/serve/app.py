@@ -21,9 +21,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..corpus import Corpus
+from ..corpus.accounts import TooManyAttempts
 from ..model import InvalidInput, NotFound, OgiError, StoreError
 from . import auth, dashboard, pages, report, upload
-from .session import HTTPProblem, Settings
+from .session import HTTPProblem, Settings, over_https
 from .web import HERE, render, root_of, wants_json
 
 # URL name under /static/vendor/ → file inside node_modules (package.json pins the versions).
@@ -33,6 +34,7 @@ VENDOR = {
     "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
+HSTS = "max-age=31536000"  # a year, as browsers' preload lists expect; sent only on responses served over HTTPS
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -136,6 +138,15 @@ async def _too_large(scope, send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+SERVE_ENV = "OGI_SERVE"  # what `ogi serve --workers N` hands its worker processes (JSON: db, root_path, settings)
+
+
+def from_environment() -> FastAPI:
+    """The app of one worker of ``ogi serve --workers N`` (uvicorn imports this by name in every worker)."""
+    config = json.loads(os.environ[SERVE_ENV])
+    return create_app(config["db"], Settings(**config["settings"]), root_path=config["root_path"])
+
+
 def create_app(
     db: str | os.PathLike | Corpus | None = None, settings: Settings | None = None, root_path: str = ""
 ) -> FastAPI:
@@ -175,6 +186,8 @@ def create_app(
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CSP)
+        if over_https(request):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
@@ -227,6 +240,12 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(OgiError)
     async def ogi_error(request: Request, exc: OgiError):
         return _ogi_problem(request, exc)
+
+    @app.exception_handler(TooManyAttempts)
+    async def throttled(request: Request, exc: TooManyAttempts):
+        response = _problem(request, 429, auth.too_many_attempts(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
