@@ -16,7 +16,7 @@ from ..crossyear import narrative, overlap
 from ..model import NotFound, State
 from ..normalise import to_simplified
 from .session import CorpusDep, User, reader
-from .web import FiltersDep, root_of, table, view
+from .web import FiltersDep, Id, file_name, root_of, table, view
 
 router = APIRouter()
 PAGE = 50
@@ -67,7 +67,7 @@ def reports_data(
 
 
 def _report_row(r: ReportRow) -> dict:
-    return asdict(r) | {"organ": r.organ or r.organ_name}
+    return asdict(r) | {"organ": r.organ or r.organ_name, "source": file_name(r.source)}
 
 
 view(
@@ -81,7 +81,7 @@ view(
 
 
 def failures_data(corpus: CorpusDep, _user: User | None = Depends(reader)) -> dict:
-    rows = corpus.failures()
+    rows = [row | {"source": file_name(row["source"])} for row in corpus.failures()]
     return {
         "failures": rows,
         "tables": {
@@ -168,7 +168,7 @@ def _figure(record, key: str):
 
 def organ_data(
     corpus: CorpusDep,
-    organ_id: int,
+    organ_id: Id,
     all: bool = Query(False, description="显示全部单元格"),
     _user: User | None = Depends(reader),
 ) -> dict:

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
 from ..corpus import Corpus
+from ..corpus.accounts import ROLES
 from ..model import REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
 from ..read import read
 from ..rules import RULE_BY_ID
 from . import layout
 from .session import CorpusDep, User, WriteLockDep, reader, writer
-from .web import from_page, json_response, root_of, table, view
+from .web import Id, file_name, from_page, json_response, root_of, table, view
 
 router = APIRouter()
 TABLE_ZH = {"t2": "表二（主动公开）", "t3": "表三（申请办理）", "t4": "表四（复议诉讼）"}
@@ -90,13 +92,15 @@ def _cell_rows(record: Record) -> list[dict]:
     return out
 
 
-def report_data(
-    corpus: CorpusDep, report_id: int = Path(..., description="报告编号"), _user: User | None = Depends(reader)
-) -> dict:
+def report_data(corpus: CorpusDep, report_id: Id, user: User | None = Depends(reader)) -> dict:
     row = corpus.report_file(report_id)
     record = corpus.get(report_id)
+    row["source"] = record.meta.source = file_name(row["source"])
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
+    if user is None:  # who reviewed or corrected is for signed-in users; readers see that a reviewer did
+        rows = [replace(f, reviewer=ROLES["reviewer"]) if f.reviewer else f for f in rows]
+        corrections = [c | {"who": ROLES["reviewer"]} for c in corrections]
     finding_rows = [
         {
             "id": f.id,
@@ -263,13 +267,13 @@ view(
 
 
 @router.get("/api/reports/{report_id}/source", summary="报告原文（按读取器所见：编号的行与原表格）", tags=["报告"])
-def api_source(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)):
+def api_source(corpus: CorpusDep, report_id: Id, _user: User | None = Depends(reader)):
     row = corpus.report_file(report_id)
     return json_response(source_view(corpus, report_id, row["source"]))
 
 
 @router.get("/reports/{report_id}/original", summary="下载原始文件（作为附件，不在浏览器中打开）", tags=["报告"])
-def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)) -> Response:
+def original(corpus: CorpusDep, report_id: Id, _user: User | None = Depends(reader)) -> Response:
     row = corpus.report_file(report_id)
     data = corpus.source(report_id)
     if data is None:
@@ -294,7 +298,7 @@ def review(
     request: Request,
     corpus: CorpusDep,
     lock: WriteLockDep,
-    finding_id: int,
+    finding_id: Id,
     status: str = Form(..., description="confirmed / dismissed / open"),
     comment: str = Form("", max_length=2000),
     user: User = Depends(writer()),
@@ -318,7 +322,7 @@ def correct(
     request: Request,
     corpus: CorpusDep,
     lock: WriteLockDep,
-    report_id: int,
+    report_id: Id,
     key: str = Form(..., max_length=60, description="单元格键，如 t3.new.natural"),
     value: str = Form("", max_length=40, description="新值，如 12；留空或“—”表示空白"),
     comment: str = Form("", max_length=2000),

@@ -39,7 +39,7 @@ class Settings:
     read_only: bool = False  # refuse every write, even from signed-in users (a public mirror)
     max_upload_mb: float = 20  # one report file
     max_request_mb: float = 100  # one request (several files)
-    max_files: int = 50
+    max_files: int = 500  # one request; the upload page sends each file (of a folder too) in its own request
     secret: str | None = None  # signs the session cookies; default: kept in the database
     session_hours: float = 12
     secure_cookies: bool = False  # always Secure; otherwise Secure (and HSTS) whenever the request came over HTTPS
