@@ -68,14 +68,14 @@ def serve_command(
     if problem:
         errors.print(f"[red]无法启动：{problem}[/red]")
         raise typer.Exit(EXIT_UNREADABLE)
-    options: dict = dict(
-        host=host,
-        port=port,
-        root_path=prefix,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
-        log_level="warning",
-    )
+    options: dict = {
+        "host": host,
+        "port": port,
+        "root_path": prefix,
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "log_level": "warning",
+    }
     console.print(
         f"网页界面：http://{host}:{port}{prefix}/    接口文档：/docs    "
         + (f"工作进程：{workers}    " if workers > 1 else "")

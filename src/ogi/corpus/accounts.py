@@ -154,9 +154,7 @@ class Accounts:
                 conn.execute(login_failures.insert().values(account=name, address=address, at=now()))
             else:
                 conn.execute(
-                    login_failures.delete().where(
-                        login_failures.c.account == name, login_failures.c.address == address
-                    )
+                    login_failures.delete().where(login_failures.c.account == name, login_failures.c.address == address)
                 )
         return row
 

@@ -49,9 +49,9 @@ async def login(
         account = await run_in_threadpool(accounts.sign_in, name.strip(), password, client_address(request))
     except TooManyAttempts as exc:
         context = {"next": _safe_next(next), "error": too_many_attempts(exc)}
-        response = render(request, "login.html", context, 429)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        refused = render(request, "login.html", context, 429)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if account is None:
         return render(request, "login.html", {"next": _safe_next(next), "error": "用户名或密码不正确"}, 401)
     response = RedirectResponse(root_of(request) + _safe_next(next), status_code=303)

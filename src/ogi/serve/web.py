@@ -14,7 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -26,9 +27,9 @@ from .session import csrf_token, current_user, remember_csrf, settings_of
 
 HERE = Path(__file__).parent
 ExportFormat = Literal["csv", "xlsx"]
-# The largest integer the databases hold (SQLite INTEGER, PostgreSQL bigint). Every id in a path is this type, so
-# 2^64, -1 or "abc" answers 422 before any query is built (they gave 500 — issue 15 item 12).
-ID_MAX = 2**63 - 1
+# The largest id a row can have: the id columns are INTEGER, 32 bits on PostgreSQL. Every id in a path is this type,
+# so 2^64, 2^31, -1 or "abc" answers 422 before any query is built (they gave 500 — issue 15 item 12).
+ID_MAX = 2**31 - 1
 Id = Annotated[int, PathParam(ge=1, le=ID_MAX, description="编号（正整数）")]
 
 
