@@ -80,12 +80,12 @@ async def client_loop(client: httpx.AsyncClient, urls: list[str], until: float, 
         started = time.perf_counter()
         try:
             response = await client.get(url)
-            ok = response.status_code == 200
-        except httpx.HTTPError:
-            ok = False
+            outcome = str(response.status_code)
+        except httpx.HTTPError as exc:
+            outcome = type(exc).__name__
         latencies.append(time.perf_counter() - started)
-        if not ok:
-            failed.append(url)
+        if outcome != "200":
+            failed.append(f"{url} {outcome}")
 
 
 async def guess_loop(client: httpx.AsyncClient, until: float, counts: dict) -> None:
@@ -120,6 +120,7 @@ async def load(base: str, urls: list[str], clients: int, seconds: float, guesser
         "p50": statistics.median(latencies) if latencies else 0.0,
         "p95": cuts[18],
         "failed": len(failed),
+        "failures": sorted(set(failed))[:5],
         "guesses": guesses,
     }
 
@@ -156,6 +157,8 @@ def main() -> None:
             try:
                 figures = asyncio.run(load(base, report_urls(base), args.clients, args.seconds))
                 print(row(f"mixed pages, --workers {workers}", figures), flush=True)
+                if figures["failures"]:
+                    print(f"{'':<34} failed: {'; '.join(figures['failures'])}")
                 if workers == 1 and args.guessers:
                     static = ["/static/app.css"]
                     alone = asyncio.run(load(base, static, 4, min(args.seconds, 10)))

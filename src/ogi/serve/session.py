@@ -40,7 +40,7 @@ class Settings:
     max_upload_mb: float = 20  # one report file
     max_request_mb: float = 100  # one request (several files)
     max_files: int = 500  # one request; the upload page sends each file (of a folder too) in its own request
-    secret: str | None = None  # signs the session cookies; default: kept in the database
+    secret: str | None = None  # signs the CSRF cookie given before sign-in; default: kept in the database
     session_hours: float = 12
     secure_cookies: bool = False  # always Secure; otherwise Secure (and HSTS) whenever the request came over HTTPS
     node_modules: Path | None = None  # where `npm ci` put htmx and echarts; default: the checkout's
