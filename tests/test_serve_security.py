@@ -406,3 +406,27 @@ def fuzz_operation(operation, mode, failures: list, max_examples: int) -> None:
 
     with contextlib.suppress(Unsatisfiable):  # an operation without parameters has no invalid request to make
         check()
+
+
+def test_sessions_and_throttle_kept_in_the_corpus(corpus):
+    """The same rules on SQLite and PostgreSQL (every worker of `ogi serve --workers N` reads them there)."""
+    accounts = corpus.accounts
+    accounts.throttle = Throttle(per_pair=3, per_account=5)
+    accounts.add("rev", "password-1")
+    assert [accounts.sign_in("rev", WRONG, "198.51.100.1") for _ in range(3)] == [None] * 3
+    with pytest.raises(accounts_module.TooManyAttempts) as refused:
+        accounts.sign_in("rev", "password-1", "198.51.100.1")
+    assert 0 < refused.value.retry_after <= 15 * 60 + 1
+    assert accounts.sign_in("rev", "password-1", "198.51.100.2")["name"] == "rev"  # another address
+    assert [accounts.sign_in("rev", WRONG, "198.51.100.3") for _ in range(2)] == [None] * 2
+    with pytest.raises(accounts_module.TooManyAttempts):  # 5 failures from any addresses: the account waits
+        accounts.sign_in("rev", "password-1", "198.51.100.4")
+    kept, _ = accounts.start_session("rev", 1)
+    ended, _ = accounts.start_session("rev", 1)
+    assert accounts.session(ended)["name"] == "rev"
+    accounts.set_password("rev", "password-2", keep_session=kept)
+    assert accounts.session(ended) is None and accounts.session(kept)["name"] == "rev"
+    accounts.end_session(kept)
+    assert accounts.session(kept) is None
+    expired, _ = accounts.start_session("rev", -1)
+    assert accounts.session(expired) is None
