@@ -251,9 +251,10 @@ def _errors(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError):
         fields = "；".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or '请求'}：{e['msg']}" for e in exc.errors())
         if wants_json(request):
-            return JSONResponse(
-                {"error": f"请求参数有误：{fields}", "status": 422, "detail": exc.errors()}, status_code=422
-            )
+            # Where and what only: an error's "ctx" may hold an exception object (not JSON: it gave 500, found by
+            # schemathesis) and its "input" would echo whatever was sent, a file's content included.
+            detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+            return JSONResponse({"error": f"请求参数有误：{fields}", "status": 422, "detail": detail}, status_code=422)
         return render(request, "error.html", {"status": 422, "message": f"请求参数有误：{fields}"}, 422)
 
     @app.exception_handler(StarletteHTTPException)
