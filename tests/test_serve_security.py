@@ -85,23 +85,30 @@ def test_unknown_and_known_names_take_the_same_hash_path(tmp_path, monkeypatch):
 def test_password_hashing_runs_off_the_event_loop(tmp_path, monkeypatch):
     app = make_app(tmp_path)
     seen = []
-    real = accounts_module.check_password
 
-    def spy(password, stored):
-        try:
-            asyncio.get_running_loop()
-            seen.append("event loop")
-        except RuntimeError:
-            seen.append("thread")
-        return real(password, stored)
+    def spying(real):
+        def spy(*args):
+            try:
+                asyncio.get_running_loop()
+                seen.append((real.__name__, "event loop"))
+            except RuntimeError:
+                seen.append((real.__name__, "thread"))
+            return real(*args)
 
-    monkeypatch.setattr(accounts_module, "check_password", spy)
+        return spy
+
+    for name in ("check_password", "hash_password"):
+        monkeypatch.setattr(accounts_module, name, spying(getattr(accounts_module, name)))
     client = TestClient(app)
     sign_in_form(client, *REVIEWER)  # the form
     token = client.get("/api/me").json()["csrf_token"]
     client.post("/logout", data={"csrf_token": token})
-    TestClient(app).post("/api/users", data={"name": "x", "password": "password12"}, auth=ADMIN)  # Basic, async gate
-    assert seen and set(seen) == {"thread"}
+    # Basic credentials checked by an async gate, then a new account's password hashed
+    assert (
+        TestClient(app).post("/api/users", data={"name": "x", "password": "password12"}, auth=ADMIN).status_code == 201
+    )
+    assert {where for _, where in seen} == {"thread"}
+    assert {name for name, _ in seen} == {"check_password", "hash_password"}
 
 
 def test_a_logged_out_cookie_is_refused(tmp_path):

@@ -125,7 +125,8 @@ async def add_user(
     replace: bool = Form(False),
     user: User = Depends(writer("admin")),
 ):
-    accounts.add(name.strip(), password, role, replace=replace)  # InvalidInput → 422 (app.py)
+    # scrypt in a thread, off the event loop; InvalidInput → 422 (app.py)
+    await run_in_threadpool(lambda: accounts.add(name.strip(), password, role, replace=replace))
     if not from_page(request):
         return json_response({"name": name.strip(), "role": role}, 201)
     return RedirectResponse(root_of(request) + "/users?msg=已保存用户 " + name.strip(), status_code=303)
