@@ -259,5 +259,6 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        message = {404: "页面不存在", 405: "不支持此请求方法"}.get(exc.status_code, str(exc.detail))
+        known = {400: f"请求格式有误，无法解析（{exc.detail}）", 404: "页面不存在", 405: "不支持此请求方法"}
+        message = known.get(exc.status_code, str(exc.detail))
         return _problem(request, exc.status_code, message)
