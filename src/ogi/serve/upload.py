@@ -21,7 +21,7 @@ from ..model import InvalidInput, OgiError
 from ..pipeline import PARSER_VERSION, parse
 from ..read import sniff
 from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, reader, writer
-from .web import from_page, json_response, render, root_of
+from .web import file_name, from_page, json_response, render, root_of
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ async def upload(
         )
     results = []
     for upload_file in files:
-        name = Path(upload_file.filename or "未命名").name[:200]
+        name = file_name(upload_file.filename)[:200] or "未命名"  # a browser may send a folder path: not kept
         data = await read_limited(upload_file, settings.max_upload_bytes)
         if data is None:
             results.append(_refusal(name, 413, f"文件超过 {settings.max_upload_mb:g} MB 的上限"))
