@@ -50,7 +50,7 @@ def serve_command(
     import uvicorn
 
     from ..serve import Settings, create_app  # FastAPI and the corpus (~0.5 s): only when serving
-    from ..serve.app import SERVE_ENV
+    from ..serve.app import SERVE_ENV  # the same module (FastAPI): only when serving
 
     prefix = root_path.rstrip("/")
     settings = Settings(
