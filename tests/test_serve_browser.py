@@ -170,3 +170,19 @@ def test_dashboard_charts_are_drawn(uploaded, page):
         assert painted > 500, name  # axes, labels and bars: thousands of painted pixels
     link = page.locator("#chart-rules ~ figcaption a", has_text="CSV")
     assert link.get_attribute("href").endswith("table=rules")
+
+
+def test_upload_a_folder(uploaded, page, tmp_path):
+    """A folder picked whole (webkitdirectory): its reports are sent one by one, other files skipped and counted."""
+    base = uploaded[0]
+    folder = tmp_path / "收件箱"
+    (folder / "二级").mkdir(parents=True)
+    for i, path in enumerate((folder / "甲局_2021.txt", folder / "二级" / "乙局_2021.txt")):
+        record = make_record(random.Random(40 + i), "2021", 2021, f"会宁县{'甲乙'[i]}局")
+        path.write_text(render_text(record, "pipe"), encoding="utf-8")
+    (folder / "照片.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    page.goto(f"{base}/upload")
+    page.set_input_files("#upload-folder", str(folder))
+    expect(page.locator("#upload-list li.skipped")).to_have_text(re.compile("2 个文件不是报告"))
+    expect(page.locator("#upload-list li.ok")).to_have_count(2)

@@ -355,3 +355,27 @@ writer_organs = Table(
     Column("account", String(40), primary_key=True),
     Column("organ", String(200), primary_key=True),
 )
+
+# Server-side sessions (revision 0007): the cookie holds a random token, the table its SHA-256, so signing out or a
+# password change ends a session for good (a copied cookie is refused) and a copy of the table signs no one in.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account", String(40), ForeignKey("accounts.name", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("expires", DateTime, nullable=False, index=True),
+)
+# Failed sign-ins of the last minutes, counted per account, per address and per both (login throttling). Kept in
+# the corpus rather than in process memory so that every worker of `ogi serve --workers N` sees the same counts.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String(40), nullable=False),  # the name as typed: it need not exist
+    Column("address", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+Index("ix_login_failures_account", login_failures.c.account, login_failures.c.at)
+Index("ix_login_failures_address", login_failures.c.address, login_failures.c.at)

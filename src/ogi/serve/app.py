@@ -21,9 +21,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..corpus import Corpus
+from ..corpus.accounts import TooManyAttempts
 from ..model import InvalidInput, NotFound, OgiError, StoreError
 from . import auth, campaign, compose, dashboard, pages, report, upload
-from .session import HTTPProblem, Settings
+from .session import HTTPProblem, Settings, over_https
 from .web import HERE, render, root_of, wants_json
 
 # URL name under /static/vendor/ → file inside node_modules (package.json pins the versions).
@@ -33,6 +34,7 @@ VENDOR = {
     "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
+HSTS = "max-age=31536000"  # a year, as browsers' preload lists expect; sent only on responses served over HTTPS
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -136,6 +138,15 @@ async def _too_large(scope, send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+SERVE_ENV = "OGI_SERVE"  # what `ogi serve --workers N` hands its worker processes (JSON: db, root_path, settings)
+
+
+def from_environment() -> FastAPI:
+    """The app of one worker of ``ogi serve --workers N`` (uvicorn imports this by name in every worker)."""
+    config = json.loads(os.environ[SERVE_ENV])
+    return create_app(config["db"], Settings(**config["settings"]), root_path=config["root_path"])
+
+
 def create_app(
     db: str | os.PathLike | Corpus | None = None, settings: Settings | None = None, root_path: str = ""
 ) -> FastAPI:
@@ -175,6 +186,8 @@ def create_app(
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CSP)
+        if over_https(request):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
@@ -228,16 +241,24 @@ def _errors(app: FastAPI) -> None:
     async def ogi_error(request: Request, exc: OgiError):
         return _ogi_problem(request, exc)
 
+    @app.exception_handler(TooManyAttempts)
+    async def throttled(request: Request, exc: TooManyAttempts):
+        response = _problem(request, 429, auth.too_many_attempts(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         fields = "；".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or '请求'}：{e['msg']}" for e in exc.errors())
         if wants_json(request):
-            return JSONResponse(
-                {"error": f"请求参数有误：{fields}", "status": 422, "detail": exc.errors()}, status_code=422
-            )
+            # Where and what only: an error's "ctx" may hold an exception object (not JSON: it gave 500, found by
+            # schemathesis) and its "input" would echo whatever was sent, a file's content included.
+            detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+            return JSONResponse({"error": f"请求参数有误：{fields}", "status": 422, "detail": detail}, status_code=422)
         return render(request, "error.html", {"status": 422, "message": f"请求参数有误：{fields}"}, 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        message = {404: "页面不存在", 405: "不支持此请求方法"}.get(exc.status_code, str(exc.detail))
+        known = {400: f"请求格式有误，无法解析（{exc.detail}）", 404: "页面不存在", 405: "不支持此请求方法"}
+        message = known.get(exc.status_code, str(exc.detail))
         return _problem(request, exc.status_code, message)

@@ -14,7 +14,7 @@ from ..export.letter import letter_docx, letter_of, letter_pdf, letters_zip
 from ..model import InvalidInput
 from .exports import DOCX, XLSX, download
 from .session import CorpusDep, HTTPProblem, User, reader
-from .web import FiltersDep
+from .web import FiltersDep, Id
 
 router = APIRouter()
 
@@ -47,7 +47,7 @@ def campaign(
 )
 def letter(
     corpus: CorpusDep,
-    report_id: int,
+    report_id: Id,
     fmt: str,
     due: str | None = Query(None, description="整改期限，如 2025-03-31；默认 15 天后"),
     _user: User | None = Depends(reader),

@@ -16,7 +16,7 @@ from ..model import REPORT_STATUS_ZH, REPORT_STATUSES, InvalidInput, NotFound, S
 from ..normalise import to_simplified
 from ..rules import rule_label
 from .session import CorpusDep, HTTPProblem, User, WriteLockDep, current_user, reader, writer
-from .web import FiltersDep, from_page, json_response, root_of, table, view
+from .web import FiltersDep, Id, file_name, from_page, json_response, root_of, table, view
 
 router = APIRouter()
 PAGE = 50
@@ -81,7 +81,11 @@ def _review_counts(corpus, f) -> dict[str, int]:
 
 
 def _report_row(r: ReportRow) -> dict:
-    return asdict(r) | {"organ": r.organ or r.organ_name, "review_zh": REPORT_STATUS_ZH.get(r.review_status, "")}
+    return asdict(r) | {
+        "organ": r.organ or r.organ_name,
+        "source": file_name(r.source),
+        "review_zh": REPORT_STATUS_ZH.get(r.review_status, ""),
+    }
 
 
 view(
@@ -144,7 +148,7 @@ view(router, "/queue", queue_data, "queue.html", name="queue", summary="我的�
 
 
 def failures_data(corpus: CorpusDep, _user: User | None = Depends(reader)) -> dict:
-    rows = corpus.failures()
+    rows = [row | {"source": file_name(row["source"])} for row in corpus.failures()]
     return {
         "failures": rows,
         "tables": {
@@ -238,7 +242,7 @@ def organ_deadline(
     request: Request,
     corpus: CorpusDep,
     lock: WriteLockDep,
-    organ_id: int,
+    organ_id: Id,
     governs: str = Form("", description="government / department；留空按机关类型"),
     comment: str = Form("", max_length=2000),
     user: User = Depends(writer()),
@@ -255,7 +259,7 @@ def organ_deadline(
 
 def organ_data(
     corpus: CorpusDep,
-    organ_id: int,
+    organ_id: Id,
     all: bool = Query(False, description="显示全部单元格"),
     _user: User | None = Depends(reader),
 ) -> dict:

@@ -8,11 +8,12 @@ import hashlib
 from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import budget, forms
 from ..corpus import Corpus
+from ..corpus.accounts import ROLES
 from ..corpus.rows import META_FIELDS
 from ..grid import source_grid
 from ..model import (
@@ -30,7 +31,7 @@ from ..read import read
 from ..rules import IDENTITY_BY_RULE, finding_title, stated_numbers
 from . import layout
 from .session import CorpusDep, User, WriteLockDep, current_user, reader, writer
-from .web import from_page, json_response, render, root_of, table, view
+from .web import Id, file_name, from_page, json_response, render, root_of, table, view
 
 router = APIRouter()
 TABLE_ZH = {"t2": "表二（主动公开）", "t3": "表三（申请办理）", "t4": "表四（复议诉讼）"}
@@ -127,6 +128,14 @@ def finding_row(f) -> dict:
     }
 
 
+_NAMES = ("reviewer", "who", "assignee", "author")
+
+
+def anonymous(entries: list[dict]) -> list[dict]:
+    """Who reviewed, corrected or was assigned is for signed-in users; readers see that a reviewer did."""
+    return [e | {k: ROLES["reviewer"] for k in _NAMES if e.get(k)} for e in entries]
+
+
 def resolved_reviews(history: list[dict]) -> list[dict]:
     """The latest verdict on each finding that no longer stands (a correction or a new reading resolved it);
     one that was only reopened is left out: there was no verdict to keep."""
@@ -181,19 +190,22 @@ def layout_value(cell) -> str:
     return "" if cell.value is None else str(cell.value)
 
 
-def report_data(
-    corpus: CorpusDep, report_id: int = Path(..., description="报告编号"), _user: User | None = Depends(reader)
-) -> dict:
+def report_data(corpus: CorpusDep, report_id: Id, user: User | None = Depends(reader)) -> dict:
     row = corpus.report_file(report_id)
     record = corpus.get(report_id)
+    row["source"] = record.meta.source = file_name(row["source"])
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
     finding_rows = [finding_row(f) for f in rows]
     history = corpus.review_history(report_id)
+    meta_log = [m | {"field_zh": META_FIELDS.get(m["field"], m["field"])} for m in corpus.meta_corrections(report_id)]
+    status_log = corpus.report_status_history(report_id)
+    if user is None:
+        finding_rows, history, corrections = anonymous(finding_rows), anonymous(history), anonymous(corrections)
+        meta_log, status_log = anonymous(meta_log), anonymous(status_log)
     resolved = resolved_reviews(history)
     cells = _cell_rows(record)
     listed = corpus.report_row(report_id)
-    meta_log = [m | {"field_zh": META_FIELDS.get(m["field"], m["field"])} for m in corpus.meta_corrections(report_id)]
     return {
         "versions": _versions(corpus, report_id),
         "meta_corrections": meta_log,
@@ -201,8 +213,8 @@ def report_data(
         "review": {
             "status": listed.review_status,
             "status_zh": REPORT_STATUS_ZH[listed.review_status],
-            "assignee": listed.assignee,
-            "history": corpus.report_status_history(report_id),
+            "assignee": listed.assignee if user is not None or not listed.assignee else ROLES["reviewer"],
+            "history": status_log,
         },
         "meta": record.meta.model_dump(mode="json"),
         "summary": summary(rows),
@@ -347,13 +359,13 @@ view(
 
 
 @router.get("/api/reports/{report_id}/source", summary="报告原文（按读取器所见：编号的行与原表格）", tags=["报告"])
-def api_source(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)):
+def api_source(corpus: CorpusDep, report_id: Id, _user: User | None = Depends(reader)):
     row = corpus.report_file(report_id)
     return json_response(source_view(corpus, report_id, row["source"]))
 
 
 @router.get("/reports/{report_id}/original", summary="下载原始文件（作为附件，不在浏览器中打开）", tags=["报告"])
-def original(corpus: CorpusDep, report_id: int, _user: User | None = Depends(reader)) -> Response:
+def original(corpus: CorpusDep, report_id: Id, _user: User | None = Depends(reader)) -> Response:
     row = corpus.report_file(report_id)
     data = corpus.source(report_id)
     if data is None:
@@ -378,7 +390,7 @@ def review(
     request: Request,
     corpus: CorpusDep,
     lock: WriteLockDep,
-    finding_id: int,
+    finding_id: Id,
     status: str = Form(..., description="confirmed / dismissed / open"),
     comment: str = Form("", max_length=2000),
     user: User = Depends(writer()),
@@ -408,7 +420,7 @@ def correct(
     request: Request,
     corpus: CorpusDep,
     lock: WriteLockDep,
-    report_id: int,
+    report_id: Id,
     key: str = Form(..., max_length=60, description="单元格键，如 t3.new.natural"),
     value: str = Form("", max_length=40, description="新值，如 12；留空或“—”表示空白"),
     comment: str = Form("", max_length=2000),
@@ -441,7 +453,7 @@ def set_status(
     request: Request,
     corpus: CorpusDep,
     lock: WriteLockDep,
-    report_id: int,
+    report_id: Id,
     status: str = Form(..., description="pending / reviewing / returned / passed"),
     comment: str = Form("", max_length=2000),
     assignee: str | None = Form(None, max_length=40, description="审核人账号；不传则不变，空串表示取消分配"),
@@ -472,7 +484,7 @@ def correct_meta(
     request: Request,
     corpus: CorpusDep,
     lock: WriteLockDep,
-    report_id: int,
+    report_id: Id,
     field: str = Form(..., description="organ / year / published / template / government"),
     value: str = Form("", max_length=200, description="新值，如 临江县教育局、2023、2024-01-31、2021、government"),
     comment: str = Form("", max_length=2000),

@@ -1,9 +1,11 @@
 """What every request is served with: the app's settings, corpus and accounts (typed dependencies), the
 signed-in user, CSRF, the role gates, and ``HTTPProblem`` (a refusal app.py shows as a page or as JSON).
 
-A signed cookie (itsdangerous) carries the session and its CSRF token; every form and every htmx/fetch
-write sends the token back. Scripts may instead use HTTP Basic credentials, which browsers never send on
-their own (no challenge is ever issued), so they need no token.
+A session is a row of the corpus (``Accounts.start_session``); its cookie holds only a random token, so signing
+out or changing the password ends it everywhere, and a copied cookie of an ended session is refused. Every form
+and every htmx/fetch write sends the session's CSRF token back. Scripts may instead use HTTP Basic credentials,
+which browsers never send on their own (no challenge is ever issued), so they need no token; they are throttled
+like the sign-in form.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 
 from ..corpus import Corpus
-from ..corpus.accounts import ROLE_ZH, ROLES, Accounts
+from ..corpus.accounts import ROLES, Accounts, rank
 
 SESSION_COOKIE = "ogi_session"
 CSRF_COOKIE = "ogi_csrf"
@@ -36,10 +39,10 @@ class Settings:
     read_only: bool = False  # refuse every write, even from signed-in users (a public mirror)
     max_upload_mb: float = 20  # one report file
     max_request_mb: float = 100  # one request (several files)
-    max_files: int = 50
-    secret: str | None = None  # signs the session cookies; default: kept in the database
+    max_files: int = 500  # one request; the upload page sends each file (of a folder too) in its own request
+    secret: str | None = None  # signs the CSRF cookie given before sign-in; default: kept in the database
     session_hours: float = 12
-    secure_cookies: bool = False  # set behind an HTTPS reverse proxy
+    secure_cookies: bool = False  # always Secure; otherwise Secure (and HSTS) whenever the request came over HTTPS
     node_modules: Path | None = None  # where `npm ci` put htmx and echarts; default: the checkout's
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -72,7 +75,7 @@ class User:
 
     @property
     def role_zh(self) -> str:
-        return ROLE_ZH.get(self.role, self.role)
+        return ROLES.get(self.role, self.role)
 
 
 def settings_of(request: Request) -> Settings:
@@ -102,8 +105,15 @@ def _signer(request: Request, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(request.app.state.secret, salt=salt)
 
 
-def _max_age(request: Request) -> int:
-    return int(settings_of(request).session_hours * 3600)
+def client_address(request: Request) -> str:
+    """The address sign-in throttling counts: the peer's, or the proxy's forwarded one when ``ogi serve
+    --proxy-headers`` trusts it (uvicorn then puts it in the scope)."""
+    return request.client.host if request.client else "unknown"
+
+
+def over_https(request: Request) -> bool:
+    """Served over HTTPS: directly, or behind a proxy whose X-Forwarded-Proto the operator chose to trust."""
+    return request.url.scheme == "https"
 
 
 def _cookie_path(request: Request) -> str:
@@ -118,36 +128,35 @@ def _basic(request: Request) -> User | None:
         name, _, password = base64.b64decode(header[6:]).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    row = accounts_of(request).check(name, password)
+    row = accounts_of(request).sign_in(name, password, client_address(request))  # TooManyAttempts → 429
     return User(row["name"], row["role"], via="basic") if row else None
 
 
 def _from_cookie(request: Request) -> User | None:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    try:
-        data = _signer(request, "session").loads(cookie, max_age=_max_age(request))
-        role, csrf = data["r"], data["c"]
-        row = accounts_of(request).get(data["u"])
-    except (BadSignature, KeyError, TypeError):
-        return None
-    if row is None or row["role"] != role:  # an account removed or demoted since sign-in
-        return None
-    return User(row["name"], row["role"], csrf=csrf)
+    token = request.cookies.get(SESSION_COOKIE)
+    row = accounts_of(request).session(token) if token and len(token) < 200 else None
+    return User(row["name"], row["role"], csrf=row["csrf"]) if row else None
 
 
 def current_user(request: Request) -> User | None:
-    """The signed-in user of this request (session cookie or Basic credentials), cached per request."""
+    """The signed-in user of this request (session cookie or Basic credentials), cached per request. Basic
+    credentials cost a scrypt: async code calls ``current_user_async``, which runs it off the event loop."""
     if "user" not in request.scope.get("state", {}):
         request.state.user = _basic(request) or _from_cookie(request)
     return request.state.user
 
 
+async def current_user_async(request: Request) -> User | None:
+    if "user" in request.scope.get("state", {}):
+        return request.state.user
+    return await run_in_threadpool(current_user, request)
+
+
 def sign_in(request: Request, response: Response, account: dict) -> None:
-    """Start a session for ``account`` (a row of Accounts.check) with a fresh CSRF token."""
-    payload = {"u": account["name"], "r": account["role"], "c": secrets.token_urlsafe(24)}
-    _set_cookie(request, response, SESSION_COOKIE, _signer(request, "session").dumps(payload), _max_age(request))
+    """Start a session for ``account`` (a row of Accounts.sign_in) with a fresh CSRF token."""
+    hours = settings_of(request).session_hours
+    token, _csrf = accounts_of(request).start_session(account["name"], hours)
+    _set_cookie(request, response, SESSION_COOKIE, token, int(hours * 3600))
 
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
@@ -158,12 +167,20 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, max
         max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=settings_of(request).secure_cookies,
+        secure=settings_of(request).secure_cookies or over_https(request),
         path=_cookie_path(request),
     )
 
 
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE)
+
+
 def sign_out(request: Request, response: Response) -> None:
+    """End the session on the server (its cookie, even copied, no longer signs anyone in) and drop the cookie."""
+    token = session_token(request)
+    if token:
+        accounts_of(request).end_session(token)
     response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
 
 
@@ -203,7 +220,7 @@ async def _sent_token(request: Request) -> str:
 
 
 async def check_csrf(request: Request) -> None:
-    user = current_user(request)
+    user = await current_user_async(request)
     if user is not None and user.via == "basic":
         return
     if not hmac.compare_digest(await _sent_token(request), csrf_token(request)):
@@ -222,13 +239,13 @@ def writer(role: str = "reviewer"):
     """Gate for a write: signed in, with the role, not a read-only app, and a valid CSRF token."""
 
     async def gate(request: Request) -> User:
-        user = current_user(request)
+        user = await current_user_async(request)
         if user is None:
             raise HTTPProblem(401, "修改数据需要先登录", login=True)
         if settings_of(request).read_only:
             raise HTTPProblem(403, "本站为只读模式，不能修改数据")
-        if ROLES.index(user.role) < ROLES.index(role):
-            raise HTTPProblem(403, f"需要{ROLE_ZH[role]}权限")
+        if rank(user.role) < rank(role):
+            raise HTTPProblem(403, f"需要{ROLES[role]}权限")
         await check_csrf(request)
         return user
 

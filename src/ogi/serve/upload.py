@@ -1,8 +1,13 @@
-"""Upload reports (the same parsing as ``ogi parse``) and import the organ registry, within size and type limits."""
+"""Upload reports (the same parsing as ``ogi parse``) and import the organ registry, within size and type limits.
+
+Each file of an upload is answered on its own: a file that cannot be read is recorded as a failure (listed on the
+failures page) and the others are stored all the same — one bad file never turns the batch into an error page.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 import threading
 from pathlib import Path
@@ -16,9 +21,10 @@ from ..model import InvalidInput, OgiError
 from ..pipeline import PARSER_VERSION, parse
 from ..read import sniff
 from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, reader, writer
-from .web import from_page, json_response, render, root_of
+from .web import file_name, from_page, json_response, render, root_of
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 # What a report may be (spec §1: web pages, Word/WPS, PDF, text); the content is sniffed as well.
 EXTENSIONS = {
     ".txt",
@@ -93,10 +99,17 @@ def ingest_one(corpus: Corpus, lock: threading.Lock, name: str, data: bytes, roo
         return _failed(corpus, lock, name, sha, type(exc).__name__, exc.problem)
     except RecursionError:  # pathological nesting in hostile input, as in the CLI
         return _failed(corpus, lock, name, sha, "OgiError", "文件结构异常，无法解析")
+    except Exception as exc:  # a reader library's own failure on hostile bytes: this file fails, the batch goes on
+        log.exception("reading uploaded file %s", name)
+        reason = f"读取此文件时出错（{type(exc).__name__}），文件可能已损坏；其他文件不受影响"
+        return _failed(corpus, lock, name, sha, "ReadError", reason)
     record.meta.source = name
     record.meta.sha256 = sha
-    with lock:
-        added = corpus.add(record, data)
+    try:
+        with lock:
+            added = corpus.add(record, data)
+    except OgiError as exc:  # the store refused (e.g. the database is unavailable): say so for this file
+        return _refusal(name, 503, f"保存失败：{exc.problem}")
     counts = {s: sum(1 for f in record.findings if f.severity.value == s) for s in ("error", "warning", "info")}
     return {
         "name": name,
@@ -122,10 +135,14 @@ async def upload(
     user: User = Depends(writer()),
 ):
     if len(files) > settings.max_files:
-        raise HTTPProblem(413, f"一次最多上传 {settings.max_files} 个文件")
+        raise HTTPProblem(
+            413,
+            f"一次最多上传 {settings.max_files} 个文件（本次 {len(files)} 个）：请分批上传，"
+            "或用上传页面（逐个文件上传，文件夹也可以），或在服务器上用命令 ogi ingest 文件夹 入库",
+        )
     results = []
     for upload_file in files:
-        name = Path(upload_file.filename or "未命名").name[:200]
+        name = file_name(upload_file.filename)[:200] or "未命名"  # a browser may send a folder path: not kept
         data = await read_limited(upload_file, settings.max_upload_bytes)
         if data is None:
             results.append(_refusal(name, 413, f"文件超过 {settings.max_upload_mb:g} MB 的上限"))

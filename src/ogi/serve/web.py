@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -33,6 +35,10 @@ from .session import csrf_token, current_user, remember_csrf, settings_of
 
 HERE = Path(__file__).parent
 ExportFormat = Literal["csv", "xlsx"]
+# The largest id a row can have: the id columns are INTEGER, 32 bits on PostgreSQL. Every id in a path is this type,
+# so 2^64, 2^31, -1 or "abc" answers 422 before any query is built (they gave 500 — issue 15 item 12).
+ID_MAX = 2**31 - 1
+Id = Annotated[int, PathParam(ge=1, le=ID_MAX, description="编号（正整数）")]
 
 
 def _number(value) -> str:
@@ -202,9 +208,8 @@ def filters(
 ) -> Filters:
     """Query parameters → the corpus's Filters; empty form fields mean "any" (an HTML form sends year= when
     blank), and values outside their choices are ignored rather than refused."""
-    year_text = (year or "").strip()
     return Filters(
-        year=int(year_text) if year_text.isdigit() else None,
+        year=year_of(year),
         province=_clean(province),
         city=_clean(city),
         county=_clean(county),
@@ -219,6 +224,18 @@ def filters(
         assignee=(assignee or "").strip() or None,
         versions=versions,
     )
+
+
+def file_name(source: str | None) -> str:
+    """What the web shows of where a report came from: the file's name, never the server's folders (issue 15
+    item 13). Ingested paths may be POSIX or Windows ones, so both separators end a folder."""
+    return re.split(r"[\\/]", source or "")[-1]
+
+
+def year_of(text: str | None) -> int | None:
+    """A year typed in a query: four ASCII digits, else "any" (not int(): "²" is a digit to str.isdigit)."""
+    text = (text or "").strip()
+    return int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
 
 
 FiltersDep = Annotated[Filters, Depends(filters)]

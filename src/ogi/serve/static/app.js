@@ -156,18 +156,67 @@
         send(waiting.shift(), function () { running -= 1; next(); });
       }
     }
-    function sendAll(files) {
-      Array.prototype.forEach.call(files, function (f) { waiting.push(row(f)); });
+    // Files picked one by one are all sent (the server says why one is refused); from a folder, only files
+    // whose extension a report may have, and one line says how many others were skipped.
+    var known = (scope.querySelector("#upload-extensions") || { dataset: {} }).dataset.extensions || "";
+    known = known.split(",");
+    function isReport(file) {
+      var dot = file.name.lastIndexOf(".");
+      return dot > 0 && known.indexOf(file.name.slice(dot).toLowerCase()) >= 0;
+    }
+    function sendAll(files, fromFolder) {
+      var skipped = 0;
+      Array.prototype.forEach.call(files, function (f) {
+        if (fromFolder && !isReport(f)) { skipped += 1; return; }
+        waiting.push(row(f));
+      });
+      if (skipped) {
+        var li = document.createElement("li");
+        li.className = "skipped";
+        li.textContent = "文件夹中有 " + skipped + " 个文件不是报告（扩展名不符），已跳过";
+        list.prepend(li);
+      }
       next();
     }
-    input.addEventListener("change", function () { sendAll(input.files); input.value = ""; });
+    input.addEventListener("change", function () { sendAll(input.files, false); input.value = ""; });
+    var folder = scope.querySelector("#upload-folder");
+    if (folder) {
+      folder.addEventListener("change", function () { sendAll(folder.files, true); folder.value = ""; });
+    }
+    // A dropped folder: walk its entries (the File and Directory Entries API of every current browser).
+    function walk(entry, out, done) {
+      if (entry.isFile) { entry.file(function (f) { out.push(f); done(); }, done); return; }
+      var reader = entry.createReader(), pending = 1;
+      function finished() { pending -= 1; if (!pending) { done(); } }
+      (function more() {
+        reader.readEntries(function (entries) {
+          if (!entries.length) { finished(); return; }
+          entries.forEach(function (e) { pending += 1; walk(e, out, finished); });
+          more();
+        }, finished);
+      })();
+    }
     ["dragenter", "dragover"].forEach(function (t) {
       zone.addEventListener(t, function (ev) { ev.preventDefault(); zone.classList.add("over"); });
     });
     ["dragleave", "drop"].forEach(function (t) {
       zone.addEventListener(t, function (ev) { ev.preventDefault(); zone.classList.remove("over"); });
     });
-    zone.addEventListener("drop", function (ev) { if (ev.dataTransfer) { sendAll(ev.dataTransfer.files); } });
+    zone.addEventListener("drop", function (ev) {
+      var items = ev.dataTransfer ? ev.dataTransfer.items : null;
+      var entries = items ? Array.prototype.map.call(items, function (i) {
+        return i.webkitGetAsEntry ? i.webkitGetAsEntry() : null;
+      }) : [];
+      if (!entries.some(function (e) { return e && e.isDirectory; })) {
+        if (ev.dataTransfer) { sendAll(ev.dataTransfer.files, false); }
+        return;
+      }
+      var files = [], pending = entries.length;
+      entries.forEach(function (e) {
+        if (!e) { pending -= 1; return; }
+        walk(e, files, function () { pending -= 1; if (!pending) { sendAll(files, true); } });
+      });
+    });
   }
 
   function init(scope) {
