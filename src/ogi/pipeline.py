@@ -1,4 +1,4 @@
-"""The whole pipeline on one screen: read → normalise → locate → metadata → extract → audit.
+"""The whole pipeline on one screen: read → normalise → unflatten → locate → metadata → extract → audit.
 
 parse(path_or_bytes) -> Record          one report, with its single-report findings
 check(record, previous) -> list[Finding]  the audit, optionally with last year's record
@@ -17,13 +17,14 @@ from .metadata import metadata
 from .model import Finding, Record
 from .normalise import normalise
 from .read import read
+from .unflatten import unflatten
 
 PARSER_VERSION = "1"  # bump when extraction changes what a record holds: the corpus re-parses
 
 
 def parse(source: str | Path | bytes, name: str = "") -> Record:
     """Read one report into its canonical record and audit it (raises OgiError on bad input)."""
-    document = normalise(read(source, name))
+    document = unflatten(normalise(read(source, name)))
     layout = locate(document)
     meta = metadata(layout)
     record = extract(layout, meta)

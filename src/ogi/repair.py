@@ -264,3 +264,244 @@ def place_rows(
                 return None
             found = placement
     return found
+
+
+# Whole tables of runs (crawler page text, damaged-reports §1, §2): every cell a run forces, and the
+# readings left for the rest.
+
+MAX_CANDIDATES = 5  # readings kept on a cell left unread: enough for a reviewer to pick from
+ROW_LIMIT = 300  # readings of one row beyond which the row is not enumerated (it stays unread)
+TABLE_BUDGET = 30_000  # steps of one table's search: a report must cost milliseconds (issue #10: ≤ 50 ms)
+_SPACES = re.compile(r"(?:&nbsp;?|[\s\u00a0\u3000])+")
+
+
+@dataclass(frozen=True, slots=True)
+class CellReading:
+    """One cell of a run: the value every reading left gives it, else the values they allow (best first)."""
+
+    value: Number | None = None
+    candidates: tuple[Number, ...] = ()
+
+
+@dataclass(slots=True)
+class TableReading:
+    """What a table of runs admits: per row, per column, a CellReading; and how it was reached."""
+
+    cells: list[list[CellReading]]
+    direct: list[bool]  # per row: its spaces separated exactly its cells, read as written (not inferred)
+    broken: bool = False  # no reading satisfies every identity: only those that hold were used (§2)
+    out_of_budget: bool = False  # the search stopped at its budget: only what was settled before is given
+
+
+def pieces_of(run: str) -> list[str]:
+    """A run cut at its spaces (&nbsp;, full-width and no-break spaces too): the possible boundaries."""
+    return [p for p in _SPACES.split(run.replace(",", "").strip()) if p]
+
+
+def read_runs(
+    runs: Sequence[str],
+    columns: int,
+    row_identities: Sequence[RowIdentity] = (),
+    table_identities: Sequence[ColumnIdentity] = (),
+    *,
+    money: Sequence[int] = (),
+    signed: Sequence[int] = (),
+) -> TableReading:
+    """Read a table whose rows are runs of ``columns`` numbers, solving the whole table at once.
+
+    Spaces are possible boundaries only; they are taken as separators where every row of the table is
+    either one piece or exactly ``columns`` pieces (damaged-reports §1). A row no reading of which
+    satisfies its own identities is read under the largest sets of them that do hold, and the same for
+    the column identities across rows (§2): what those force is given, nothing else.
+    """
+    money_set, signed_set = frozenset(money), frozenset(signed)
+    budget = [TABLE_BUDGET]
+    cut = [pieces_of(run) for run in runs]
+    spaced = all(len(p) in (0, 1, columns) for p in cut)
+    readings: list[list[Values] | None] = []
+    direct: list[bool] = []
+    broken = out_of_budget = False
+    for pieces in cut:
+        trusted = _trusted(pieces, columns, money_set, signed_set) if spaced and len(pieces) == columns else None
+        direct.append(trusted is not None)
+        if trusted is not None:
+            readings.append([trusted])
+            continue
+        found, row_broken = _row_readings("".join(pieces), columns, row_identities, money, signed, budget)
+        readings.append(found)
+        broken |= row_broken
+    viable: dict[int, set[Values]] = {}
+    usable = [i for i in table_identities if all(readings[r] for r in i.rows)]
+    if usable:
+        try:
+            viable, table_broken = _table_viable(readings, usable, budget)
+            broken |= table_broken
+        except _OutOfBudget:
+            viable, out_of_budget = {}, True
+    cells = []
+    for r, found in enumerate(readings):
+        left = [v for v in found if v in viable[r]] if found and r in viable else found
+        cells.append(_cells_of(left, columns))
+    return TableReading(cells, direct, broken, out_of_budget)
+
+
+def _trusted(pieces: list[str], columns: int, money: frozenset[int], signed: frozenset[int]) -> Values | None:
+    values = [_numeral(p, c, money, signed) for c, p in enumerate(pieces)]
+    return None if any(v is None for v in values) else tuple(v for v in values if v is not None)
+
+
+def _row_readings(
+    run: str,
+    columns: int,
+    identities: Sequence[RowIdentity],
+    money: Sequence[int],
+    signed: Sequence[int],
+    budget: list[int],
+) -> tuple[list[Values] | None, bool]:
+    """Every reading of one run under the largest sets of its row identities that some reading
+    satisfies; None when there are too many to enumerate. Also whether some identity had to go."""
+    if not run or not re.fullmatch(r"-?[\d.]+(?:-[\d.]+)*", run):
+        return [], False
+    for size in range(len(identities), -1, -1):
+        found: list[Values] = []
+        for subset in combinations(identities, size):
+            try:
+                readings = splits(run, columns, subset, money=money, signed=signed, budget=budget)
+                for reading in _limited(readings, ROW_LIMIT):
+                    if reading not in found:
+                        found.append(reading)
+            except _OutOfBudget:
+                return None, size < len(identities)
+            if len(found) > ROW_LIMIT:
+                return None, size < len(identities)
+        if found:
+            return found, size < len(identities)
+    return [], False
+
+
+def _table_viable(
+    readings: list[list[Values] | None], identities: list[ColumnIdentity], budget: list[int]
+) -> tuple[dict[int, set[Values]], bool]:
+    """Per row taking part in an identity, the readings that appear in some reading of the whole table
+    under the largest sets of identities that hold together; whether some identity had to go."""
+    involved = {r for i in identities for r in i.rows}
+    for size in range(len(identities), 0, -1):
+        viable: dict[int, set[Values]] = {}
+        for subset in combinations(identities, size):
+            found = _viable_under(readings, subset, budget)
+            if found is None:
+                continue
+            for r in involved:  # a row outside the identities that hold keeps every reading of its own
+                viable.setdefault(r, set()).update(found.get(r) or readings[r] or ())
+        if viable:
+            return viable, size < len(identities)
+    return {}, True
+
+
+def _viable_under(
+    readings: list[list[Values] | None], identities: Sequence[ColumnIdentity], budget: list[int]
+) -> dict[int, set[Values]] | None:
+    """The readings of each row that some reading of the table satisfying all ``identities`` uses.
+
+    Rows in several identities (table 3's 总计 row) are tried reading by reading; for each, every
+    identity is a sum over its other rows, settled by a layered search over partial column sums."""
+    count: dict[int, int] = {}
+    for identity in identities:
+        for r in set(identity.rows):
+            count[r] = count.get(r, 0) + 1
+    shared = sorted(r for r, n in count.items() if n > 1)
+    out: dict[int, set[Values]] = {}
+    choices = [readings[r] or [] for r in shared]
+    for assignment in _product(choices, budget):
+        fixed = dict(zip(shared, assignment))
+        found: dict[int, set[Values]] = {}
+        for identity in identities:
+            part = _sum_viable(readings, identity, fixed, budget)
+            if part is None:
+                break
+            found.update(part)
+        else:
+            for r, v in fixed.items():
+                out.setdefault(r, set()).add(v)
+            for r, values in found.items():
+                out.setdefault(r, set()).update(values)
+    return out or None
+
+
+def _product(choices: list[list[Values]], budget: list[int]) -> Iterator[tuple[Values, ...]]:
+    if not choices:
+        yield ()
+        return
+    for head in choices[0]:
+        for tail in _product(choices[1:], budget):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _OutOfBudget
+            yield (head, *tail)
+
+
+def _sum_viable(
+    readings: list[list[Values] | None], identity: ColumnIdentity, fixed: dict[int, Values], budget: list[int]
+) -> dict[int, set[Values]] | None:
+    """sum(left rows) == sum(right rows) column by column: the readings of the free rows that take
+    part in a solution (fixed rows have their one reading), or None when none exists."""
+    signs = [(r, 1) for r in identity.left] + [(r, -1) for r in identity.right]
+    width = len(next(iter(fixed.values()))) if fixed else len((readings[identity.left[0]] or [()])[0])
+    start = [0] * width
+    free: list[tuple[int, int, list[Values]]] = []
+    for r, sign in signs:
+        if r in fixed:
+            start = [a + sign * b for a, b in zip(start, fixed[r])]
+        else:
+            free.append((r, sign, readings[r] or []))
+    free.sort(key=lambda f: len(f[2]))
+    # Bounds of what the rows still to come can add, column by column: prune sums that cannot reach 0.
+    low = [[0] * width for _ in range(len(free) + 1)]
+    high = [[0] * width for _ in range(len(free) + 1)]
+    for i in range(len(free) - 1, -1, -1):
+        _, sign, values = free[i]
+        for c in range(width):
+            column = [sign * v[c] for v in values]
+            low[i][c] = low[i + 1][c] + min(column)
+            high[i][c] = high[i + 1][c] + max(column)
+    layers: list[set[tuple[Number, ...]]] = [{tuple(start)}]
+    for i, (_, sign, values) in enumerate(free):
+        following: set[tuple[Number, ...]] = set()
+        lo, hi = low[i + 1], high[i + 1]
+        for state in layers[-1]:
+            for v in values:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise _OutOfBudget
+                nxt = tuple(a + sign * b for a, b in zip(state, v))
+                if all(lo[c] <= -nxt[c] <= hi[c] for c in range(width)):
+                    following.add(nxt)
+        layers.append(following)
+    zero = tuple([0] * width)
+    if zero not in layers[-1]:
+        return None
+    need = {zero}
+    out: dict[int, set[Values]] = {}
+    for i in range(len(free) - 1, -1, -1):
+        r, sign, values = free[i]
+        keep: set[Values] = set()
+        before: set[tuple[Number, ...]] = set()
+        for state in layers[i]:
+            for v in values:
+                if tuple(a + sign * b for a, b in zip(state, v)) in need:
+                    keep.add(v)
+                    before.add(state)
+        out[r] = keep
+        need = before
+    return out
+
+
+def _cells_of(readings: list[Values] | None, columns: int) -> list[CellReading]:
+    """Per column: the value all readings agree on, else up to MAX_CANDIDATES values, first seen first."""
+    if not readings:
+        return [CellReading() for _ in range(columns)]
+    out = []
+    for c in range(columns):
+        values = list(dict.fromkeys(v[c] for v in readings))
+        out.append(CellReading(values[0]) if len(values) == 1 else CellReading(None, tuple(values[:MAX_CANDIDATES])))
+    return out

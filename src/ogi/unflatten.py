@@ -1,0 +1,310 @@
+"""Crawler page text whose body is one line (damaged-reports §1): cut back into lines, tables read by labels.
+
+Two halves, one concept:
+
+``unflatten(document) -> Document``   the pipeline stage after normalise: a line that holds several
+    section headings inline is cut before and after each heading (found by its words, and by the
+    order locate then keeps), the title is cut from the front and the signature date from the end,
+    and style-sheet debris is dropped. The document is marked ``hints["flattened"]`` when its tables
+    ran together too, so that extract hands them to ``read_table``.
+``read_table(table, blocks, template, cells, problems)``   one table's text cut into rows by the
+    format's row labels (extract.match_row, then the order of the rows for a label it cannot place),
+    each row's digit run read by repair.read_runs with the whole table's identities.
+
+Headings are never taken from a table row: "四、结转下年度继续办理" and a repeated "三、本年度办理结果"
+carry none of the words of sections 四 and 三, and a heading's words may not run across digits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from . import extract, forms, repair
+from .forms import SECTIONS
+from .model import Cell, Document, Finding, Line, Origin, Severity, State, Template, Where
+
+_LONG = 300  # a body line at least this long may be a whole page run together
+_NUMBERING = re.compile(r"第?([一二三四五六])(?:部分)?\s*[、.,:．]")
+_YEAR = re.compile(r"^\s*(?:20\d\d\s*年度?)?\s*")
+_WINDOW_END = re.compile(r"[\d。;；]|[一二三四五六七八九十]、|\(|（")
+_CLOSING = ("情况", "事项")
+_DEBRIS = re.compile(r"/\*.*?\*/|[A-Za-z][\w.#\-: ,]*\{[^{}]*\}")
+_TITLE = re.compile(r"^\s*(.{4,60}?(?:年度报告|工作报告))")
+_END_DATE = re.compile(
+    r"(?:(20\d\d)\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|二[〇零○O][一二三四五六七八九〇零○O]{2}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)\s*$"
+)
+_TABLE_WORDS = ("信息内容", "申请人情况", "本年新收")
+
+
+def unflatten(document: Document) -> Document:
+    """The document with every page-long line cut at its inline headings (unchanged when there is none)."""
+    if document.text is None or len(document.text) < _LONG:
+        return document
+    lines = [b for b in document.blocks if isinstance(b, Line)]
+    if not any(len(line.text) >= _LONG for line in lines):
+        return document
+    out: list[Line] = []
+    flattened = False
+    for line in lines:
+        cuts = _inline_headings(line.text) if len(line.text) >= _LONG else []
+        if len(cuts) < 2:
+            out.append(line)
+            continue
+        flattened |= any(w in line.text for w in _TABLE_WORDS)
+        out.extend(Line(text, line.number, line.page) for text in _cut(_DEBRIS.sub(" ", line.text)))
+    if not flattened:
+        return document
+    cut = replace(document, blocks=list(out), hints=document.hints | {"flattened": "1"})
+    cut.text = "\n".join(line.text for line in out)
+    return cut
+
+
+def _inline_headings(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every place that reads as a section heading: numbering, then within a short
+    stretch without digits the section's core words; the heading ends after its wording."""
+    found = []
+    for m in _NUMBERING.finditer(text):
+        number = "一二三四五六".index(m[1]) + 1
+        rest = text[m.end() : m.end() + 45]
+        head = _YEAR.match(rest)
+        offset = head.end() if head else 0
+        stop = _WINDOW_END.search(rest, offset)
+        window = rest[: stop.start() if stop else len(rest)]
+        section = SECTIONS[number - 1]
+        ends = [window.find(c) + len(c) for c in section.cores if c in window]
+        if not ends:
+            continue
+        wordings = [w for w in (*section.accepted, section.title) if rest.startswith(w, offset)]
+        end = offset + max(map(len, wordings)) if wordings else min(ends)
+        if not wordings:
+            for closing in _CLOSING:
+                at = window.find(closing, end - 1)
+                if at != -1 and at - end < 12:
+                    end = at + len(closing)
+                    break
+        found.append((m.start(), m.end() + end))
+    return found
+
+
+def _cut(text: str) -> list[str]:
+    """A page-long line as lines: title, then text and headings alternately, then the closing date."""
+    pieces: list[str] = []
+    start = 0
+    if m := _TITLE.match(text):
+        pieces.append(m[1])
+        start = m.end()
+    for begin, end in _inline_headings(text):
+        if begin < start:
+            continue
+        pieces.append(text[start:begin])
+        pieces.append(text[begin:end])
+        start = end
+    tail = text[start:]
+    if (m := _END_DATE.search(tail)) and m.start() > 0:
+        body, date = tail[: m.start()], m[0]
+        sentence_end = max(body.rfind("。"), body.rfind(" "))
+        signature = body[sentence_end + 1 :]
+        if 2 <= len(signature.strip()) <= 30:
+            pieces += [body[: sentence_end + 1], signature, date]
+        else:
+            pieces += [body, date]
+    else:
+        pieces.append(tail)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+# Reading one table's text.
+
+_RUN = re.compile(r"[\d\-][\d\s.,\-]*|&nbsp;")
+_LABEL_START = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|\d[.．、])(?=[^\d.．、])")
+_TRAILING_NUMBERING = re.compile(r"\d\s*[.．、]$")
+_SIGN = re.compile(r"(?<=\d)\s*(增|减|\+)\s*(?=\d)")
+_HEADER_WORDS: dict[str, tuple[str, ...]] = {}  # per candidate set: words after which a label starts
+
+
+def read_table(table: int, blocks: list, template: Template, cells: dict[str, Cell], problems: list[Finding]) -> None:
+    """The cells of table 2, 3 or 4 from the text of its section on a flattened page."""
+    texts = [b.text for b in blocks if isinstance(b, Line)]
+    if not texts:
+        return
+    where = Where(line=next(b.number for b in blocks if isinstance(b, Line)))
+    text = "".join(texts).replace("&nbsp;", " ")
+    if table == 4:
+        _table4(text, where, cells, problems)
+        return
+    candidates = "t3" if table == 3 else f"t2.{template}"
+    if table == 2:
+        text = _SIGN.sub(lambda m: " -" if m[1] == "减" else " ", text)
+    rows = _rows(text, candidates, _expected(table, template))
+    if table == 2:
+        _table2(rows, template, where, cells, problems)
+    else:
+        _table3(rows, template, where, cells, problems)
+
+
+def _expected(table: int, template: Template) -> list[str]:
+    if table == 2:
+        return [r.key for b in forms.t2_blocks(template) for r in b.rows]
+    return [r.key for r in forms.T3_ROWS[template]]
+
+
+def _segments(text: str) -> list[tuple[str, str]]:
+    """(text, the run of digits after it) pairs; the sub-row number a run swallowed ("00000002.") goes
+    back to the label it numbers."""
+    out: list[tuple[str, str]] = []
+    label, start = "", 0
+    for m in _RUN.finditer(text):
+        label += text[start : m.start()]
+        run = m[0]
+        start = m.end()
+        numbering = _TRAILING_NUMBERING.search(run)
+        if numbering and start < len(text) and not text[start].isdigit():
+            run, carried = run[: numbering.start()], run[numbering.start() :]
+        else:
+            carried = ""
+        if run.strip():
+            out.append((label, run.strip()))
+            label = ""
+        label += carried
+    if label.strip():
+        out.append((label + text[start:], ""))
+    elif start < len(text):
+        out.append((text[start:], ""))
+    return out
+
+
+def _label_of(segment: str, candidates: str) -> str:
+    """The label at the end of a segment: after the last numbering, and after the last header word."""
+    starts = [m.start() for m in _LABEL_START.finditer(segment)]
+    label = segment[starts[-1] :] if starts else segment
+    best = -1
+    for word in _header_words(candidates):
+        at = label.rfind(word)
+        if at != -1:
+            best = max(best, at + len(word))
+    return (label[best:] if 0 <= best < len(label) else label).strip()
+
+
+def _header_words(candidates: str) -> tuple[str, ...]:
+    words = _HEADER_WORDS.get(candidates)
+    if words is None:
+        if candidates == "t3":
+            columns = [c.label for c in forms.T3_COLUMNS]
+            words = (*columns, "申请人情况", "法人或其他组织")
+        else:
+            columns = [c.label for t in forms.TEMPLATES for b in forms.t2_blocks(t) for c in b.columns]
+            words = (*columns, "信息内容", "项")
+        _HEADER_WORDS[candidates] = words
+    return words
+
+
+def _rows(text: str, candidates: str, expected: list[str]) -> dict[str, tuple[str, str]]:
+    """Row key → (label as read, its run), in the table's order: labels matched by extract.match_row,
+    and a label it cannot place taken by its position between two placed rows."""
+    segments = _segments(text)
+    labels = [_label_of(s, candidates) for s, _ in segments]
+    matched: list[str | None] = []
+    taken: set[str] = set()
+    for label, (_, run) in zip(labels, segments):
+        row = extract.match_row(label, candidates) if label else None
+        key = row.key if row is not None and row.key not in taken else None
+        if key is not None:
+            taken.add(key)
+        matched.append(key if run or key else None)
+    _by_order(matched, segments, expected)
+    return {key: (labels[i], segments[i][1]) for i, key in enumerate(matched) if key is not None}
+
+
+def _by_order(matched: list[str | None], segments: list[tuple[str, str]], expected: list[str]) -> None:
+    """Unplaced labels with runs between two placed rows take the rows the format has between them,
+    when there are exactly as many of each (a typo'd label keeps its place in the table)."""
+    position = {k: i for i, k in enumerate(expected)}
+    placed = [i for i, k in enumerate(matched) if k in position]
+    for a, b in zip([-1, *placed], [*placed, len(matched)]):
+        gap = [i for i in range(a + 1, b) if segments[i][1] and matched[i] is None]
+        low = position[matched[a]] + 1 if a >= 0 else 0  # type: ignore[index]
+        high = position[matched[b]] if b < len(matched) else len(expected)  # type: ignore[index]
+        missing = [k for k in expected[low:high] if k not in matched]
+        if gap and len(gap) == len(missing) and (a >= 0 or b < len(matched)) and (b < len(matched) or a >= 0):
+            if b == len(matched) and any(segments[i][0] and not segments[i][1] for i in range(a + 1, b)):
+                continue  # text after the last run: the table may have ended before these
+            for i, key in zip(gap, missing):
+                matched[i] = key
+
+
+def _table2(rows, template: Template, where: Where, cells, problems) -> None:
+    for block in forms.t2_blocks(template):
+        columns = block.columns
+        for row in block.rows:
+            keys = [f"t2.{row.key}.{c.key}" for c in columns]
+            found = rows.get(row.key)
+            if found is None:
+                _unfound(keys, row.label, where, cells, problems)
+                continue
+            label, run = found
+            reading = repair.read_runs(
+                [run],
+                len(columns),
+                money=[i for i, c in enumerate(columns) if c.money],
+                signed=[i for i, c in enumerate(columns) if c.signed],
+            )
+            _store(keys, label, run, reading, 0, where, cells, problems)
+
+
+def _table3(rows, template: Template, where: Where, cells, problems) -> None:
+    keys = [k for k in rows if k in forms.T3_ROW_KEYS]
+    runs = [rows[k][1] for k in keys]
+    reading = repair.read_runs(runs, 7, repair.T3_ROW, repair.t3_identities(keys))
+    for i, key in enumerate(keys):
+        label, run = rows[key]
+        _store(list(forms.T3_ROW_KEYS[key]), label, run, reading, i, where, cells, problems)
+    present = set(keys)
+    for row in forms.T3_ROWS[template]:
+        if row.key not in present and not (row.key.startswith("other") and present & {"other", "other.misc"}):
+            _unfound(list(forms.T3_ROW_KEYS[row.key]), row.label, where, cells, problems)
+    if reading.broken:
+        problems.append(_note("表三的数字不能同时满足全部勾稽关系：只按成立的关系还原，其余留待审核", []))
+
+
+_T4_RUN = re.compile(r"\d[\d\s]*")
+
+
+def _table4(text: str, where: Where, cells, problems) -> None:
+    keys = list(forms.T4_KEYS)
+    runs = [m[0].strip() for m in _T4_RUN.finditer(text)]
+    run = next((r for r in runs if sum(ch.isdigit() for ch in r) >= len(keys)), None)
+    if run is None:
+        _unfound(keys, "行政复议、行政诉讼", where, cells, problems)
+        return
+    reading = repair.read_runs([run], len(keys), repair.T4_ROW)
+    _store(keys, "行政复议、行政诉讼", run, reading, 0, where, cells, problems)
+    if reading.broken:
+        problems.append(_note("表四的数字不能同时满足各组总计关系：只按成立的关系还原，其余留待审核", []))
+
+
+def _store(keys, label: str, run: str, reading: repair.TableReading, row: int, where: Where, cells, problems) -> None:
+    """Cells of one row from its reading: forced values as inferred, the rest unread with candidates."""
+    unread = []
+    origin = Origin.source if reading.direct[row] else Origin.inferred
+    for key, cell in zip(keys, reading.cells[row]):
+        if cell.value is not None:
+            cells[key] = Cell(key, cell.value, State.number, None, run, where, origin)
+        else:
+            cells[key] = Cell(key, None, State.unreadable, None, run, where, Origin.inferred, list(cell.candidates))
+            unread.append(key)
+    if unread:
+        choices = any(cells[k].candidates for k in unread)
+        why = "有多种拆分，保留候选读法" if choices else "无法按勾稽关系拆分"
+        problems.append(_note(f"“{label}”一行的数字连在一起（{run}），{len(unread)} 个单元格{why}，未读出", unread))
+
+
+def _unfound(keys: list[str], label: str, where: Where, cells, problems) -> None:
+    for key in keys:
+        cells[key] = Cell(key, None, State.unreadable, None, "", where, Origin.inferred)
+    problems.append(_note(f"粘连的表格文字中未找到“{label}”一行，未读出", keys))
+
+
+def _note(message: str, keys: list[str]) -> Finding:
+    """A reading problem of ogi, not a finding against the report: never error severity."""
+    return Finding(rule="CELL-TYPE", severity=Severity.info, keys=keys, message=message, message_en=message)
