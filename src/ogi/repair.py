@@ -306,18 +306,21 @@ def read_runs(
     *,
     money: Sequence[int] = (),
     signed: Sequence[int] = (),
+    spaced: bool | None = None,
 ) -> TableReading:
     """Read a table whose rows are runs of ``columns`` numbers, solving the whole table at once.
 
     Spaces are possible boundaries only; they are taken as separators where every row of the table is
     either one piece or exactly ``columns`` pieces (damaged-reports §1). A row no reading of which
     satisfies its own identities is read under the largest sets of them that do hold, and the same for
-    the column identities across rows (§2): what those force is given, nothing else.
+    the column identities across rows (§2): what those force is given, nothing else. ``spaced``: the
+    caller's judgement over a larger table whose rows are read apart (table 2).
     """
     money_set, signed_set = frozenset(money), frozenset(signed)
     budget = [TABLE_BUDGET]
     cut = [pieces_of(run) for run in runs]
-    spaced = all(len(p) in (0, 1, columns) for p in cut)
+    if spaced is None:
+        spaced = all(len(p) in (0, 1, columns) for p in cut)
     readings: list[list[Values] | None] = []
     direct: list[bool] = []
     broken = out_of_budget = False
@@ -330,9 +333,15 @@ def read_runs(
         found, row_broken = _row_readings("".join(pieces), columns, row_identities, money, signed, budget)
         readings.append(found)
         broken |= row_broken
+    if broken:
+        # A row that breaks its own identity shows the report does not keep it (the 总计 column printed
+        # 0): in every other row a reading that keeps it may be there by chance, so all readings count.
+        for r, pieces in enumerate(cut):
+            if not direct[r]:
+                readings[r] = _row_readings("".join(pieces), columns, (), money, signed, budget)[0]
     viable: dict[int, set[Values]] = {}
     usable = [i for i in table_identities if all(readings[r] for r in i.rows)]
-    if usable:
+    if usable and any(len(found) > 1 for found in readings if found):  # else nothing is left to choose
         try:
             viable, table_broken = _table_viable(readings, usable, budget)
             broken |= table_broken
@@ -366,8 +375,13 @@ def _row_readings(
         found: list[Values] = []
         for subset in combinations(identities, size):
             try:
-                readings = splits(run, columns, subset, money=money, signed=signed, budget=budget)
-                for reading in _limited(readings, ROW_LIMIT):
+                if run.isdigit() and not money:
+                    readings: Iterator[Values] | list[Values] = _integer_splits(run, columns, subset, budget)
+                else:
+                    readings = _limited(
+                        splits(run, columns, subset, money=money, signed=signed, budget=budget), ROW_LIMIT
+                    )
+                for reading in readings:
                     if reading not in found:
                         found.append(reading)
             except _OutOfBudget:
@@ -377,6 +391,44 @@ def _row_readings(
         if found:
             return found, size < len(identities)
     return [], False
+
+
+def _integer_splits(run: str, columns: int, identities: Sequence[RowIdentity], budget: list[int]) -> list[Values]:
+    """``splits`` for a run of digits only, faster: a total column after its parts is not searched but
+    computed (the digits must read as the sum), and a position is left as soon as the digits left
+    cannot make the columns left. Raises _OutOfBudget past ROW_LIMIT readings or the budget."""
+    totals = {i.total: i.parts for i in identities if i.total > max(i.parts)}
+    later = [i for i in identities if i.total < max(i.parts)]
+    n = len(run)
+    out: list[Values] = []
+    values: list[int] = [0] * columns
+
+    def walk(pos: int, col: int) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _OutOfBudget
+        if col == columns:
+            if pos == n and all(i.holds(values) for i in later):
+                out.append(tuple(values))
+                if len(out) > ROW_LIMIT:
+                    raise _OutOfBudget
+            return
+        left = columns - col - 1
+        if col in totals:
+            text = str(sum(values[p] for p in totals[col]))
+            if run.startswith(text, pos) and left <= n - pos - len(text) <= MAX_DIGITS * left:
+                values[col] = int(text)
+                walk(pos + len(text), col + 1)
+            return
+        last = pos + 1 if run[pos] == "0" else min(n - left, pos + MAX_DIGITS)
+        for end in range(pos + 1, last + 1):
+            if n - end <= MAX_DIGITS * left:
+                values[col] = int(run[pos:end])
+                walk(end, col + 1)
+
+    if columns <= n <= MAX_DIGITS * columns:
+        walk(0, 0)
+    return out
 
 
 def _table_viable(

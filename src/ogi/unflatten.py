@@ -234,6 +234,9 @@ def _by_order(matched: list[str | None], segments: list[tuple[str, str]], expect
 
 
 def _table2(rows, template: Template, where: Where, cells, problems) -> None:
+    widths = {r.key: len(b.columns) for b in forms.t2_blocks(template) for r in b.rows}
+    # Spaces separate cells only where every row of the table shows them so (damaged-reports §1).
+    spaced = all(len(repair.pieces_of(run)) in (1, widths[key]) for key, (_, run) in rows.items() if key in widths)
     for block in forms.t2_blocks(template):
         columns = block.columns
         for row in block.rows:
@@ -248,6 +251,7 @@ def _table2(rows, template: Template, where: Where, cells, problems) -> None:
                 len(columns),
                 money=[i for i, c in enumerate(columns) if c.money],
                 signed=[i for i, c in enumerate(columns) if c.signed],
+                spaced=spaced,
             )
             _store(keys, label, run, reading, 0, where, cells, problems)
 
