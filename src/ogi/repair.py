@@ -372,7 +372,7 @@ def _row_readings(
     if not run or not re.fullmatch(r"-?[\d.]+(?:-[\d.]+)*", run):
         return [], False
     for size in range(len(identities), -1, -1):
-        found: list[Values] = []
+        found: dict[Values, None] = {}  # readings in the order found, each once
         for subset in combinations(identities, size):
             try:
                 if run.isdigit() and not money:
@@ -381,15 +381,13 @@ def _row_readings(
                     readings = _limited(
                         splits(run, columns, subset, money=money, signed=signed, budget=budget), ROW_LIMIT
                     )
-                for reading in readings:
-                    if reading not in found:
-                        found.append(reading)
+                found.update(dict.fromkeys(readings))
             except _OutOfBudget:
                 return None, size < len(identities)
             if len(found) > ROW_LIMIT:
                 return None, size < len(identities)
         if found:
-            return found, size < len(identities)
+            return list(found), size < len(identities)
     return [], False
 
 

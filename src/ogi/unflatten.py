@@ -116,7 +116,7 @@ def _cut(text: str) -> list[str]:
 
 # Reading one table's text.
 
-_RUN = re.compile(r"[\d\-][\d\s.,\-]*|&nbsp;")
+_RUN = re.compile(r"[\d\-](?:[\d\s,\-]|\.(?=\s*\d))*")  # a "." only inside a number ("…" is "...")
 _LABEL_START = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|\d[.．、])(?=[^\d.．、])")
 _TRAILING_NUMBERING = re.compile(r"\d\s*[.．、]$")
 _SIGN = re.compile(r"(?<=\d)\s*(增|减|\+)\s*(?=\d)")
@@ -130,8 +130,9 @@ def read_table(table: int, blocks: list, template: Template, cells: dict[str, Ce
         return
     where = Where(line=next(b.number for b in blocks if isinstance(b, Line)))
     text = "".join(texts).replace("&nbsp;", " ")
-    if table == 4:
+    if table == 4:  # the last table: the report-level note on how the tables were read (§5)
         _table4(text, where, cells, problems)
+        problems.append(_summary(cells))
         return
     candidates = "t3" if table == 3 else f"t2.{template}"
     if table == 2:
@@ -174,16 +175,17 @@ def _segments(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _label_of(segment: str, candidates: str) -> str:
-    """The label at the end of a segment: after the last numbering, and after the last header word."""
+def _labels_of(segment: str, candidates: str) -> tuple[str, str]:
+    """The label at the end of a segment: after the last numbering; and that without the header
+    words before it (a label may hold a header word itself: "不计其他情形")."""
     starts = [m.start() for m in _LABEL_START.finditer(segment)]
-    label = segment[starts[-1] :] if starts else segment
+    label = segment[starts[-1] :].strip() if starts else segment.strip()
     best = -1
     for word in _header_words(candidates):
         at = label.rfind(word)
         if at != -1:
             best = max(best, at + len(word))
-    return (label[best:] if 0 <= best < len(label) else label).strip()
+    return label, (label[best:] if 0 <= best < len(label) else label).strip()
 
 
 def _header_words(candidates: str) -> tuple[str, ...]:
@@ -203,11 +205,15 @@ def _rows(text: str, candidates: str, expected: list[str]) -> dict[str, tuple[st
     """Row key → (label as read, its run), in the table's order: labels matched by extract.match_row,
     and a label it cannot place taken by its position between two placed rows."""
     segments = _segments(text)
-    labels = [_label_of(s, candidates) for s, _ in segments]
+    labels: list[str] = []
     matched: list[str | None] = []
     taken: set[str] = set()
-    for label, (_, run) in zip(labels, segments):
-        row = extract.match_row(label, candidates) if label else None
+    for segment, run in segments:
+        row = None
+        for label in dict.fromkeys(_labels_of(segment, candidates)):
+            if label and (row := extract.match_row(label, candidates)) is not None:
+                break
+        labels.append(label)
         key = row.key if row is not None and row.key not in taken else None
         if key is not None:
             taken.add(key)
@@ -258,15 +264,23 @@ def _table2(rows, template: Template, where: Where, cells, problems) -> None:
 
 def _table3(rows, template: Template, where: Where, cells, problems) -> None:
     keys = [k for k in rows if k in forms.T3_ROW_KEYS]
-    runs = [rows[k][1] for k in keys]
-    reading = repair.read_runs(runs, 7, repair.T3_ROW, repair.t3_identities(keys))
+    present = set(keys)
+    absent = [
+        row
+        for row in forms.T3_ROWS[template]
+        if row.key not in present and not (row.key.startswith("other") and present & {"other", "other.misc"})
+    ]
+    identities = repair.t3_identities(keys)
+    if absent:  # the 总计 row is the sum of all result rows, not of those found
+        results = {i for i, k in enumerate(keys) if k in forms.T3_RESULT_ROWS[template]}
+        identities = [i for i in identities if not results & set(i.rows)]
+    reading = repair.read_runs([rows[k][1] for k in keys], 7, repair.T3_ROW, identities)
     for i, key in enumerate(keys):
         label, run = rows[key]
         _store(list(forms.T3_ROW_KEYS[key]), label, run, reading, i, where, cells, problems)
-    present = set(keys)
-    for row in forms.T3_ROWS[template]:
-        if row.key not in present and not (row.key.startswith("other") and present & {"other", "other.misc"}):
-            _unfound(list(forms.T3_ROW_KEYS[row.key]), row.label, where, cells, problems)
+    if absent:
+        label = "、".join(row.label for row in absent[:3]) + (f"等 {len(absent)} 行" if len(absent) > 3 else "")
+        _unfound([k for row in absent for k in forms.T3_ROW_KEYS[row.key]], label, where, cells, problems)
     if reading.broken:
         problems.append(_note("表三的数字不能同时满足全部勾稽关系：只按成立的关系还原，其余留待审核", []))
 
@@ -306,9 +320,19 @@ def _store(keys, label: str, run: str, reading: repair.TableReading, row: int, w
 def _unfound(keys: list[str], label: str, where: Where, cells, problems) -> None:
     for key in keys:
         cells[key] = Cell(key, None, State.unreadable, None, "", where, Origin.inferred)
-    problems.append(_note(f"粘连的表格文字中未找到“{label}”一行，未读出", keys))
+    problems.append(_note(f"粘连的表格文字中未找到“{label}”，未读出", keys))
 
 
 def _note(message: str, keys: list[str]) -> Finding:
     """A reading problem of ogi, not a finding against the report: never error severity."""
     return Finding(rule="CELL-TYPE", severity=Severity.info, keys=keys, message=message, message_en=message)
+
+
+def _summary(cells: dict[str, Cell]) -> Finding:
+    recovered = sum(1 for c in cells.values() if c.origin is Origin.inferred and c.state is State.number)
+    open_ = sum(1 for c in cells.values() if c.candidates)
+    unread = sum(1 for c in cells.values() if c.state is State.unreadable)
+    return _note(
+        f"表格文字粘连，已按勾稽关系还原 {recovered} 个单元格，{open_} 个单元格有多种可能，共 {unread} 个单元格未读出",
+        [],
+    )

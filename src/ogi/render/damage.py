@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 from .. import forms
 from ..model import Cell, Record, State
@@ -147,9 +148,13 @@ def _flat_line(line: str, pattern: str, rng: random.Random) -> str:
     """One table row as a crawler leaves it: labels run together, then the numbers (marked "|" for the
     caller, which drops it)."""
     pieces = [p.strip() for p in line.split("|") if p.strip()]
-    labels = "".join(p for p in pieces if not _VALUE_PIECE.match(p))
-    values = [p for p in pieces if _VALUE_PIECE.match(p)]
+    labels = "".join(p for p in pieces if not _is_value(p))
+    values = [p for p in pieces if _is_value(p)]
     return "|" + labels + _joined(values, pattern, rng)
+
+
+def _is_value(piece: str) -> bool:
+    return bool(_VALUE_PIECE.match(unicodedata.normalize("NFKC", piece)))  # full-width digits too
 
 
 def _joined(values: list[str], pattern: str, rng: random.Random) -> str:
