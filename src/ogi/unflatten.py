@@ -118,7 +118,7 @@ def _cut(text: str) -> list[str]:
 
 _RUN = re.compile(r"[\d\-](?:[\d\s,\-]|\.(?=\s*\d))*")  # a "." only inside a number ("…" is "...")
 _LABEL_START = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|\d[.．、])(?=[^\d.．、])")
-_TRAILING_NUMBERING = re.compile(r"\d\s*[.．、]$")
+_NUMBER_MARKS = (".", "．", "、")
 _SIGN = re.compile(r"(?<=\d)\s*(增|减|\+)\s*(?=\d)")
 _HEADER_WORDS: dict[str, tuple[str, ...]] = {}  # per candidate set: words after which a label starts
 
@@ -159,9 +159,9 @@ def _segments(text: str) -> list[tuple[str, str]]:
         label += text[start : m.start()]
         run = m[0]
         start = m.end()
-        numbering = _TRAILING_NUMBERING.search(run)
-        if numbering and start < len(text) and not text[start].isdigit():
-            run, carried = run[: numbering.start()], run[numbering.start() :]
+        if text.startswith(_NUMBER_MARKS, start) and run.rstrip()[-1:].isdigit():  # "00000002." + "其他…"
+            run = run.rstrip()
+            run, carried = run[:-1], run[-1]
         else:
             carried = ""
         if run.strip():
