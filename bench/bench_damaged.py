@@ -21,8 +21,8 @@ from ogi import repair
 from ogi.model import Severity, State
 from ogi.pipeline import batch_mode, parse
 from ogi.render import make_record
-from ogi.render.sample import random_organ
 from ogi.render.damage import BROKEN_PATTERNS, PAGE_PATTERNS, break_identities, crawler_page
+from ogi.render.sample import random_organ
 
 
 def corpus(count: int, seed: int):
@@ -97,7 +97,9 @@ def main() -> None:
                 s["false_errors"] += 1
                 if bucket == "all" and s["false_errors"] <= 5:
                     print("error finding on a clean report:", pattern, n, [(f.rule, f.message[:60]) for f in errors])
-    print(f"{'pattern':<16}{'reports':>8}{'exact':>9}{'t3/t4':>9}{'WRONG':>7}{'cand.':>8}{'in cand.':>9}{'false err':>10}")
+    print(
+        f"{'pattern':<16}{'reports':>8}{'exact':>9}{'t3/t4':>9}{'WRONG':>7}{'cand.':>8}{'in cand.':>9}{'false err':>10}"
+    )
     for bucket in (*PAGE_PATTERNS, "2019", "2021", "all"):
         s = stats[bucket]
         print(
@@ -107,7 +109,9 @@ def main() -> None:
         )
     for example in wrong_examples:
         print("WRONG", example)
-    print(f"{len(cases) / elapsed:.0f} reports/s (parse, one core); slowest solver {slowest * 1000:.1f} ms: {slowest_name}")
+    print(
+        f"{len(cases) / elapsed:.0f} reports/s (parse, one core); slowest solver {slowest * 1000:.1f} ms: {slowest_name}"
+    )
 
 
 if __name__ == "__main__":

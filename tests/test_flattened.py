@@ -51,7 +51,7 @@ def test_spec_page_gives_metadata_sections_and_the_cells_its_identities_fix():
     # "3114" has several readings and no identity: unread, the readings kept, none promoted.
     normative = [record.cells[f"t2.normative.{c}"] for c in ("issued", "repealed", "in_force")]
     assert all(c.state is State.unreadable and c.value is None for c in normative)
-    assert [3, 1, 14] == [c.candidates[0] for c in normative]
+    assert [c.candidates[0] for c in normative] == [3, 1, 14]
     assert 31 in normative[0].candidates and 4 in normative[2].candidates
     assert not [f for f in record.findings if f.severity is Severity.error]
 

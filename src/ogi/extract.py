@@ -93,7 +93,7 @@ def extract(layout: Layout, meta: Meta) -> Record:
     for table, reader in ((2, _table2), (3, _table3), (4, _table4)):
         start, end = layout.table_span(table)
         if flattened:
-            unflatten.read_table(table, blocks[start:end], template, cells, problems)
+            unflatten.read_table(table, blocks[start:end], template, cells, problems, match_row)
         else:
             reader(rows_of(blocks[start:end]), template, cells, extras, problems)
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:

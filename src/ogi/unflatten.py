@@ -8,7 +8,7 @@ Two halves, one concept:
     and style-sheet debris is dropped. The document is marked ``hints["flattened"]`` when its tables
     ran together too, so that extract hands them to ``read_table``.
 ``read_table(table, blocks, template, cells, problems)``   one table's text cut into rows by the
-    format's row labels (extract.match_row, then the order of the rows for a label it cannot place),
+    format's row labels (extract.match_row, handed in; then the order of the rows for a label it cannot place),
     each row's digit run read by repair.read_runs with the whole table's identities.
 
 Headings are never taken from a table row: "四、结转下年度继续办理" and a repeated "三、本年度办理结果"
@@ -18,11 +18,15 @@ carry none of the words of sections 四 and 三, and a heading's words may not r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
-from . import extract, forms, repair
+from . import forms, repair
 from .forms import SECTIONS
 from .model import Cell, Document, Finding, Line, Origin, Severity, State, Template, Where
+
+# extract.match_row, handed in by extract (which calls this module): the one row-label matcher.
+MatchRow = Callable[[str, str], "forms.Row | None"]
 
 _LONG = 300  # a body line at least this long may be a whole page run together
 _NUMBERING = re.compile(r"第?([一二三四五六])(?:部分)?\s*[、.,:．]")
@@ -123,8 +127,16 @@ _SIGN = re.compile(r"(?<=\d)\s*(增|减|\+)\s*(?=\d)")
 _HEADER_WORDS: dict[str, tuple[str, ...]] = {}  # per candidate set: words after which a label starts
 
 
-def read_table(table: int, blocks: list, template: Template, cells: dict[str, Cell], problems: list[Finding]) -> None:
-    """The cells of table 2, 3 or 4 from the text of its section on a flattened page."""
+def read_table(
+    table: int,
+    blocks: list,
+    template: Template,
+    cells: dict[str, Cell],
+    problems: list[Finding],
+    match_row: MatchRow,
+) -> None:
+    """The cells of table 2, 3 or 4 from the text of its section on a flattened page; ``match_row``
+    names the row a label stands for (extract.match_row)."""
     texts = [b.text for b in blocks if isinstance(b, Line)]
     if not texts:
         return
@@ -137,7 +149,7 @@ def read_table(table: int, blocks: list, template: Template, cells: dict[str, Ce
     candidates = "t3" if table == 3 else f"t2.{template}"
     if table == 2:
         text = _SIGN.sub(lambda m: " -" if m[1] == "减" else " ", text)
-    rows = _rows(text, candidates, _expected(table, template))
+    rows = _rows(text, candidates, _expected(table, template), match_row)
     if table == 2:
         _table2(rows, template, where, cells, problems)
     else:
@@ -201,7 +213,7 @@ def _header_words(candidates: str) -> tuple[str, ...]:
     return words
 
 
-def _rows(text: str, candidates: str, expected: list[str]) -> dict[str, tuple[str, str]]:
+def _rows(text: str, candidates: str, expected: list[str], match_row: MatchRow) -> dict[str, tuple[str, str]]:
     """Row key → (label as read, its run), in the table's order: labels matched by extract.match_row,
     and a label it cannot place taken by its position between two placed rows."""
     segments = _segments(text)
@@ -211,7 +223,7 @@ def _rows(text: str, candidates: str, expected: list[str]) -> dict[str, tuple[st
     for segment, run in segments:
         row = None
         for label in dict.fromkeys(_labels_of(segment, candidates)):
-            if label and (row := extract.match_row(label, candidates)) is not None:
+            if label and (row := match_row(label, candidates)) is not None:
                 break
         labels.append(label)
         key = row.key if row is not None and row.key not in taken else None
