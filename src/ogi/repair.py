@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
+from operator import add, le
 
 from . import forms
 from .rules import IDENTITIES, IDENTITY_BY_RULE
@@ -271,7 +272,7 @@ def place_rows(
 
 MAX_CANDIDATES = 5  # readings kept on a cell left unread: enough for a reviewer to pick from
 ROW_LIMIT = 300  # readings of one row beyond which the row is not enumerated (it stays unread)
-TABLE_BUDGET = 30_000  # steps of one table's search: a report must cost milliseconds (issue #10: ≤ 50 ms)
+TABLE_BUDGET = 20_000  # steps of one table's search: a report must cost milliseconds (issue #10: ≤ 50 ms)
 _SPACES = re.compile(r"(?:&nbsp;?|[\s\u00a0\u3000])+")
 
 
@@ -324,20 +325,23 @@ def read_runs(
     readings: list[list[Values] | None] = []
     direct: list[bool] = []
     broken = out_of_budget = False
+    relaxed: list[bool] = []  # per row: read without its identities already
     for pieces in cut:
         trusted = _trusted(pieces, columns, money_set, signed_set) if spaced and len(pieces) == columns else None
         direct.append(trusted is not None)
         if trusted is not None:
             readings.append([trusted])
+            relaxed.append(True)
             continue
         found, row_broken = _row_readings("".join(pieces), columns, row_identities, money, signed, budget)
         readings.append(found)
+        relaxed.append(row_broken and len(row_identities) == 1)
         broken |= row_broken
     if broken:
         # A row that breaks its own identity shows the report does not keep it (the 总计 column printed
         # 0): in every other row a reading that keeps it may be there by chance, so all readings count.
         for r, pieces in enumerate(cut):
-            if not direct[r]:
+            if not relaxed[r]:
                 readings[r] = _row_readings("".join(pieces), columns, (), money, signed, budget)[0]
     viable: dict[int, set[Values]] = {}
     usable = [i for i in table_identities if all(readings[r] for r in i.rows)]
@@ -462,11 +466,12 @@ def _viable_under(
     shared = sorted(r for r, n in count.items() if n > 1)
     out: dict[int, set[Values]] = {}
     choices = [readings[r] or [] for r in shared]
+    plans = [_SumPlan(readings, identity, set(shared)) for identity in identities]
     for assignment in _product(choices, budget):
         fixed = dict(zip(shared, assignment))
         found: dict[int, set[Values]] = {}
-        for identity in identities:
-            part = _sum_viable(readings, identity, fixed, budget)
+        for plan in plans:
+            part = plan.viable(fixed, budget)
             if part is None:
                 break
             found.update(part)
@@ -490,60 +495,70 @@ def _product(choices: list[list[Values]], budget: list[int]) -> Iterator[tuple[V
             yield (head, *tail)
 
 
-def _sum_viable(
-    readings: list[list[Values] | None], identity: ColumnIdentity, fixed: dict[int, Values], budget: list[int]
-) -> dict[int, set[Values]] | None:
-    """sum(left rows) == sum(right rows) column by column: the readings of the free rows that take
-    part in a solution (fixed rows have their one reading), or None when none exists."""
-    signs = [(r, 1) for r in identity.left] + [(r, -1) for r in identity.right]
-    width = len(next(iter(fixed.values()))) if fixed else len((readings[identity.left[0]] or [()])[0])
-    start = [0] * width
-    free: list[tuple[int, int, list[Values]]] = []
-    for r, sign in signs:
-        if r in fixed:
-            start = [a + sign * b for a, b in zip(start, fixed[r])]
-        else:
-            free.append((r, sign, readings[r] or []))
-    free.sort(key=lambda f: len(f[2]))
-    # Bounds of what the rows still to come can add, column by column: prune sums that cannot reach 0.
-    low = [[0] * width for _ in range(len(free) + 1)]
-    high = [[0] * width for _ in range(len(free) + 1)]
-    for i in range(len(free) - 1, -1, -1):
-        _, sign, values = free[i]
-        for c in range(width):
-            column = [sign * v[c] for v in values]
-            low[i][c] = low[i + 1][c] + min(column)
-            high[i][c] = high[i + 1][c] + max(column)
-    layers: list[set[tuple[Number, ...]]] = [{tuple(start)}]
-    for i, (_, sign, values) in enumerate(free):
-        following: set[tuple[Number, ...]] = set()
-        lo, hi = low[i + 1], high[i + 1]
-        for state in layers[-1]:
-            for v in values:
-                budget[0] -= 1
+class _SumPlan:
+    """sum(left rows) == sum(right rows), column by column, over rows of several readings each: which
+    readings of the free rows take part in a solution once the shared rows are fixed. What does not
+    depend on the shared rows (order, signed vectors, bounds) is prepared once."""
+
+    def __init__(self, readings: list[list[Values] | None], identity: ColumnIdentity, shared: set[int]):
+        signs = [(r, 1) for r in identity.left] + [(r, -1) for r in identity.right]
+        self.fixed = [(r, sign) for r, sign in signs if r in shared]
+        free = sorted(((r, sign, readings[r] or []) for r, sign in signs if r not in shared), key=lambda f: len(f[2]))
+        self.rows = [r for r, _, _ in free]
+        self.values = [values for _, _, values in free]
+        self.vectors = [[tuple(sign * b for b in v) for v in values] for _, sign, values in free]
+        self.width = width = len((readings[identity.left[0]] or [()])[0])
+        # What the rows still to come can add, column by column: a partial sum x may go on only if
+        # -high <= x <= -low (else the sum cannot come back to 0).
+        low, high = [0] * width, [0] * width
+        self.lower: list[tuple[Number, ...]] = [tuple(low)]
+        self.upper: list[tuple[Number, ...]] = [tuple(high)]
+        for vectors in reversed(self.vectors):
+            low = [a + min(column) for a, column in zip(low, zip(*vectors))] if vectors else low
+            high = [a + max(column) for a, column in zip(high, zip(*vectors))] if vectors else high
+            self.lower.append(tuple(-h for h in high))
+            self.upper.append(tuple(-lo for lo in low))
+        self.lower.reverse()
+        self.upper.reverse()
+
+    def viable(self, fixed: dict[int, Values], budget: list[int]) -> dict[int, set[Values]] | None:
+        start = (0,) * self.width
+        for r, sign in self.fixed:
+            start = tuple(a + sign * b for a, b in zip(start, fixed[r]))
+        layers: list[set[tuple[Number, ...]]] = [{start}]
+        for i, vectors in enumerate(self.vectors):
+            following: set[tuple[Number, ...]] = set()
+            low_bound, high_bound = self.lower[i + 1], self.upper[i + 1]
+            for state in layers[-1]:
+                budget[0] -= len(vectors)
                 if budget[0] < 0:
                     raise _OutOfBudget
-                nxt = tuple(a + sign * b for a, b in zip(state, v))
-                if all(lo[c] <= -nxt[c] <= hi[c] for c in range(width)):
-                    following.add(nxt)
-        layers.append(following)
-    zero = tuple([0] * width)
-    if zero not in layers[-1]:
-        return None
-    need = {zero}
-    out: dict[int, set[Values]] = {}
-    for i in range(len(free) - 1, -1, -1):
-        r, sign, values = free[i]
-        keep: set[Values] = set()
-        before: set[tuple[Number, ...]] = set()
-        for state in layers[i]:
-            for v in values:
-                if tuple(a + sign * b for a, b in zip(state, v)) in need:
-                    keep.add(v)
-                    before.add(state)
-        out[r] = keep
-        need = before
-    return out
+                for vector in vectors:
+                    nxt = tuple(map(add, state, vector))
+                    if all(map(le, low_bound, nxt)) and all(map(le, nxt, high_bound)):
+                        following.add(nxt)
+            if not following:
+                return None
+            layers.append(following)
+        zero = (0,) * self.width
+        if zero not in layers[-1]:
+            return None
+        need = {zero}
+        out: dict[int, set[Values]] = {}
+        for i in range(len(self.vectors) - 1, -1, -1):
+            keep: set[Values] = set()
+            before: set[tuple[Number, ...]] = set()
+            for state in layers[i]:
+                budget[0] -= len(self.values[i])
+                if budget[0] < 0:
+                    raise _OutOfBudget
+                for v, vector in zip(self.values[i], self.vectors[i]):
+                    if tuple(map(add, state, vector)) in need:
+                        keep.add(v)
+                        before.add(state)
+            out[self.rows[i]] = keep
+            need = before
+        return out
 
 
 def _cells_of(readings: list[Values] | None, columns: int) -> list[CellReading]:

@@ -87,7 +87,7 @@ _TYPOS = (
     ("保护第三方合法权益", "保护第三方合法权"),
     ("没有现成信息需要另行制作", "没有现成信息需另行制作"),
 )
-_VALUE_PIECE = re.compile(r"^[-+增减]?\d[\d.]*$")
+_VALUE_PIECE = re.compile(r"^[-+增减]?\d[\d.,]*$")
 
 
 def break_identities(record: Record, pattern: str, rng: random.Random) -> tuple[Record, bool]:
