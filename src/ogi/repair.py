@@ -272,7 +272,10 @@ def place_rows(
 
 MAX_CANDIDATES = 5  # readings kept on a cell left unread: enough for a reviewer to pick from
 ROW_LIMIT = 300  # readings of one row beyond which the row is not enumerated (it stays unread)
-TABLE_BUDGET = 20_000  # steps of one table's search: a report must cost milliseconds (issue #10: ≤ 50 ms)
+# Steps (bench/bench_damaged.py: a report must cost milliseconds, issue #10: ≤ 50 ms in the solver):
+TABLE_BUDGET = 25_000  # the search over the whole table
+ROWS_BUDGET = 30_000  # enumerating the readings of all its rows
+ROW_BUDGET = 8_000  # of which one row may take: a hard row leaves the others theirs
 _SPACES = re.compile(r"(?:&nbsp;?|[\s\u00a0\u3000])+")
 
 
@@ -290,6 +293,7 @@ class TableReading:
 
     cells: list[list[CellReading]]
     direct: list[bool]  # per row: its spaces separated exactly its cells, read as written (not inferred)
+    undecided: list[bool]  # per row: too many readings to enumerate within the budget (none kept)
     broken: bool = False  # no reading satisfies every identity: only those that hold were used (§2)
     out_of_budget: bool = False  # the search stopped at its budget: only what was settled before is given
 
@@ -319,6 +323,7 @@ def read_runs(
     """
     money_set, signed_set = frozenset(money), frozenset(signed)
     budget = [TABLE_BUDGET]
+    rows_budget = [ROWS_BUDGET]
     cut = [pieces_of(run) for run in runs]
     if spaced is None:
         spaced = all(len(p) in (0, 1, columns) for p in cut)
@@ -333,7 +338,7 @@ def read_runs(
             readings.append([trusted])
             relaxed.append(True)
             continue
-        found, row_broken = _row_readings("".join(pieces), columns, row_identities, money, signed, budget)
+        found, row_broken = _row_readings("".join(pieces), columns, row_identities, money, signed, rows_budget)
         readings.append(found)
         relaxed.append(row_broken and len(row_identities) == 1)
         broken |= row_broken
@@ -342,7 +347,7 @@ def read_runs(
         # 0): in every other row a reading that keeps it may be there by chance, so all readings count.
         for r, pieces in enumerate(cut):
             if not relaxed[r]:
-                readings[r] = _row_readings("".join(pieces), columns, (), money, signed, budget)[0]
+                readings[r] = _row_readings("".join(pieces), columns, (), money, signed, rows_budget)[0]
     viable: dict[int, set[Values]] = {}
     usable = [i for i in table_identities if all(readings[r] for r in i.rows)]
     if usable and any(len(found) > 1 for found in readings if found):  # else nothing is left to choose
@@ -355,7 +360,7 @@ def read_runs(
     for r, found in enumerate(readings):
         left = [v for v in found if v in viable[r]] if found and r in viable else found
         cells.append(_cells_of(left, columns))
-    return TableReading(cells, direct, broken, out_of_budget)
+    return TableReading(cells, direct, [found is None for found in readings], broken, out_of_budget)
 
 
 def _trusted(pieces: list[str], columns: int, money: frozenset[int], signed: frozenset[int]) -> Values | None:
@@ -375,6 +380,23 @@ def _row_readings(
     satisfies; None when there are too many to enumerate. Also whether some identity had to go."""
     if not run or not re.fullmatch(r"-?[\d.]+(?:-[\d.]+)*", run):
         return [], False
+    allotted = min(ROW_BUDGET, budget[0])
+    row_budget = [allotted]
+    try:
+        return _row_readings_within(run, columns, identities, money, signed, row_budget)
+    finally:
+        budget[0] -= allotted - max(row_budget[0], 0)
+
+
+def _row_readings_within(
+    run: str,
+    columns: int,
+    identities: Sequence[RowIdentity],
+    money: Sequence[int],
+    signed: Sequence[int],
+    budget: list[int],
+) -> tuple[list[Values] | None, bool]:
+    """_row_readings within one row's own budget."""
     for size in range(len(identities), -1, -1):
         found: dict[Values, None] = {}  # readings in the order found, each once
         for subset in combinations(identities, size):

@@ -325,7 +325,13 @@ def _store(keys, label: str, run: str, reading: repair.TableReading, row: int, w
             unread.append(key)
     if unread:
         choices = any(cells[k].candidates for k in unread)
-        why = "有多种拆分，保留候选读法" if choices else "无法按勾稽关系拆分"
+        why = (
+            "有多种拆分，保留候选读法"
+            if choices
+            else "可能的拆分太多，未能逐一核对"
+            if reading.undecided[row] or reading.out_of_budget
+            else "无法按勾稽关系拆分"
+        )
         problems.append(_note(f"“{label}”一行的数字连在一起（{run}），{len(unread)} 个单元格{why}，未读出", unread))
 
 
