@@ -200,3 +200,15 @@ def test_flattened_seed_tables_3_and_4_read_as_the_seed(prefix):
     for key, cell in whole.cells.items():
         if key.startswith(("t3.", "t4.")):
             assert (flat.cells[key].state, flat.cells[key].value) == (cell.state, cell.value), key
+
+
+def test_a_page_that_lost_its_headings_still_gives_its_tables():
+    record = make_record(random.Random(3), "2021", 2023, "示例县统计局")
+    page = crawler_page(record, "glued", seed=3)
+    for numeral, section in zip("一二三四五六", forms.SECTIONS):
+        for wording in (section.title, *section.accepted, "政府信息公开行政复议、行政诉讼情况"):
+            page = page.replace(f"{numeral}、{wording}", "")
+    parsed = parse(page.encode(), "no-headings.txt")
+    assert parsed.sections == [] and parsed.meta.organ == "示例县统计局"
+    good, wrong, cells = _compare(record, parsed)
+    assert wrong == 0 and good / cells > 0.9

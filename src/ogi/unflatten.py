@@ -38,30 +38,33 @@ _TITLE = re.compile(r"^\s*(.{4,60}?(?:年度报告|工作报告))")
 _END_DATE = re.compile(
     r"(?:(20\d\d)\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|二[〇零○O][一二三四五六七八九〇零○O]{2}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)\s*$"
 )
-_TABLE_WORDS = ("信息内容", "申请人情况", "本年新收")
+# A table row whose label runs into its digits, on a line with no cell separator.
+_GLUED_ROW = re.compile(r"(?:申请数量|规章|规范性文件|行政许可|其他处理|总计)\s*\d")
 
 
 def unflatten(document: Document) -> Document:
-    """The document with every page-long line cut at its inline headings (unchanged when there is none)."""
+    """The document with its run-together lines cut at their inline headings (unchanged unless a long
+    line holds a heading and a table row run together: "…申请数量120001013")."""
     if document.text is None or len(document.text) < _LONG:
         return document
     lines = [b for b in document.blocks if isinstance(b, Line)]
-    if not any(len(line.text) >= _LONG for line in lines):
+    texts = [line.text for line in lines]
+    if not any(len(t) >= _LONG and "|" not in t and _GLUED_ROW.search(t) and _page_like(t) for t in texts):
         return document
     out: list[Line] = []
-    flattened = False
-    for line in lines:
-        cuts = _inline_headings(line.text) if len(line.text) >= _LONG else []
-        if len(cuts) < 2:
+    for line in lines:  # a page that kept a few paragraph breaks has lines with one heading inside
+        if not _inline_headings(line.text):
             out.append(line)
             continue
-        flattened |= any(w in line.text for w in _TABLE_WORDS)
         out.extend(Line(text, line.number, line.page) for text in _cut(_DEBRIS.sub(" ", line.text)))
-    if not flattened:
-        return document
     cut = replace(document, blocks=list(out), hints=document.hints | {"flattened": "1"})
     cut.text = "\n".join(line.text for line in out)
     return cut
+
+
+def _page_like(text: str) -> bool:
+    """A section heading inline, or else a table header run together (a page that lost its headings)."""
+    return bool(_inline_headings(text)) or "申请人情况" in text or "信息内容" in text
 
 
 def _inline_headings(text: str) -> list[tuple[int, int]]:
@@ -141,7 +144,7 @@ def read_table(
     if not texts:
         return
     where = Where(line=next(b.number for b in blocks if isinstance(b, Line)))
-    text = "".join(texts).replace("&nbsp;", " ")
+    text = _narrow(table, "".join(texts).replace("&nbsp;", " "))
     if table == 4:  # the last table: the report-level note on how the tables were read (§5)
         _table4(text, where, cells, problems)
         problems.append(_summary(cells))
@@ -154,6 +157,33 @@ def read_table(
         _table2(rows, template, where, cells, problems)
     else:
         _table3(rows, template, where, cells, problems)
+
+
+# Where each table's text begins and ends, for a page whose headings are lost (then every table's
+# span is the whole page); within a section's own text they change nothing that matters.
+_CARRIED_OUT = "结转下年度继续办理"
+
+
+def _narrow(table: int, text: str) -> str:
+    if table == 2:
+        start = _first(text, ("第二十条", "信息内容"), 0)
+        end = _first(text, ("申请人情况", "勾稽关系"), start)
+        return text[start : end if end > start else None]
+    carried_out = text.rfind(_CARRIED_OUT)
+    review = text.find("行政复议", carried_out) if carried_out != -1 else -1
+    if table == 3:
+        start = _first(text, ("勾稽关系", "申请人情况"), 0)
+        return text[start : review if review > start else None]
+    return text[review:] if review != -1 else text
+
+
+def _first(text: str, words: tuple[str, ...], start: int) -> int:
+    """Where the first of ``words`` (in order of preference) occurs from ``start``; ``start`` if none."""
+    for word in words:
+        at = text.find(word, start)
+        if at != -1:
+            return at
+    return start if start else 0
 
 
 def _expected(table: int, template: Template) -> list[str]:

@@ -57,6 +57,7 @@ def detached_markdown(record: Record) -> str:
 # Patterns of crawler pages: how a row's numbers are separated, and what else is damaged.
 PAGE_PATTERNS = (
     "glued",
+    "paragraphs",
     "spaced",
     "padded",
     "some_rows",
@@ -87,6 +88,7 @@ _TYPOS = (
     ("保护第三方合法权益", "保护第三方合法权"),
     ("没有现成信息需要另行制作", "没有现成信息需另行制作"),
 )
+_SECTION_START = re.compile(r"^[一二三四五六]、")
 _VALUE_PIECE = re.compile(r"^[-+增减]?\d[\d.,]*$")
 
 
@@ -140,6 +142,8 @@ def crawler_page(record: Record, pattern: str, seed: int = 0) -> str:
         if not piece:
             continue
         glue = "" if "|" in piece or not joined or rng.random() < 0.5 else " "
+        if pattern == "paragraphs" and joined and _SECTION_START.match(piece) and rng.random() < 0.5:
+            glue = "\n"  # a page that kept a few paragraph breaks: some sections start a line
         joined += glue + piece.replace("|", "")
     return "\n".join(header) + "\n" + joined + "\n"
 
