@@ -315,8 +315,8 @@ def read_runs(
 ) -> TableReading:
     """Read a table whose rows are runs of ``columns`` numbers, solving the whole table at once.
 
-    Spaces are possible boundaries only; they are taken as separators where every row of the table is
-    either one piece or exactly ``columns`` pieces (damaged-reports §1). A row no reading of which
+    Spaces are possible boundaries only; they are taken as separators where every row of the table has
+    exactly ``columns`` pieces (damaged-reports §1). A row no reading of which
     satisfies its own identities is read under the largest sets of them that do hold, and the same for
     the column identities across rows (§2): what those force is given, nothing else. ``spaced``: the
     caller's judgement over a larger table whose rows are read apart (table 2).
@@ -326,7 +326,7 @@ def read_runs(
     rows_budget = [ROWS_BUDGET]
     cut = [pieces_of(run) for run in runs]
     if spaced is None:
-        spaced = all(len(p) in (0, 1, columns) for p in cut)
+        spaced = all(len(p) == columns for p in cut if p)
     readings: list[list[Values] | None] = []
     direct: list[bool] = []
     broken = out_of_budget = False

@@ -284,7 +284,9 @@ def _by_order(matched: list[str | None], segments: list[tuple[str, str]], expect
 def _table2(rows, template: Template, where: Where, cells, problems) -> None:
     widths = {r.key: len(b.columns) for b in forms.t2_blocks(template) for r in b.rows}
     # Spaces separate cells only where every row of the table shows them so (damaged-reports §1).
-    spaced = all(len(repair.pieces_of(run)) in (1, widths[key]) for key, (_, run) in rows.items() if key in widths)
+    spaced = all(
+        len(repair.pieces_of(run)) == widths[key] for key, (_, run) in rows.items() if widths.get(key, 1) > 1
+    )
     for block in forms.t2_blocks(template):
         columns = block.columns
         for row in block.rows:
