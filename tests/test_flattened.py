@@ -84,9 +84,12 @@ def test_a_run_of_several_readings_keeps_at_most_five_candidates_and_no_value():
 
 
 def test_spaces_separate_only_when_every_row_shows_it():
-    spaced = repair.read_runs(["12 0 0 0 1 0 13", "1000001"], 7, repair.T3_ROW)
-    assert spaced.direct == [True, False]
+    spaced = repair.read_runs(["12 0 0 0 1 0 13", "1 0 0 0 0 0 1"], 7, repair.T3_ROW)
+    assert spaced.direct == [True, True]
     assert [c.value for c in spaced.cells[0]] == [12, 0, 0, 0, 1, 0, 13]
+    some = repair.read_runs(["12 0 0 0 1 0 13", "1000001"], 7, repair.T3_ROW)
+    assert some.direct == [False, False]  # only some rows spaced: the spaces may be padding
+    assert all(c.value in (None, v) for c, v in zip(some.cells[0], [12, 0, 0, 0, 1, 0, 13]))
     padded = repair.read_runs(["1 20 0 01 013", "12 0 0 0 1 0 13"], 7, repair.T3_ROW)
     assert padded.direct == [False, False]  # "1 20 0 01 013" has 5 pieces: the spaces are padding
     assert [c.value for c in padded.cells[0]][2:4] == [0, 0]
