@@ -89,11 +89,11 @@ def extract(layout: Layout, meta: Meta) -> Record:
     cells: dict[str, Cell] = {}
     extras: list[Extra] = []
     blocks = document.blocks
-    flattened = "flattened" in document.hints  # a page run onto one line: its tables are runs (unflatten.py)
+    flattened = document.hints.get("flattened")  # a page run onto one line: its tables are runs (unflatten.py)
     for table, reader in ((2, _table2), (3, _table3), (4, _table4)):
         start, end = layout.table_span(table)
         if flattened:
-            unflatten.read_table(table, blocks[start:end], template, cells, problems, match_row)
+            unflatten.read_table(table, blocks[start:end], template, cells, problems, match_row, flattened)
         else:
             reader(rows_of(blocks[start:end]), template, cells, extras, problems)
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:

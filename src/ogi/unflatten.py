@@ -5,9 +5,10 @@ Two halves, one concept:
 ``unflatten(document) -> Document``   the pipeline stage after normalise: a line that holds several
     section headings inline is cut before and after each heading (found by its words, and by the
     order locate then keeps), the title is cut from the front and the signature date from the end,
-    and style-sheet debris is dropped. The document is marked ``hints["flattened"]`` when its tables
-    ran together too, so that extract hands them to ``read_table``.
-``read_table(table, blocks, template, cells, problems)``   one table's text cut into rows by the
+    and style-sheet debris is dropped. The document is marked ``hints["flattened"]`` ("spaced" or
+    "glued": how table 3 separates its numbers) when its tables ran together too, so that extract
+    hands them to ``read_table``.
+``read_table(table, blocks, template, cells, problems, match_row, spacing)``   one table's text cut into rows by the
     format's row labels (extract.match_row, handed in; then the order of the rows for a label it cannot place),
     each row's digit run read by repair.read_runs with the whole table's identities.
 
@@ -57,9 +58,21 @@ def unflatten(document: Document) -> Document:
             out.append(line)
             continue
         out.extend(Line(text, line.number, line.page) for text in _cut(_DEBRIS.sub(" ", line.text)))
-    cut = replace(document, blocks=list(out), hints=document.hints | {"flattened": "1"})
-    cut.text = "\n".join(line.text for line in out)
+    text = "\n".join(line.text for line in out)
+    cut = replace(document, blocks=list(out), hints=document.hints | {"flattened": _spacing(text)})
+    cut.text = text
     return cut
+
+
+def _spacing(text: str) -> str:
+    """ "spaced" when every row of table 3 shows its seven numbers apart (then spaces separate cells on
+    the whole page, damaged-reports §1), else "glued": spaces, if any, are possible boundaries only."""
+    start, end = text.find("申请人情况"), text.rfind(_CARRIED_OUT)
+    if start == -1 or end < start:
+        return "glued"
+    runs = [run for _, run in _segments(text[start : end + 60].replace("&nbsp;", " ")) if run]
+    spaced = len(runs) >= 10 and all(len(repair.pieces_of(run)) == 7 for run in runs[:-1])
+    return "spaced" if spaced else "glued"
 
 
 def _page_like(text: str) -> bool:
@@ -137,16 +150,17 @@ def read_table(
     cells: dict[str, Cell],
     problems: list[Finding],
     match_row: MatchRow,
+    spacing: str = "glued",
 ) -> None:
     """The cells of table 2, 3 or 4 from the text of its section on a flattened page; ``match_row``
-    names the row a label stands for (extract.match_row)."""
+    names the row a label stands for (extract.match_row); ``spacing``: the page's, hints["flattened"]."""
     texts = [b.text for b in blocks if isinstance(b, Line)]
     if not texts:
         return
     where = Where(line=next(b.number for b in blocks if isinstance(b, Line)))
     text = _narrow(table, "".join(texts).replace("&nbsp;", " "))
     if table == 4:  # the last table: the report-level note on how the tables were read (§5)
-        _table4(text, where, cells, problems)
+        _table4(text, where, cells, problems, spacing == "spaced")
         problems.append(_summary(cells))
         return
     candidates = "t3" if table == 3 else f"t2.{template}"
@@ -154,7 +168,7 @@ def read_table(
         text = _SIGN.sub(lambda m: " -" if m[1] == "减" else " ", text)
     rows = _rows(text, candidates, _expected(table, template), match_row)
     if table == 2:
-        _table2(rows, template, where, cells, problems)
+        _table2(rows, template, where, cells, problems, spacing == "spaced")
     else:
         _table3(rows, template, where, cells, problems)
 
@@ -281,10 +295,11 @@ def _by_order(matched: list[str | None], segments: list[tuple[str, str]], expect
                 matched[i] = key
 
 
-def _table2(rows, template: Template, where: Where, cells, problems) -> None:
+def _table2(rows, template: Template, where: Where, cells, problems, page_spaced: bool) -> None:
     widths = {r.key: len(b.columns) for b in forms.t2_blocks(template) for r in b.rows}
-    # Spaces separate cells only where every row of the table shows them so (damaged-reports §1).
-    spaced = all(
+    # Spaces separate cells only where every row shows them so (damaged-reports §1): table 2's few rows
+    # could by chance, so the page's table 3 must show it too.
+    spaced = page_spaced and all(
         len(repair.pieces_of(run)) == widths[key] for key, (_, run) in rows.items() if widths.get(key, 1) > 1
     )
     for block in forms.t2_blocks(template):
@@ -332,14 +347,14 @@ def _table3(rows, template: Template, where: Where, cells, problems) -> None:
 _T4_RUN = re.compile(r"\d[\d\s]*")
 
 
-def _table4(text: str, where: Where, cells, problems) -> None:
+def _table4(text: str, where: Where, cells, problems, page_spaced: bool) -> None:
     keys = list(forms.T4_KEYS)
     runs = [m[0].strip() for m in _T4_RUN.finditer(text)]
     run = next((r for r in runs if sum(ch.isdigit() for ch in r) >= len(keys)), None)
     if run is None:
         _unfound(keys, "行政复议、行政诉讼", where, cells, problems)
         return
-    reading = repair.read_runs([run], len(keys), repair.T4_ROW)
+    reading = repair.read_runs([run], len(keys), repair.T4_ROW, spaced=None if page_spaced else False)
     _store(keys, "行政复议、行政诉讼", run, reading, 0, where, cells, problems)
     if reading.broken:
         problems.append(_note("表四的数字不能同时满足各组总计关系：只按成立的关系还原，其余留待审核", []))

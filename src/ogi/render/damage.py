@@ -89,7 +89,7 @@ _TYPOS = (
     ("没有现成信息需要另行制作", "没有现成信息需另行制作"),
 )
 _SECTION_START = re.compile(r"^[一二三四五六]、")
-_VALUE_PIECE = re.compile(r"^[-+增减]?\d[\d.,]*$")
+_VALUE_PIECE = re.compile(r"^[-+增减]?\d[\d.,]*(?:万?元)?$")
 
 
 def break_identities(record: Record, pattern: str, rng: random.Random) -> tuple[Record, bool]:
