@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import combinations
 from operator import add, le
 
@@ -273,8 +274,8 @@ def place_rows(
 MAX_CANDIDATES = 5  # readings kept on a cell left unread: enough for a reviewer to pick from
 ROW_LIMIT = 300  # readings of one row beyond which the row is not enumerated (it stays unread)
 # Steps (bench/bench_damaged.py: a report must cost milliseconds, issue #10: ≤ 50 ms in the solver):
-TABLE_BUDGET = 25_000  # the search over the whole table
-ROWS_BUDGET = 30_000  # enumerating the readings of all its rows
+TABLE_BUDGET = 20_000  # the search over the whole table
+ROWS_BUDGET = 25_000  # enumerating the readings of all its rows
 ROW_BUDGET = 8_000  # of which one row may take: a hard row leaves the others theirs
 _SPACES = re.compile(r"(?:&nbsp;?|[\s\u00a0\u3000])+")
 
@@ -377,44 +378,42 @@ def _row_readings(
     budget: list[int],
 ) -> tuple[list[Values] | None, bool]:
     """Every reading of one run under the largest sets of its row identities that some reading
-    satisfies; None when there are too many to enumerate. Also whether some identity had to go."""
+    satisfies; None when there are too many to enumerate (or ``budget``, the steps left for the
+    table's rows, is spent). Also whether some identity had to go."""
     if not run or not re.fullmatch(r"-?[\d.]+(?:-[\d.]+)*", run):
         return [], False
-    allotted = min(ROW_BUDGET, budget[0])
-    row_budget = [allotted]
-    try:
-        return _row_readings_within(run, columns, identities, money, signed, row_budget)
-    finally:
-        budget[0] -= allotted - max(row_budget[0], 0)
-
-
-def _row_readings_within(
-    run: str,
-    columns: int,
-    identities: Sequence[RowIdentity],
-    money: Sequence[int],
-    signed: Sequence[int],
-    budget: list[int],
-) -> tuple[list[Values] | None, bool]:
-    """_row_readings within one row's own budget."""
     for size in range(len(identities), -1, -1):
         found: dict[Values, None] = {}  # readings in the order found, each once
         for subset in combinations(identities, size):
-            try:
-                if run.isdigit() and not money:
-                    readings: Iterator[Values] | list[Values] = _integer_splits(run, columns, subset, budget)
-                else:
-                    readings = _limited(
-                        splits(run, columns, subset, money=money, signed=signed, budget=budget), ROW_LIMIT
-                    )
-                found.update(dict.fromkeys(readings))
-            except _OutOfBudget:
+            if budget[0] <= 0:
                 return None, size < len(identities)
+            readings, steps = _readings_of(run, columns, subset, tuple(money), tuple(signed))
+            budget[0] -= steps
+            if readings is None:
+                return None, size < len(identities)
+            found.update(dict.fromkeys(readings))
             if len(found) > ROW_LIMIT:
                 return None, size < len(identities)
         if found:
             return list(found), size < len(identities)
     return [], False
+
+
+# The same runs come back row after row and report after report ("0000000", "1000001"): read once.
+@lru_cache(maxsize=8192)
+def _readings_of(
+    run: str, columns: int, identities: tuple[RowIdentity, ...], money: tuple[int, ...], signed: tuple[int, ...]
+) -> tuple[tuple[Values, ...] | None, int]:
+    """The readings of one run under all of ``identities`` (None past ROW_LIMIT or ROW_BUDGET steps),
+    and the steps that took: the same whether it was cached or not, so results never depend on order."""
+    budget = [ROW_BUDGET]
+    try:
+        if run.isdigit() and not money:
+            return tuple(_integer_splits(run, columns, identities, budget)), ROW_BUDGET - budget[0]
+        readings = splits(run, columns, identities, money=money, signed=signed, budget=budget)
+        return tuple(_limited(readings, ROW_LIMIT)), ROW_BUDGET - budget[0]
+    except _OutOfBudget:
+        return None, ROW_BUDGET
 
 
 def _integer_splits(run: str, columns: int, identities: Sequence[RowIdentity], budget: list[int]) -> list[Values]:
@@ -587,6 +586,8 @@ def _cells_of(readings: list[Values] | None, columns: int) -> list[CellReading]:
     """Per column: the value all readings agree on, else up to MAX_CANDIDATES values, first seen first."""
     if not readings:
         return [CellReading() for _ in range(columns)]
+    if len(readings) == 1:
+        return [CellReading(v) for v in readings[0]]
     out = []
     for c in range(columns):
         values = list(dict.fromkeys(v[c] for v in readings))

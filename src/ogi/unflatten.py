@@ -54,10 +54,12 @@ def unflatten(document: Document) -> Document:
         return document
     out: list[Line] = []
     for line in lines:  # a page that kept a few paragraph breaks has lines with one heading inside
-        if not _inline_headings(line.text):
+        text = _DEBRIS.sub(" ", line.text) if "{" in line.text else line.text
+        headings = _inline_headings(text)
+        if not headings:
             out.append(line)
             continue
-        out.extend(Line(text, line.number, line.page) for text in _cut(_DEBRIS.sub(" ", line.text)))
+        out.extend(Line(piece, line.number, line.page) for piece in _cut(text, headings))
     text = "\n".join(line.text for line in out)
     cut = replace(document, blocks=list(out), hints=document.hints | {"flattened": _spacing(text)})
     cut.text = text
@@ -107,14 +109,14 @@ def _inline_headings(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _cut(text: str) -> list[str]:
+def _cut(text: str, headings: list[tuple[int, int]]) -> list[str]:
     """A page-long line as lines: title, then text and headings alternately, then the closing date."""
     pieces: list[str] = []
     start = 0
     if m := _TITLE.match(text):
         pieces.append(m[1])
         start = m.end()
-    for begin, end in _inline_headings(text):
+    for begin, end in headings:
         if begin < start:
             continue
         pieces.append(text[start:begin])
