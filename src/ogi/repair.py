@@ -274,8 +274,8 @@ def place_rows(
 MAX_CANDIDATES = 5  # readings kept on a cell left unread: enough for a reviewer to pick from
 ROW_LIMIT = 300  # readings of one row beyond which the row is not enumerated (it stays unread)
 # Steps (bench/bench_damaged.py: a report must cost milliseconds, issue #10: ≤ 50 ms in the solver):
-TABLE_BUDGET = 20_000  # the search over the whole table
-ROWS_BUDGET = 25_000  # enumerating the readings of all its rows
+TABLE_BUDGET = 25_000  # the search over the whole table
+ROWS_BUDGET = 30_000  # enumerating the readings of all its rows (one row may pass it by ROW_BUDGET)
 ROW_BUDGET = 8_000  # of which one row may take: a hard row leaves the others theirs
 _SPACES = re.compile(r"(?:&nbsp;?|[\s\u00a0\u3000])+")
 
@@ -420,8 +420,14 @@ def _integer_splits(run: str, columns: int, identities: Sequence[RowIdentity], b
     """``splits`` for a run of digits only, faster: a total column after its parts is not searched but
     computed (the digits must read as the sum), and a position is left as soon as the digits left
     cannot make the columns left. Raises _OutOfBudget past ROW_LIMIT readings or the budget."""
-    totals = {i.total: i.parts for i in identities if i.total > max(i.parts)}
-    later = [i for i in identities if i.total < max(i.parts)]
+    totals: dict[int, tuple[int, int]] = {}  # total column → its parts as a slice (they are side by side)
+    later = []  # identities checked on a whole reading: a total before its parts, or parts apart
+    for i in identities:
+        low, high = min(i.parts), max(i.parts)
+        if i.total > high and sorted(i.parts) == list(range(low, high + 1)):
+            totals[i.total] = (low, high + 1)
+        else:
+            later.append(i)
     n = len(run)
     out: list[Values] = []
     values: list[int] = [0] * columns
@@ -438,16 +444,16 @@ def _integer_splits(run: str, columns: int, identities: Sequence[RowIdentity], b
             return
         left = columns - col - 1
         if col in totals:
-            text = str(sum(values[p] for p in totals[col]))
+            low, high = totals[col]
+            text = str(sum(values[low:high]))
             if run.startswith(text, pos) and left <= n - pos - len(text) <= MAX_DIGITS * left:
                 values[col] = int(text)
                 walk(pos + len(text), col + 1)
             return
         last = pos + 1 if run[pos] == "0" else min(n - left, pos + MAX_DIGITS)
-        for end in range(pos + 1, last + 1):
-            if n - end <= MAX_DIGITS * left:
-                values[col] = int(run[pos:end])
-                walk(end, col + 1)
+        for end in range(max(pos + 1, n - MAX_DIGITS * left), last + 1):  # the digits left must fit
+            values[col] = int(run[pos:end])
+            walk(end, col + 1)
 
     if columns <= n <= MAX_DIGITS * columns:
         walk(0, 0)
