@@ -2,15 +2,16 @@
 
 Two halves, one concept:
 
-``unflatten(document) -> Document``   the pipeline stage after normalise: a line that holds several
-    section headings inline is cut before and after each heading (found by its words, and by the
-    order locate then keeps), the title is cut from the front and the signature date from the end,
-    and style-sheet debris is dropped. The document is marked ``hints["flattened"]`` ("spaced" or
-    "glued": how table 3 separates its numbers) when its tables ran together too, so that extract
-    hands them to ``read_table``.
-``read_table(table, blocks, template, cells, problems, match_row, spacing)``   one table's text cut into rows by the
-    format's row labels (extract.match_row, handed in; then the order of the rows for a label it cannot place),
-    each row's digit run read by repair.read_runs with the whole table's identities.
+``unflatten(document) -> Document``: the pipeline stage after normalise. When a long line holds a
+    section heading (or a table header) and a table row run together, every line with an inline
+    heading is cut before and after it (found by its words; locate then keeps them in order), the
+    title is cut from the front, the signature and date from the end, and style-sheet debris is
+    dropped. The document is marked ``hints["flattened"]`` ("spaced" or "glued": whether table 3
+    shows its numbers apart), so that extract hands its tables to ``read_table``.
+``read_table(table, blocks, template, cells, problems, match_row, spacing)``: one table's text cut
+    into rows by the format's row labels (extract.match_row, handed in; a label it cannot place takes
+    its place in the table's order), each row's digit run read by repair.read_runs with the whole
+    table's identities; what stays open is unread, with its candidates and a reading problem.
 
 Headings are never taken from a table row: "四、结转下年度继续办理" and a repeated "三、本年度办理结果"
 carry none of the words of sections 四 and 三, and a heading's words may not run across digits.
@@ -135,8 +136,6 @@ def _cut(text: str, headings: list[tuple[int, int]]) -> list[str]:
         pieces.append(tail)
     return [p.strip() for p in pieces if p.strip()]
 
-
-# Reading one table's text.
 
 _RUN = re.compile(r"[\d\-](?:[\d\s,\-]|\.(?=\s*\d))*")  # a "." only inside a number ("…" is "...")
 _LABEL_START = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|\d[.．、])(?=[^\d.．、])")
