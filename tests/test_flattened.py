@@ -215,3 +215,17 @@ def test_a_page_that_lost_its_headings_still_gives_its_tables():
     assert parsed.sections == [] and parsed.meta.organ == "示例县统计局"
     good, wrong, cells = _compare(record, parsed)
     assert wrong == 0 and good / cells > 0.9
+
+
+def test_a_page_whose_tables_are_images_gives_its_sections_and_missing_cells():
+    record = make_record(random.Random(3), "2021", 2023, "示例县统计局")
+    page = crawler_page(record, "glued", seed=3)
+    for begin, end in (
+        ("第二十条", "三、收到"),
+        ("勾稽关系", "四、政府信息公开行政复议"),
+        ("行政复议行政诉讼", "五、"),
+    ):
+        page = page[: page.index(begin)] + page[page.index(end) :]
+    parsed = parse(page.encode(), "tables-as-images.txt")
+    assert [s.number for s in parsed.sections] == [1, 2, 3, 4, 5, 6]
+    assert {c.state for c in parsed.cells.values()} == {State.missing}

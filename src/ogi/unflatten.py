@@ -51,7 +51,7 @@ def unflatten(document: Document) -> Document:
         return document
     lines = [b for b in document.blocks if isinstance(b, Line)]
     texts = [line.text for line in lines]
-    if not any(len(t) >= _LONG and "|" not in t and _GLUED_ROW.search(t) and _page_like(t) for t in texts):
+    if not any(len(t) >= _LONG and "|" not in t and _run_together(t) for t in texts):
         return document
     out: list[Line] = []
     for line in lines:  # a page that kept a few paragraph breaks has lines with one heading inside
@@ -78,9 +78,12 @@ def _spacing(text: str) -> str:
     return "spaced" if spaced else "glued"
 
 
-def _page_like(text: str) -> bool:
-    """A section heading inline, or else a table header run together (a page that lost its headings)."""
-    return bool(_inline_headings(text)) or "申请人情况" in text or "信息内容" in text
+def _run_together(text: str) -> bool:
+    """A page on one line: a table row glued to its label beside a heading or a table header (a page
+    that lost its headings), or two section headings (a page whose tables are images)."""
+    if _GLUED_ROW.search(text) and ("申请人情况" in text or "信息内容" in text):
+        return True
+    return len(_inline_headings(text)) >= 2
 
 
 def _inline_headings(text: str) -> list[tuple[int, int]]:
@@ -160,6 +163,8 @@ def read_table(
         return
     where = Where(line=next(b.number for b in blocks if isinstance(b, Line)))
     text = _narrow(table, "".join(texts).replace("&nbsp;", " "))
+    if not any(ch.isdigit() for ch in text):
+        return  # no figures at all (a table given as an image): its cells are missing, not unread
     if table == 4:  # the last table: the report-level note on how the tables were read (§5)
         _table4(text, where, cells, problems, spacing == "spaced")
         problems.append(_summary(cells))
