@@ -229,3 +229,23 @@ def test_a_page_whose_tables_are_images_gives_its_sections_and_missing_cells():
     parsed = parse(page.encode(), "tables-as-images.txt")
     assert [s.number for s in parsed.sections] == [1, 2, 3, 4, 5, 6]
     assert {c.state for c in parsed.cells.values()} == {State.missing}
+
+
+def test_a_typo_in_a_label_keeps_the_row_by_its_place_in_the_table():
+    page = PAGE.read_text().replace("(一)予以公开", "(一)子以公开").replace("（一）予以公开", "（一）子以公开")
+    page = page.replace("二、上年结转政府信息公开申请数量", "二、上年结专政府信息公开申请数")
+    record = parse(page.encode(), "typo.txt")
+    assert row(record, "granted") == [6, 0, 0, 0, 1, 0, 7]
+    assert row(record, "carried_in") == [1, 0, 0, 0, 0, 0, 1]
+
+
+def test_style_sheet_debris_and_the_crawler_header_stay_out_of_the_sections():
+    record = make_record(random.Random(8), "2019", 2020, "示例县统计局")
+    for seed in range(20):  # the generator adds debris to about half of its pages
+        page = crawler_page(record, "glued", seed=seed)
+        if "MsoNormalTable" in page:
+            break
+    parsed = parse(page.encode(), "debris.txt")
+    assert "MsoNormalTable" in page
+    assert not any("mso-" in s.text or "原文链接" in s.text for s in parsed.sections)
+    assert parsed.meta.title == record.meta.title and parsed.meta.published == record.meta.published
