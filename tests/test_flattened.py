@@ -43,6 +43,7 @@ def test_spec_page_gives_metadata_sections_and_the_cells_its_identities_fix():
     assert row(record, "carried_in") == [1, 0, 0, 0, 0, 0, 1]
     assert row(record, "granted") == [6, 0, 0, 0, 1, 0, 7]
     assert row(record, "partial") == [2, 0, 0, 0, 0, 0, 2]
+    assert row(record, "denied.state_secret") == [0] * 7  # "0000000…": the ellipsis is no sub-row number
     assert row(record, "total") == [13, 0, 0, 0, 1, 0, 14]
     assert row(record, "carried_out") == [0] * 7
     assert [record.value(k) for k in forms.T4_KEYS] == [1, 0, 0, 0, 1] + [0] * 10

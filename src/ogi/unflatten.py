@@ -142,7 +142,7 @@ def _cut(text: str, headings: list[tuple[int, int]]) -> list[str]:
 
 _RUN = re.compile(r"[\d\-](?:[\d\s,\-]|\.(?=\s*\d))*")  # a "." only inside a number ("…" is "...")
 _LABEL_START = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|\d[.．、])(?=[^\d.．、])")
-_NUMBER_MARKS = (".", "．", "、")
+_NUMBERED = re.compile(r"[.．、](?![.．、\d])")  # a sub-row's number mark, then its label
 _SIGN = re.compile(r"(?<=\d)\s*(增|减|\+)\s*(?=\d)")
 _HEADER_WORDS: dict[str, tuple[str, ...]] = {}  # per candidate set: words after which a label starts
 
@@ -221,7 +221,7 @@ def _segments(text: str) -> list[tuple[str, str]]:
         label += text[start : m.start()]
         run = m[0]
         start = m.end()
-        if text.startswith(_NUMBER_MARKS, start) and run.rstrip()[-1:].isdigit():  # "00000002." + "其他…"
+        if _NUMBERED.match(text, start) and run.rstrip()[-1:].isdigit():  # "00000002." + "其他…", not "…"
             run = run.rstrip()
             run, carried = run[:-1], run[-1]
         else:
