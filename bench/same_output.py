@@ -60,6 +60,10 @@ def fingerprint(data: bytes, name: str) -> tuple[str, dict]:
     # they still compare.
     for f in contract.get("findings", []):
         f.pop("cells", None)
+    # A cell's "candidates" (issue #10) came after them too: left out while empty, as every cell then had none.
+    for cell in contract.get("detail", {}).values():
+        if cell.get("candidates") == []:
+            del cell["candidates"]
     text = json.dumps(contract, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16], contract
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from itertools import combinations
 from operator import attrgetter
 
-from . import forms, repair
+from . import forms, repair, unflatten
 from .forms import T3_COLUMNS
 from .forms import Row as FormRow
 from .locate import Layout
@@ -89,9 +89,13 @@ def extract(layout: Layout, meta: Meta) -> Record:
     cells: dict[str, Cell] = {}
     extras: list[Extra] = []
     blocks = document.blocks
+    flattened = document.hints.get("flattened")  # a page run onto one line: its tables are runs (unflatten.py)
     for table, reader in ((2, _table2), (3, _table3), (4, _table4)):
         start, end = layout.table_span(table)
-        reader(rows_of(blocks[start:end]), template, cells, extras, problems)
+        if flattened:
+            unflatten.read_table(table, blocks[start:end], template, cells, problems, match_row, flattened)
+        else:
+            reader(rows_of(blocks[start:end]), template, cells, extras, problems)
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:
         raise NotAReport(document.source, "未找到年度报告的章节或统计表格 (no report sections or tables found)")
     ordered: dict[str, Cell] = {}

@@ -82,7 +82,7 @@ _FURNITURE = {
     "浏览次数": r"浏览次数[::]?.*",
     "访问量": r"访问量[::]?.*",
     "离开": r"您访问的链接即将离开.*|您即将离开.*",
-    "是否继续": r".*是否继续[??]?\s*$",
+    "是否继续": r"[^。]*是否继续[??]?\s*$",  # not after a sentence: a flattened page's last section ends so
     "一篇": r"上一篇[::].*|下一篇[::].*",
 }
 _BOILERPLATE = re.compile(r"^\s*(?:" + "|".join(_FURNITURE.values()) + r")\s*$")

@@ -1,4 +1,4 @@
-"""The whole pipeline on one screen: read → normalise → locate → metadata → extract → audit.
+"""The whole pipeline on one screen: read → normalise → unflatten → locate → metadata → extract → audit.
 
 parse(path_or_bytes) -> Record          one report, with its single-report findings
 check(record, previous) -> list[Finding]  the audit, optionally with last year's record
@@ -17,6 +17,7 @@ from .metadata import metadata
 from .model import Finding, Record
 from .normalise import normalise
 from .read import read, read_file
+from .unflatten import unflatten
 from .write.workbook import is_template
 
 PARSER_VERSION = "1"  # bump when extraction changes what a record holds: the corpus re-parses
@@ -31,7 +32,7 @@ def parse(source: str | Path | bytes, name: str = "") -> Record:
         return read_workbook(source, name or "<bytes>")
     if isinstance(source, (str, Path)) and str(source).lower().endswith((".xlsx", ".xlsm")):
         return parse(read_file(source, name), name or str(source))
-    document = normalise(read(source, name))
+    document = unflatten(normalise(read(source, name)))
     layout = locate(document)
     meta = metadata(layout)
     record = extract(layout, meta)

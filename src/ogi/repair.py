@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import combinations
+from operator import add, le
 
 from . import forms
 from .rules import IDENTITIES, IDENTITY_BY_RULE
@@ -264,3 +266,336 @@ def place_rows(
                 return None
             found = placement
     return found
+
+
+# Whole tables of runs (crawler page text, damaged-reports §1, §2): every cell a run forces, and the
+# readings left for the rest.
+
+MAX_CANDIDATES = 5  # readings kept on a cell left unread: enough for a reviewer to pick from
+ROW_LIMIT = 300  # readings of one row beyond which the row is not enumerated (it stays unread)
+# Steps (bench/bench_damaged.py: a report must cost milliseconds, issue #10: ≤ 50 ms in the solver):
+TABLE_BUDGET = 25_000  # the search over the whole table
+ROWS_BUDGET = 30_000  # enumerating the readings of all its rows (one row may pass it by ROW_BUDGET)
+ROW_BUDGET = 8_000  # of which one row may take: a hard row leaves the others theirs
+_SPACES = re.compile(r"(?:&nbsp;?|[\s\u00a0\u3000])+")
+
+
+@dataclass(frozen=True, slots=True)
+class CellReading:
+    """One cell of a run: the value every reading left gives it, else the values they allow (best first)."""
+
+    value: Number | None = None
+    candidates: tuple[Number, ...] = ()
+
+
+@dataclass(slots=True)
+class TableReading:
+    """What a table of runs admits: per row, per column, a CellReading; and how it was reached."""
+
+    cells: list[list[CellReading]]
+    direct: list[bool]  # per row: its spaces separated exactly its cells, read as written (not inferred)
+    undecided: list[bool]  # per row: too many readings to enumerate within the budget (none kept)
+    broken: bool = False  # no reading satisfies every identity: only those that hold were used (§2)
+    out_of_budget: bool = False  # the search stopped at its budget: only what was settled before is given
+
+
+def pieces_of(run: str) -> list[str]:
+    """A run cut at its spaces (&nbsp;, full-width and no-break spaces too): the possible boundaries."""
+    return [p for p in _SPACES.split(run.replace(",", "").strip()) if p]
+
+
+def read_runs(
+    runs: Sequence[str],
+    columns: int,
+    row_identities: Sequence[RowIdentity] = (),
+    table_identities: Sequence[ColumnIdentity] = (),
+    *,
+    money: Sequence[int] = (),
+    signed: Sequence[int] = (),
+    spaced: bool | None = None,
+) -> TableReading:
+    """Read a table whose rows are runs of ``columns`` numbers, solving the whole table at once.
+
+    Spaces are possible boundaries only; they are taken as separators where every row of the table has
+    exactly ``columns`` pieces (damaged-reports §1). A row no reading of which
+    satisfies its own identities is read under the largest sets of them that do hold, and the same for
+    the column identities across rows (§2): what those force is given, nothing else. ``spaced``: the
+    caller's judgement over a larger table whose rows are read apart (table 2).
+    """
+    money_set, signed_set = frozenset(money), frozenset(signed)
+    budget = [TABLE_BUDGET]
+    rows_budget = [ROWS_BUDGET]
+    cut = [pieces_of(run) for run in runs]
+    if spaced is None:
+        spaced = all(len(p) == columns for p in cut if p)
+    readings: list[list[Values] | None] = []
+    direct: list[bool] = []
+    broken = out_of_budget = False
+    relaxed: list[bool] = []  # per row: read without its identities already
+    for pieces in cut:
+        trusted = _trusted(pieces, columns, money_set, signed_set) if spaced and len(pieces) == columns else None
+        direct.append(trusted is not None)
+        if trusted is not None:
+            readings.append([trusted])
+            relaxed.append(True)
+            continue
+        found, row_broken = _row_readings("".join(pieces), columns, row_identities, money, signed, rows_budget)
+        readings.append(found)
+        relaxed.append(row_broken and len(row_identities) == 1)
+        broken |= row_broken
+    if broken:
+        # A row that breaks its own identity shows the report does not keep it (the 总计 column printed
+        # 0): in every other row a reading that keeps it may be there by chance, so all readings count.
+        for r, pieces in enumerate(cut):
+            if not relaxed[r]:
+                readings[r] = _row_readings("".join(pieces), columns, (), money, signed, rows_budget)[0]
+    viable: dict[int, set[Values]] = {}
+    usable = [i for i in table_identities if all(readings[r] for r in i.rows)]
+    if usable and any(len(found) > 1 for found in readings if found):  # else nothing is left to choose
+        try:
+            viable, table_broken = _table_viable(readings, usable, budget)
+            broken |= table_broken
+        except _OutOfBudget:
+            viable, out_of_budget = {}, True
+    cells = []
+    for r, found in enumerate(readings):
+        left = [v for v in found if v in viable[r]] if found and r in viable else found
+        cells.append(_cells_of(left, columns))
+    return TableReading(cells, direct, [found is None for found in readings], broken, out_of_budget)
+
+
+def _trusted(pieces: list[str], columns: int, money: frozenset[int], signed: frozenset[int]) -> Values | None:
+    values = [_numeral(p, c, money, signed) for c, p in enumerate(pieces)]
+    return None if any(v is None for v in values) else tuple(v for v in values if v is not None)
+
+
+def _row_readings(
+    run: str,
+    columns: int,
+    identities: Sequence[RowIdentity],
+    money: Sequence[int],
+    signed: Sequence[int],
+    budget: list[int],
+) -> tuple[list[Values] | None, bool]:
+    """Every reading of one run under the largest sets of its row identities that some reading
+    satisfies; None when there are too many to enumerate (or ``budget``, the steps left for the
+    table's rows, is spent). Also whether some identity had to go."""
+    if not run or not re.fullmatch(r"-?[\d.]+(?:-[\d.]+)*", run):
+        return [], False
+    for size in range(len(identities), -1, -1):
+        found: dict[Values, None] = {}  # readings in the order found, each once
+        for subset in combinations(identities, size):
+            if budget[0] <= 0:
+                return None, size < len(identities)
+            readings, steps = _readings_of(run, columns, subset, tuple(money), tuple(signed))
+            budget[0] -= steps
+            if readings is None:
+                return None, size < len(identities)
+            found.update(dict.fromkeys(readings))
+            if len(found) > ROW_LIMIT:
+                return None, size < len(identities)
+        if found:
+            return list(found), size < len(identities)
+    return [], False
+
+
+# The same runs come back row after row and report after report ("0000000", "1000001"): read once.
+@lru_cache(maxsize=8192)
+def _readings_of(
+    run: str, columns: int, identities: tuple[RowIdentity, ...], money: tuple[int, ...], signed: tuple[int, ...]
+) -> tuple[tuple[Values, ...] | None, int]:
+    """The readings of one run under all of ``identities`` (None past ROW_LIMIT or ROW_BUDGET steps),
+    and the steps that took: the same whether it was cached or not, so results never depend on order."""
+    budget = [ROW_BUDGET]
+    try:
+        if run.isdigit() and not money:
+            return tuple(_integer_splits(run, columns, identities, budget)), ROW_BUDGET - budget[0]
+        readings = splits(run, columns, identities, money=money, signed=signed, budget=budget)
+        return tuple(_limited(readings, ROW_LIMIT)), ROW_BUDGET - budget[0]
+    except _OutOfBudget:
+        return None, ROW_BUDGET
+
+
+def _integer_splits(run: str, columns: int, identities: Sequence[RowIdentity], budget: list[int]) -> list[Values]:
+    """``splits`` for a run of digits only, faster: a total column after its parts is not searched but
+    computed (the digits must read as the sum), and a position is left as soon as the digits left
+    cannot make the columns left. Raises _OutOfBudget past ROW_LIMIT readings or the budget."""
+    totals: dict[int, tuple[int, int]] = {}  # total column → its parts as a slice (they are side by side)
+    later = []  # identities checked on a whole reading: a total before its parts, or parts apart
+    for i in identities:
+        low, high = min(i.parts), max(i.parts)
+        if i.total > high and sorted(i.parts) == list(range(low, high + 1)):
+            totals[i.total] = (low, high + 1)
+        else:
+            later.append(i)
+    n = len(run)
+    out: list[Values] = []
+    values: list[int] = [0] * columns
+
+    def walk(pos: int, col: int) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _OutOfBudget
+        if col == columns:
+            if pos == n and all(i.holds(values) for i in later):
+                out.append(tuple(values))
+                if len(out) > ROW_LIMIT:
+                    raise _OutOfBudget
+            return
+        left = columns - col - 1
+        if col in totals:
+            low, high = totals[col]
+            text = str(sum(values[low:high]))
+            if run.startswith(text, pos) and left <= n - pos - len(text) <= MAX_DIGITS * left:
+                values[col] = int(text)
+                walk(pos + len(text), col + 1)
+            return
+        last = pos + 1 if run[pos] == "0" else min(n - left, pos + MAX_DIGITS)
+        for end in range(max(pos + 1, n - MAX_DIGITS * left), last + 1):  # the digits left must fit
+            values[col] = int(run[pos:end])
+            walk(end, col + 1)
+
+    if columns <= n <= MAX_DIGITS * columns:
+        walk(0, 0)
+    return out
+
+
+def _table_viable(
+    readings: list[list[Values] | None], identities: list[ColumnIdentity], budget: list[int]
+) -> tuple[dict[int, set[Values]], bool]:
+    """Per row taking part in an identity, the readings that appear in some reading of the whole table
+    under the largest sets of identities that hold together; whether some identity had to go."""
+    involved = {r for i in identities for r in i.rows}
+    for size in range(len(identities), 0, -1):
+        viable: dict[int, set[Values]] = {}
+        for subset in combinations(identities, size):
+            found = _viable_under(readings, subset, budget)
+            if found is None:
+                continue
+            for r in involved:  # a row outside the identities that hold keeps every reading of its own
+                viable.setdefault(r, set()).update(found.get(r) or readings[r] or ())
+        if viable:
+            return viable, size < len(identities)
+    return {}, True
+
+
+def _viable_under(
+    readings: list[list[Values] | None], identities: Sequence[ColumnIdentity], budget: list[int]
+) -> dict[int, set[Values]] | None:
+    """The readings of each row that some reading of the table satisfying all ``identities`` uses.
+
+    Rows in several identities (table 3's 总计 row) are tried reading by reading; for each, every
+    identity is a sum over its other rows, settled by a layered search over partial column sums."""
+    count: dict[int, int] = {}
+    for identity in identities:
+        for r in set(identity.rows):
+            count[r] = count.get(r, 0) + 1
+    shared = sorted(r for r, n in count.items() if n > 1)
+    out: dict[int, set[Values]] = {}
+    choices = [readings[r] or [] for r in shared]
+    plans = [_SumPlan(readings, identity, set(shared)) for identity in identities]
+    for assignment in _product(choices, budget):
+        fixed = dict(zip(shared, assignment))
+        found: dict[int, set[Values]] = {}
+        for plan in plans:
+            part = plan.viable(fixed, budget)
+            if part is None:
+                break
+            found.update(part)
+        else:
+            for r, v in fixed.items():
+                out.setdefault(r, set()).add(v)
+            for r, values in found.items():
+                out.setdefault(r, set()).update(values)
+    return out or None
+
+
+def _product(choices: list[list[Values]], budget: list[int]) -> Iterator[tuple[Values, ...]]:
+    if not choices:
+        yield ()
+        return
+    for head in choices[0]:
+        for tail in _product(choices[1:], budget):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _OutOfBudget
+            yield (head, *tail)
+
+
+class _SumPlan:
+    """sum(left rows) == sum(right rows), column by column, over rows of several readings each: which
+    readings of the free rows take part in a solution once the shared rows are fixed. What does not
+    depend on the shared rows (order, signed vectors, bounds) is prepared once."""
+
+    def __init__(self, readings: list[list[Values] | None], identity: ColumnIdentity, shared: set[int]):
+        signs = [(r, 1) for r in identity.left] + [(r, -1) for r in identity.right]
+        self.fixed = [(r, sign) for r, sign in signs if r in shared]
+        free = sorted(((r, sign, readings[r] or []) for r, sign in signs if r not in shared), key=lambda f: len(f[2]))
+        self.rows = [r for r, _, _ in free]
+        self.values = [values for _, _, values in free]
+        self.vectors = [[tuple(sign * b for b in v) for v in values] for _, sign, values in free]
+        self.width = width = len((readings[identity.left[0]] or [()])[0])
+        # What the rows still to come can add, column by column: a partial sum x may go on only if
+        # -high <= x <= -low (else the sum cannot come back to 0).
+        low, high = [0] * width, [0] * width
+        self.lower: list[tuple[Number, ...]] = [tuple(low)]
+        self.upper: list[tuple[Number, ...]] = [tuple(high)]
+        for vectors in reversed(self.vectors):
+            low = [a + min(column) for a, column in zip(low, zip(*vectors))] if vectors else low
+            high = [a + max(column) for a, column in zip(high, zip(*vectors))] if vectors else high
+            self.lower.append(tuple(-h for h in high))
+            self.upper.append(tuple(-lo for lo in low))
+        self.lower.reverse()
+        self.upper.reverse()
+
+    def viable(self, fixed: dict[int, Values], budget: list[int]) -> dict[int, set[Values]] | None:
+        start = (0,) * self.width
+        for r, sign in self.fixed:
+            start = tuple(a + sign * b for a, b in zip(start, fixed[r]))
+        layers: list[set[tuple[Number, ...]]] = [{start}]
+        for i, vectors in enumerate(self.vectors):
+            following: set[tuple[Number, ...]] = set()
+            low_bound, high_bound = self.lower[i + 1], self.upper[i + 1]
+            for state in layers[-1]:
+                budget[0] -= len(vectors)
+                if budget[0] < 0:
+                    raise _OutOfBudget
+                for vector in vectors:
+                    nxt = tuple(map(add, state, vector))
+                    if all(map(le, low_bound, nxt)) and all(map(le, nxt, high_bound)):
+                        following.add(nxt)
+            if not following:
+                return None
+            layers.append(following)
+        zero = (0,) * self.width
+        if zero not in layers[-1]:
+            return None
+        need = {zero}
+        out: dict[int, set[Values]] = {}
+        for i in range(len(self.vectors) - 1, -1, -1):
+            keep: set[Values] = set()
+            before: set[tuple[Number, ...]] = set()
+            for state in layers[i]:
+                budget[0] -= len(self.values[i])
+                if budget[0] < 0:
+                    raise _OutOfBudget
+                for v, vector in zip(self.values[i], self.vectors[i]):
+                    if tuple(map(add, state, vector)) in need:
+                        keep.add(v)
+                        before.add(state)
+            out[self.rows[i]] = keep
+            need = before
+        return out
+
+
+def _cells_of(readings: list[Values] | None, columns: int) -> list[CellReading]:
+    """Per column: the value all readings agree on, else up to MAX_CANDIDATES values, first seen first."""
+    if not readings:
+        return [CellReading() for _ in range(columns)]
+    if len(readings) == 1:
+        return [CellReading(v) for v in readings[0]]
+    out = []
+    for c in range(columns):
+        values = list(dict.fromkeys(v[c] for v in readings))
+        out.append(CellReading(values[0]) if len(values) == 1 else CellReading(None, tuple(values[:MAX_CANDIDATES])))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import re
 from itertools import count
 
 from ..model import Document, Line, UndecodableText
@@ -135,4 +136,34 @@ def read(data: bytes, name: str) -> Document:
     # map() calls Line from C: a tenth cheaper than a comprehension for the ~250 lines of a report.
     document = Document(list(map(Line, text.split("\n"), count(1))), source=name, kind="text")
     document.text = text  # the lines joined: normalise starts from it instead of joining them again
+    if text.startswith(_CRAWLER_FIELDS):
+        document.hints = crawler_header(text)
     return document
+
+
+# A crawler's own header block before the page body (damaged-reports §1): field lines, then a marker.
+_CRAWLER_FIELDS = ("标题", "標題", "title")
+_CRAWLER_HINTS = {
+    "标题": "title",
+    "標題": "title",
+    "发布时间": "published",
+    "發佈時間": "published",
+    "发布机构": "organ",
+    "發佈機構": "organ",
+    "原文链接": "url",
+    "原文鏈接": "url",
+}
+_FIELD = re.compile(r"^\s*([^:：\s]{2,6})\s*[:：]\s*(.*?)\s*$")
+
+
+def crawler_header(text: str) -> dict[str, str]:
+    """Hints from a crawler's header block (标题 / 发布时间 / 发布机构 / 原文链接 up to its marker line):
+    the metadata stage prefers them to what it finds in the body; empty fields give nothing."""
+    hints: dict[str, str] = {}
+    for line in text[:3000].split("\n")[:20]:
+        if line.strip().startswith(("=", "-", "*")):
+            break  # the marker before the body ("===== 正文 =====")
+        m = _FIELD.match(line)
+        if m and m[1] in _CRAWLER_HINTS and m[2]:
+            hints[_CRAWLER_HINTS[m[1]]] = m[2]
+    return hints
