@@ -55,6 +55,7 @@ from .database import database_url, migrate, open_engine
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
 from .rows import CELL_COLUMNS, FINDING_COLUMNS, Prepared, finding_row, prepare
+from .same import same_report
 from .schema import (
     cell_keys,
     cells,
@@ -63,6 +64,7 @@ from .schema import (
     figures,
     findings,
     organs,
+    report_sources,
     reports,
     runs,
     sections,
@@ -76,7 +78,7 @@ T = TypeVar("T")
 @dataclass(slots=True)
 class Added:
     id: int
-    status: str  # added / reparsed / unchanged
+    status: str  # added / reparsed / unchanged / same (another file of a stored report)
 
 
 class Corpus:
@@ -177,6 +179,8 @@ class Corpus:
         old_id, version = olds.get(prep.sha256, (None, None))
         if old_id is not None and version == prep.report["parser_version"]:
             return Added(old_id, "unchanged")
+        if old_id is None and (same_id := same_report(conn, prep)) is not None:
+            return Added(same_id, "same")  # another file of a stored report: listed as its source
         report_id = self._write(conn, prep, run_id, old_id, failed)
         olds[prep.sha256] = (report_id, prep.report["parser_version"])  # the same file twice in one batch
         return Added(report_id, "reparsed" if old_id else "added")
@@ -196,7 +200,8 @@ class Corpus:
     def _write(
         self, conn: sa.Connection, prep: Prepared, run_id: int | None, old_id: int | None, failed: bool = True
     ) -> int:
-        organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name) if prep.organ_name else (None, None)
+        year = prep.report.get("year")
+        organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name, year) if prep.organ_name else (None, None)
         errors_, warnings_, infos_ = prep.counts
         row = dict(
             prep.report,
@@ -418,6 +423,7 @@ class Corpus:
         """sha256 → parser version of every stored report and (by default) failed file: ingest skips them."""
         with self.engine.connect() as conn:
             done = dict(conn.execute(sa.select(reports.c.sha256, reports.c.parser_version)).all())
+            done |= dict(conn.execute(sa.select(report_sources.c.sha256, report_sources.c.parser_version)).all())
             if not failures:
                 return done
             failed = conn.execute(

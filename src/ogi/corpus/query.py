@@ -11,18 +11,17 @@ in simplified characters whatever the user typed.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
 
 import sqlalchemy as sa
 
+from .. import divisions
 from ..forms import deadline
 from ..normalise import to_simplified
 from .rows import decode_cell
 from .schema import cell_keys, cells, failures, findings, organs, reports
 
-TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 LEVELS = ("province", "city", "county", "township")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)"}
 
@@ -166,8 +165,7 @@ def _region_condition(region: str):
 
 
 def township_of(core: str | None) -> str | None:
-    m = TOWNSHIP.match(core or "")
-    return m.group(0) if m else None
+    return divisions.township_of(core)  # "住房和城乡建设局" names no 乡
 
 
 REPORTS_JOIN = reports.outerjoin(organs, organs.c.id == reports.c.organ_id)
