@@ -1,10 +1,18 @@
-"""Record → derived figures (spec §6): the one definition of the sums and rates every view shows.
+"""Record → derived figures: the one definition of the sums and rates every view shows (docs/codebook.md).
 
 ``figures_row(record)`` reduces a report to the sums the rates need (kept beside the cells in the
 corpus's ``figures`` table); ``MEASURES`` declares each rate once (公开率 = (予以公开 + 部分公开) / 总计 …).
 ``rate(measure, row)`` computes one for a single report; the corpus pools the same declaration over many
-reports (Σ numerator / Σ denominator, ``corpus/stats.py``). A blank or 不适用 cell counts as 0 (as
-reviewers read it); a missing or unreadable one makes the figure unknown. Pure: no I/O.
+reports (Σ numerator / Σ denominator, ``corpus/stats.py``) and counts the reports a figure leaves out.
+
+A blank is not a zero. A figure is a number only when the report gives it, or when the tables' identities
+give it from what the report does write (then its name is listed in ``derived``):
+- a row's 总计 left blank is the sum of the row's applicant columns when at least one of them is a number;
+- a blank applicant column is 0 when the row's 总计 equals the sum of the other columns;
+- a wholly blank row of table 3 is 0, and a row sum that took blank columns as 0 stands, only when table 3
+  then adds up: the result rows make (七)总计 and 新收 + 上年结转 = 总计 + 结转下年度;
+- a wholly blank group of table 4 (no reviews, no suits) is 0 only when its 总计 is written as 0.
+Anything else blank, missing or unreadable makes the figure unknown (None), never 0. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .forms import T3_ROW_KEYS, T4_COLUMNS, t3_result_rows
 from .model import Record, State
 
 # The sums the rates need, one row per report (order = the columns of the corpus's ``figures`` table).
@@ -33,19 +42,8 @@ FIGURES = (
     "suit_total",
 )
 
-_SINGLE = {
-    "new": "t3.new.total",
-    "carried_in": "t3.carried_in.total",
-    "granted": "t3.granted.total",
-    "partial": "t3.partial.total",
-    "total": "t3.total.total",
-    "carried_out": "t3.carried_out.total",
-    "new_natural": "t3.new.natural",
-    "review_corrected": "t4.review.corrected",
-    "review_total": "t4.review.total",
-}
 _GROUPS = ("denied", "unable", "rejected", "other")  # t3.denied.state_secret.total …, or t3.other.total (2019)
-_SUITS = {"suit_corrected": "corrected", "suit_total": "total"}
+T4_COLUMN_KEYS = tuple(c.key for c in T4_COLUMNS)  # upheld, corrected, other, pending, total
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,29 +69,110 @@ MEASURES = (
     Measure("legal_share", "法人申请占比", ("new_natural",), over=("new",), complement=True),
 )
 MEASURE = {m.name: m for m in MEASURES}
+LEFT_OUT = "__left_out"  # suffix of a pooled figure's count of the reports it leaves out (operand unknown)
 
 
-def _as_number(record: Record, key: str) -> float | None:
-    cell = record.cells.get(key)
-    if cell is None or cell.state in (State.missing, State.unreadable):
-        return None
-    return float(cell.value) if cell.state is State.number and cell.value is not None else 0.0
+_BLANK = "blank"  # a wholly blank row, decided by the table identities
+_KNOWN_STATES = (State.blank, State.not_applicable)
 
 
-def _sum(values: list[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return sum(known) if known else None
+class _Reading:
+    """The figures of one report: each row's total (and the applicant columns the rates need), blank-aware."""
+
+    def __init__(self, record: Record):
+        self.cells = record.cells
+        self.derived: set[str] = set()
+        self.tentative: set[str] = set()  # sums that took blank columns as 0: settled by table 3's identities
+
+    def value(self, key: str) -> float | str | None:
+        """A cell: its number, _BLANK for blank / 不适用, None when missing or unreadable."""
+        cell = self.cells.get(key)
+        if cell is None or cell.state in (State.missing, State.unreadable):
+            return None
+        if cell.state is State.number and cell.value is not None:
+            return float(cell.value)
+        return _BLANK if cell.state in _KNOWN_STATES else None
+
+    def row(self, keys: tuple[str, ...], name: str) -> tuple[float | str | None, list[float | None]]:
+        """(total, columns) of a row whose last key is its 总计: each a number, _BLANK (all blank) or None."""
+        *parts, total_key = keys
+        total, columns = self.value(total_key), [self.value(k) for k in parts]
+        numbers = [c for c in columns if isinstance(c, float)]
+        if any(c is None for c in columns):
+            return (total if isinstance(total, float) else None), [c if isinstance(c, float) else None for c in columns]
+        if isinstance(total, float):
+            if _BLANK in columns and sum(numbers) == total:
+                self.derived.add(name)
+                return total, [c if isinstance(c, float) else 0.0 for c in columns]
+            return total, [c if isinstance(c, float) else None for c in columns]
+        if numbers:  # 总计 blank or unreadable, the columns written: their sum
+            self.derived.add(name)
+            if _BLANK in columns:  # some columns blank too: the sum holds only if table 3 balances with it
+                self.tentative.add(name)
+            return sum(numbers), [c if isinstance(c, float) else 0.0 for c in columns]
+        return (_BLANK if total == _BLANK else None), [None] * len(columns)
 
 
-def figures_row(record: Record) -> dict[str, float | None]:
-    """The figures of one report, by the names of ``FIGURES``."""
-    row: dict[str, float | None] = {name: _as_number(record, key) for name, key in _SINGLE.items()}
+def figures_row(record: Record) -> dict[str, float | str | None]:
+    """The figures of one report, by the names of ``FIGURES``, and ``derived``: the figures the identities gave."""
+    r = _Reading(record)
+    template = record.meta.template or ("2021" if any(k.startswith("t3.other.") for k in record.cells) else "2019")
+    row: dict[str, float | str | None] = {}
+    totals: dict[str, float | str | None] = {}
+    for key in ("new", "carried_in", "total", "carried_out", *t3_result_rows(template, record.cells)):
+        if key not in T3_ROW_KEYS:
+            continue
+        totals[key], columns = r.row(T3_ROW_KEYS[key], key)
+        if key == "new":
+            row["new_natural"] = columns[0] if totals[key] != _BLANK else _BLANK
+    results = [k for k in totals if k not in ("new", "carried_in", "total", "carried_out")]
+    _settle_blank_rows(r, totals, results)
+    for name in ("new", "carried_in", "granted", "partial", "total", "carried_out"):
+        row[name] = totals.get(name)
     for name in _GROUPS:
-        prefix = f"t3.{name}."
-        row[name] = _sum([_as_number(record, k) for k in record.cells if k.startswith(prefix) and k.endswith(".total")])
-    for name, col in _SUITS.items():
-        row[name] = _sum([_as_number(record, f"t4.{g}.{col}") for g in ("suit_direct", "suit_after")])
-    return {name: row[name] for name in FIGURES}
+        row[name] = _group(r, [totals[k] for k in results if k == name or k.startswith(name + ".")], name)
+    if row.get("new_natural") == _BLANK or row["new"] is None:
+        row["new_natural"] = 0.0 if row["new"] == 0.0 else None
+    for group in ("review", "suit_direct", "suit_after"):
+        total, columns = r.row(tuple(f"t4.{group}.{c}" for c in T4_COLUMN_KEYS), group)
+        if total == _BLANK:
+            total, columns = None, [None] * len(columns)
+        totals[group], totals[group + ".corrected"] = total, columns[1]
+    row["review_corrected"], row["review_total"] = totals["review.corrected"], totals["review"]
+    row["suit_corrected"] = _add(totals["suit_direct.corrected"], totals["suit_after.corrected"])
+    row["suit_total"] = _add(totals["suit_direct"], totals["suit_after"])
+    out = {name: (v if isinstance(v, float) else None) for name, v in ((n, row.get(n)) for n in FIGURES)}
+    return out | {"derived": " ".join(sorted(r.derived)) or None}
+
+
+def _settle_blank_rows(r: _Reading, totals: dict[str, float | str | None], results: list[str]) -> None:
+    """Wholly blank rows of table 3 are 0 when the identities hold with them as 0; else unknown."""
+    blank = [k for k, v in totals.items() if v == _BLANK or k in r.tentative]
+    if not blank:
+        return
+    trial = {k: (0.0 if v == _BLANK else v) for k, v in totals.items()}
+    known = all(isinstance(v, float) for v in trial.values())
+    balance = trial.get("new", 0.0), trial.get("carried_in", 0.0), trial.get("total"), trial.get("carried_out", 0.0)
+    holds = known and sum(trial[k] for k in results) == trial["total"]  # type: ignore[misc]
+    if holds and all(isinstance(v, float) for v in balance):
+        holds = balance[0] + balance[1] == balance[2] + balance[3]  # type: ignore[operator]
+    for k in blank:
+        if holds:
+            totals[k] = 0.0 if totals[k] == _BLANK else totals[k]
+            r.derived.add(k)
+        else:
+            totals[k] = None
+            r.derived.discard(k)
+
+
+def _group(r: _Reading, values: list[float | str | None], name: str) -> float | None:
+    if not values or any(not isinstance(v, float) for v in values):
+        return None
+    return sum(v for v in values if isinstance(v, float))
+
+
+def _add(a: float | str | None, b: float | str | None) -> float | None:
+    return a + b if isinstance(a, float) and isinstance(b, float) else None
 
 
 def ratio(measure: Measure, numerator: float | None, denominator: float | None) -> float | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from ..figures import MEASURE
+from ..figures import LEFT_OUT, MEASURE
 from ..model import SEVERITY_ZH, Severity
 from ..rules import RULE_BY_ID
 from .app import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREADABLE, app, console, errors, exit_on_error, print_csv
@@ -124,7 +124,13 @@ def _print_rows(rows: list[dict], title: str, fmt: str) -> None:
     if fmt == "csv":
         print_csv(columns, ([r.get(c) for c in columns] for r in rows))
         return
-    console.print(_figures_table(rows, columns, title) if rows else f"{title}：没有符合条件的报告")
+    left_out = [c for c in columns if c.endswith(LEFT_OUT)]
+    shown = [c for c in columns if c not in left_out]
+    console.print(_figures_table(rows, shown, title) if rows else f"{title}：没有符合条件的报告")
+    counts = {c.removesuffix(LEFT_OUT): sum(r.get(c) or 0 for r in rows) for c in left_out}
+    if any(counts.values()):
+        told = "，".join(f"{MEASURE[m].label} {n} 份" for m, n in counts.items() if n)
+        console.print(f"未计入：{told}（分子或分母空白、缺失或无法识读，不按 0 计）")
 
 
 def _figures_table(rows: list[dict], columns: list[str], title: str) -> Table:

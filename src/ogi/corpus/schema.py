@@ -190,6 +190,7 @@ figures = Table(
     metadata,
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
     *(Column(name, Float) for name in FIGURES),
+    Column("derived", String(200)),  # figures the identities gave from other cells (ogi.figures), space-separated
 )
 
 extras = Table(

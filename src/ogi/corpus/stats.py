@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from ..figures import FIGURES, MEASURE, MEASURES, Measure, ratio
+from ..figures import FIGURES, LEFT_OUT, MEASURE, MEASURES, Measure, ratio
 from ..forms import label_of
 from ..model import InvalidInput
 from .query import REPORTS_JOIN, Filters
@@ -51,6 +51,7 @@ LABELS = {
 
 
 LABELS |= {m.name: m.label for m in MEASURES}
+LABELS |= {m.name + LEFT_OUT: f"{m.label}·未计入报告数" for m in MEASURES}
 
 
 def _by(by: Sequence[str]) -> list:
@@ -120,6 +121,7 @@ def rates(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
     """Every measure of ``MEASURES`` per group, pooled over the group's reports."""
     groups = _by(by)
     columns = [c for m in MEASURES for c in _pooled(m) if c is not None]
+    columns += [_left_out(m) for m in MEASURES]
     stmt = (
         sa.select(*groups, sa.func.count().label("reports"), *columns)
         .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
@@ -133,6 +135,8 @@ def rates(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
         for m in MEASURES:
             num = r[f"{m.name}__num"]
             row[m.name] = ratio(m, num, r[f"{m.name}__den"]) if m.over else _clean(num)
+        for m in MEASURES:  # after the figures: how many reports each leaves out (an operand blank or unreadable)
+            row[m.name + LEFT_OUT] = int(r[m.name + LEFT_OUT] or 0)
         out.append(row)
     return out
 
@@ -197,6 +201,13 @@ def findings_by_rule(conn: sa.Connection, by: Sequence[str], f: Filters) -> list
         .order_by(*groups, findings.c.rule, findings.c.severity)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def _left_out(m: Measure):
+    """Reports whose value of ``m`` is unknown: an operand blank, missing or unreadable (never counted as 0)."""
+    cols = [figures.c[c] for c in m.plus + m.minus + m.over]
+    known = sa.and_(*(c.is_not(None) for c in cols))
+    return sa.func.sum(sa.case((known, 0), else_=1)).label(m.name + LEFT_OUT)
 
 
 def by_region(conn: sa.Connection, level: str, f: Filters) -> list[dict]:

@@ -4,7 +4,8 @@ Revision ID: 0006
 Revises: 0002
 
 organs gain township, division_code (行政区划代码) and region_note (why a region is missing); the new
-report_sources table lists the further files (another format of the same report) a report was read from.
+report_sources table lists the further files (another format of the same report) a report was read from;
+figures.derived names the figures the table identities gave from other cells (a blank is not a zero).
 """
 
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("township", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("division_code", sa.String(length=12), nullable=True))
         batch.add_column(sa.Column("region_note", sa.String(length=120), nullable=True))
+    with op.batch_alter_table("figures") as batch:
+        batch.add_column(sa.Column("derived", sa.String(length=200), nullable=True))
     op.create_table(
         "report_sources",
         sa.Column("sha256", sa.String(length=64), nullable=False),
@@ -42,6 +45,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_report_sources_report_id"), table_name="report_sources")
     op.drop_table("report_sources")
+    with op.batch_alter_table("figures") as batch:
+        batch.drop_column("derived")
     with op.batch_alter_table("organs") as batch:
         batch.drop_column("region_note")
         batch.drop_column("division_code")
