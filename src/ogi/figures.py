@@ -42,6 +42,24 @@ FIGURES = (
     "suit_total",
 )
 
+# What each figure is, for the codebook (docs/codebook.md).
+FIGURE_SOURCES = {
+    "new": "t3.new.total 本年新收申请·总计",
+    "carried_in": "t3.carried_in.total 上年结转申请·总计",
+    "granted": "t3.granted.total 予以公开·总计",
+    "partial": "t3.partial.total 部分公开·总计",
+    "denied": "Σ t3.denied.*.total 不予公开各项·总计",
+    "unable": "Σ t3.unable.*.total 无法提供各项·总计",
+    "rejected": "Σ t3.rejected.*.total 不予处理各项·总计",
+    "other": "t3.other.total（2019）或 Σ t3.other.*.total（2021）其他处理·总计",
+    "total": "t3.total.total 办理结果·总计",
+    "carried_out": "t3.carried_out.total 结转下年度继续办理·总计",
+    "new_natural": "t3.new.natural 本年新收申请·自然人",
+    "review_corrected": "t4.review.corrected 行政复议·结果纠正",
+    "review_total": "t4.review.total 行政复议·总计",
+    "suit_corrected": "t4.suit_direct.corrected + t4.suit_after.corrected 行政诉讼·结果纠正",
+    "suit_total": "t4.suit_direct.total + t4.suit_after.total 行政诉讼·总计",
+}
 _GROUPS = ("denied", "unable", "rejected", "other")  # t3.denied.state_secret.total …, or t3.other.total (2019)
 T4_COLUMN_KEYS = tuple(c.key for c in T4_COLUMNS)  # upheld, corrected, other, pending, total
 

@@ -90,6 +90,9 @@ def stats_command(
     top: int = typer.Option(20, "--top", help="排名显示前几名"),
     ascending: bool = typer.Option(False, "--ascending", help="排名从小到大"),
     by_rule: bool = typer.Option(False, "--findings", help="按规则统计审核发现"),
+    harmonised: bool = typer.Option(
+        False, "--harmonised", help="--key 为两版格式统一的变量（如 t2.rules.issued 含 2019 版的本年新制作数量）"
+    ),
     year: list[int] = _YEAR,
     region: str | None = _REGION,
     organ: str | None = _ORGAN,
@@ -108,7 +111,8 @@ def stats_command(
         elif by_rule:
             rows, title = corpus.findings_by_rule(by=groups, **filters), "审核发现（按规则）"
         elif key:
-            rows, title = corpus.totals(key, by=groups, **filters), "合计"
+            rows = corpus.totals(key, by=groups, harmonised=harmonised, **filters)
+            title = "合计（统一变量）" if harmonised else "合计"
         else:
             rows, title = corpus.rates(by=groups, **filters), "申请办理与复议诉讼指标"
     _print_rows(rows, title, fmt)
@@ -159,26 +163,30 @@ def _show(column: str, value, measure) -> str:
 
 @app.command("export")
 def export_command(
-    output: str = typer.Argument(..., help="导出文件路径"),
+    output: str = typer.Argument(..., help="导出文件路径（扩展名 .csv、.xlsx 或 .parquet 决定格式）"),
     db: str | None = _DB,
-    fmt: str | None = typer.Option(None, "--format", "-f", help="csv、xlsx 或 parquet（默认按文件扩展名）"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="csv、xlsx 或 parquet（默认按扩展名，须与之一致）"),
     form: str = typer.Option(
-        "wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"
+        "wide",
+        "--form",
+        help="wide 每份报告一行（xlsx 为官方表样）、long 每个单元格一行、harmonised 两版格式统一变量的宽表",
     ),
+    harmonised: bool = typer.Option(False, "--harmonised", help="导出两版格式统一的变量（同 --form harmonised）"),
     year: list[int] = _YEAR,
     region: str | None = _REGION,
     organ: str | None = _ORGAN,
     template: str | None = _TEMPLATE,
     kind: str | None = _KIND,
 ) -> None:
-    """导出语料库：CSV / Parquet（宽表或长表），或按官方表样分表的 Excel（中文表头）。"""
-    from ..export import FORMATS, export  # SQLAlchemy and openpyxl: only when this command runs
+    """导出语料库：CSV / Parquet / Excel，宽表、长表或统一变量宽表（变量说明见 ogi keys 与 docs/codebook.md）。"""
+    from ..export import export, format_of  # SQLAlchemy and openpyxl: only when this command runs
 
-    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-    fmt = fmt or (suffix if suffix in FORMATS else "csv")
+    form = "harmonised" if harmonised else form
+    with exit_on_error():
+        fmt = format_of(output, fmt)
     with opened(db) as corpus:
         n = export(corpus, output, fmt, form, **_filters(year, region, organ, template, kind))
-    unit = "个单元格" if form == "long" and fmt != "xlsx" else "份报告"
+    unit = "个单元格" if form == "long" else "份报告"
     console.print(f"已导出 {n} {unit} → {output}")
 
 

@@ -528,9 +528,15 @@ class Corpus:
         return self._read(stats.figures_per_report, _filters(filters))
 
     def totals(
-        self, key: str | list[str], by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw
+        self,
+        key: str | list[str],
+        by: tuple[str, ...] = ("year",),
+        filters: Filters | None = None,
+        *,
+        harmonised: bool = False,
+        **kw,
     ) -> list[dict]:
-        return self._read(stats.totals, key, by, _filters(filters, kw))
+        return self._read(stats.totals, key, by, _filters(filters, kw), harmonised)
 
     def rates(self, by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw) -> list[dict]:
         return self._read(stats.rates, by, _filters(filters, kw))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ..figures import FIGURES, LEFT_OUT, MEASURE, MEASURES, Measure, ratio
 from ..forms import label_of
+from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput
 from .query import REPORTS_JOIN, Filters
 from .schema import cell_keys, cells, figures, findings, organs, reports
@@ -64,26 +65,43 @@ def _by(by: Sequence[str]) -> list:
 def _key_id(conn: sa.Connection, key: str) -> int:
     kid = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
     if kid is None:
-        raise InvalidInput("stats", f"未知的单元格 {key} (see spec §4 for cell keys)")
+        raise InvalidInput("stats", f"未知的单元格 {key}（单元格键见 ogi keys 与 docs/codebook.md）")
     return kid
 
 
-def totals(conn: sa.Connection, keys: str | list[str] | tuple[str, ...], by: Sequence[str], f: Filters) -> list[dict]:
-    """Σ of each cell key per group, with how many reports (and how many had a number there)."""
+def totals(
+    conn: sa.Connection,
+    keys: str | list[str] | tuple[str, ...],
+    by: Sequence[str],
+    f: Filters,
+    harmonised: bool = False,
+) -> list[dict]:
+    """Σ of each cell key per group, with how many reports (and how many had a number there). With
+    ``harmonised``, a key is a harmonised variable (ogi.harmonise): the cells of either format that make it,
+    per report, unknown when any part is (a blank is not a 0)."""
     keys = [keys] if isinstance(keys, str) else list(keys)
     groups = _by(by)
     out: dict[tuple, dict] = {}
     for key in keys:
-        kid = _key_id(conn, key)
+        kids = _key_ids(conn, key, harmonised)
+        per_report = (
+            sa.select(
+                cells.c.report_id,
+                sa.case((sa.func.count(cells.c.value) == sa.func.count(), sa.func.sum(cells.c.value))).label("value"),
+            )
+            .where(cells.c.key_id.in_(kids))
+            .group_by(cells.c.report_id)
+            .subquery()
+        )
         stmt = (
             sa.select(
                 *groups,
                 sa.func.count().label("reports"),
-                sa.func.count(cells.c.value).label("numbers"),
-                sa.func.sum(cells.c.value).label("total"),
+                sa.func.count(per_report.c.value).label("numbers"),
+                sa.func.sum(per_report.c.value).label("total"),
             )
-            .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
-            .where(cells.c.key_id == kid, *f.conditions())
+            .select_from(per_report.join(REPORTS_JOIN, reports.c.id == per_report.c.report_id))
+            .where(*f.conditions())
             .group_by(*groups)
             .order_by(*groups)
         )
@@ -94,6 +112,16 @@ def totals(conn: sa.Connection, keys: str | list[str] | tuple[str, ...], by: Seq
             entry["reports"] = max(entry["reports"], r["reports"])
             entry.setdefault("numbers", {})[key] = r["numbers"]
     return list(out.values())
+
+
+def _key_ids(conn: sa.Connection, key: str, harmonised: bool) -> list[int]:
+    if not harmonised:
+        return [_key_id(conn, key)]
+    variable = HARMONISED_BY_NAME.get(key)
+    if variable is None:
+        raise InvalidInput("stats", f"未知的统一变量 {key}（统一变量见 ogi keys --harmonised 与 docs/codebook.md）")
+    parts = {k for keys in variable.parts.values() for k in keys}
+    return list(conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key.in_(parts))).scalars()) or [-1]
 
 
 def _clean(x):
