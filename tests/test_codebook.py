@@ -93,4 +93,7 @@ def test_keys_command_speaks_json_and_csv():
     out = subprocess.run(
         [sys.executable, "-m", "ogi", "keys", "--harmonised", "-f", "csv"], capture_output=True, text=True, env=env
     )
-    assert "t2.rules.issued,表二·规章·本年制发件数（2019：本年新制作数量）,renamed,t2.rules.made,t2.rules.issued" in out.stdout
+    assert (
+        "t2.rules.issued,表二·规章·本年制发件数（2019：本年新制作数量）,renamed,t2.rules.made,t2.rules.issued"
+        in out.stdout
+    )

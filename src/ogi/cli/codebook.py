@@ -54,7 +54,8 @@ def keys_command(
         if "key" in r:  # the terminal's width: the five columns a reader looks a key up by
             same = r["harmonised"] == r["key"]
             formats = "两版" if len(r["formats"].split()) == 2 else r["formats"]
-            table.add_row(r["key"], r["label"], r["unit"].split("（")[0].replace("表头未注明", "未注明"), formats, "同键" if same else r["harmonised"])
+            unit = r["unit"].split("（")[0].replace("表头未注明", "未注明")
+            table.add_row(r["key"], r["label"], unit, formats, "同键" if same else r["harmonised"])
         else:
             table.add_row(*(codebook.RELATION_ZH.get(v, v) if c == "relation" else v for c, v in r.items()))
     console.print(table)
