@@ -33,6 +33,7 @@ def keys_command(
     if markdown:
         sys.stdout.write(codebook.markdown())
         return
+    heads: tuple[str, ...]
     if harmonised:
         rows, title, heads = codebook.harmonised(), "统一变量", ("统一变量", "中文名称", "关系", "2019 版", "2021 版")
     elif figures:
