@@ -90,8 +90,7 @@ class Corpus:
             self.engine = open_engine(self.url, echo=echo)
             migrate(self.engine)
         except sa.exc.SQLAlchemyError as exc:
-            problem = f"无法打开数据库 (cannot open database: {exc.__class__.__name__}: {exc})"
-            raise StoreError(self.url, problem) from None
+            raise StoreError(shown_url(self.url), f"无法打开数据库：{database_problem(exc)}") from None
         self._key_names: dict[int, str] = {}
         self._keys = self._load_keys()
         self._sql: dict[tuple, str] = {}
@@ -171,7 +170,7 @@ class Corpus:
         except sa.exc.SQLAlchemyError as exc:
             self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
             if len(items) == 1:
-                problem = f"无法保存报告 (cannot store: {exc.__class__.__name__}: {exc})"
+                problem = f"无法保存报告：{database_problem(exc)}"
                 return [StoreError(items[0].report["source"], problem)]
         return [self.add_many([prep], run_id=run_id)[0] for prep in items]
 
@@ -567,6 +566,39 @@ def _no_report(report_id: int) -> NotFound:
 
 def _dicts(conn: sa.Connection, stmt: sa.Select) -> list[dict]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def shown_url(url: str) -> str:
+    """A database URL as a person may see it: never its password."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return url.split("@")[-1]
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or url
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
+_DB_PROBLEMS = (  # the driver's words → what to tell a person
+    ("password authentication failed", "用户名或密码不对"),
+    ("Connection refused", "连接被拒绝：数据库服务器是否在运行、地址和端口是否正确？"),
+    ("does not exist", "数据库不存在，请先创建"),
+    ("could not translate host name", "找不到数据库服务器的主机名"),
+    ("timeout expired", "连接数据库超时"),
+    ("unable to open database file", "无法打开数据库文件：文件夹不存在或没有写权限"),
+    ("database is locked", "数据库正被其他程序锁定，请稍后再试"),
+    ("file is not a database", "这个文件不是 SQLite 数据库"),
+)
+
+
+def database_problem(exc: sa.exc.SQLAlchemyError) -> str:
+    """A database error in one Chinese line: the driver's first line, without SQLAlchemy's help link or URL."""
+    detail = str(getattr(exc, "orig", None) or exc).split("(Background on this error")[0].strip()
+    for words, told in _DB_PROBLEMS:
+        if words in detail:
+            return told
+    first = next((line.strip() for line in detail.splitlines() if line.strip()), exc.__class__.__name__)
+    return f"{first}（{exc.__class__.__name__}）"
 
 
 def _filters(filters: Filters | None, by: dict | None = None) -> Filters:

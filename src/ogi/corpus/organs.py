@@ -212,6 +212,7 @@ _HEADERS = {
     "sector": ("领域", "系统", "行业", "sector"),
     "code": ("代码", "统一社会信用代码", "机构代码", "code"),
 }
+_NOT_A_TABLE = "不是机关名录表格：应为 CSV（UTF-8 或 GB18030）或 XLSX，第一行为表头"
 _LIST_FIELDS = ("province", "city", "county", "township", "division_code", "region_note", "level", "kind", "sector")
 _HEADER_OF = {h.lower(): field for field, names in _HEADERS.items() for h in names}
 
@@ -230,12 +231,14 @@ def read_list(path: str | Path) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("gb18030", errors="replace")
+        if "\x00" in text[:4096] or text.count("\ufffd") > len(text) // 100:
+            raise InvalidInput(str(path), f"{_NOT_A_TABLE}（文件内容不是文本表格）")
         rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
     if not rows:
         raise InvalidInput(str(path), "机关名录为空 (empty organ list)")
     fields = [_HEADER_OF.get(str(h or "").strip().lower()) for h in rows[0]]
     if "name" not in fields:
-        raise InvalidInput(str(path), "机关名录缺少“名称”列 (no name column; expected 名称 or name)")
+        raise InvalidInput(str(path), "机关名录的第一行应为表头，且有“名称”（或 name）列")
     out = []
     for row in rows[1:]:
         item = {f: str(v).strip() for f, v in zip(fields, row) if f and v is not None and str(v).strip()}
@@ -250,7 +253,7 @@ def _xlsx_rows(data: bytes, name: str) -> list[list]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise InvalidInput(name, f"无法读取 Excel 机关名录 ({exc.__class__.__name__})") from None
+        raise InvalidInput(name, f"{_NOT_A_TABLE}（无法作为 Excel 文件打开：{exc.__class__.__name__}）") from None
     rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     return [r for r in rows if any(v not in (None, "") for v in r)]
 
