@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..figures import LEFT_OUT, MEASURE
@@ -209,21 +210,25 @@ def organs_command(
             _print_coverage(corpus.coverage(coverage, region), coverage)
             return
         rows = corpus.organs(q=q, region=region, limit=limit)
-    table = Table(title="机关")
-    for h in ("编号", "名称", "省", "市", "县(区)", "类型", "领域", "报告数"):
-        table.add_column(h)
+    table = Table(title="机关", box=box.SIMPLE_HEAD, pad_edge=False)
+    for h in ("编号", "名称", "省", "市", "县(区)", "区划代码", "类型", "报告数"):
+        table.add_column(h, overflow="fold", ratio=4 if h == "名称" else None)
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["name"],
+            r["name"] + (" [yellow]⚠[/yellow]" if r.get("region_note") else ""),
             r["province"] or "",
             r["city"] or "",
             r["county"] or "",
+            r.get("division_code") or "",
             r["kind"] or "",
-            r["sector"] or "",
             str(r["reports"]),
         )
     console.print(table)
+    flagged = [r for r in rows if r.get("region_note")]
+    if flagged:  # never a place made up from a misread name: the reader decides, or an organ list does
+        console.print(f"⚠ {len(flagged)} 个机关的地区未能确定，例如 {flagged[0]['name']}：{flagged[0]['region_note']}")
+        console.print("  可用 ogi organs --import 名录.csv（名称、省、市、县）补上。")
 
 
 def _print_coverage(rows: list[dict], year: int) -> None:
