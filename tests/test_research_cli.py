@@ -78,3 +78,20 @@ def test_demo_table_fits_80_columns(tmp_path):
     assert out.returncode == 0, out.stderr
     assert all(len(line) <= 80 for line in out.stdout.splitlines())
     assert "兰溪市人力资源和社会" in out.stdout and "真实" in out.stdout
+
+
+def test_stats_fit_80_columns_and_say_what_they_leave_out(tmp_path):
+    from ogi.corpus import Corpus
+
+    from .builders import record
+
+    filled = {"t3.new.total": 10, "t3.new.natural": 10, "t3.granted.total": 10, "t3.granted.natural": 10}
+    filled |= {"t3.total.total": 10, "t3.total.natural": 10}
+    with Corpus(tmp_path / "c.db") as corpus:
+        corpus.add(record("会宁县教育局", 2021, filled))
+        corpus.add(record("泾县教育局", 2021, filled | {"t3.granted.total": None, "t3.granted.natural": None}))
+    out = ogi("stats", "--db", str(tmp_path / "c.db"), "--by", "year,province")
+    assert out.returncode == 0, out.stderr
+    assert all(len(line) <= 80 for line in out.stdout.splitlines())
+    assert "公开率" in out.stdout and "100.0%" in out.stdout  # the known report only, not 50%
+    assert "未计入：公开率1份" in "".join(out.stdout.split())

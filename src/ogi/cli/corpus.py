@@ -141,12 +141,26 @@ def _print_rows(rows: list[dict], title: str, fmt: str) -> None:
 def _figures_table(rows: list[dict], columns: list[str], title: str) -> Table:
     from ..corpus import stats  # column labels and groupings, beside the SQL aggregates (SQLAlchemy)
 
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
         table.add_column(stats.label(c), justify="left" if c in stats.BY or c == "rule" else "right")
     for r in rows:
         table.add_row(*(_show(c, r.get(c), MEASURE.get(c)) for c in columns))
-    return table
+    if table.__rich_measure__(console, console.options).minimum <= console.width or len(rows) > _TURNED_MAX:
+        return table
+    # Wider than the terminal: one line per figure, one column per group (a few groups only).
+    groups = [c for c in columns if c in stats.BY]
+    turned = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    turned.add_column("")
+    for r in rows:
+        turned.add_column(" ".join(str(r.get(g) or "—") for g in groups) or "全部", justify="right")
+    for c in columns:
+        if c not in groups:
+            turned.add_row(stats.label(c), *(_show(c, r.get(c), MEASURE.get(c)) for r in rows))
+    return turned
+
+
+_TURNED_MAX = 5  # groups a turned table shows side by side
 
 
 def _show(column: str, value, measure) -> str:
