@@ -121,3 +121,19 @@ def test_cli_refuses_csv_into_json_and_writes_long_xlsx(mixed, tmp_path, db_url)
     assert [c.value for c in sheet[1]][:5] == ["报告编号", "机关", "年度", "格式", "单元格"]
     _, records = mixed
     assert sheet.max_row == 1 + sum(len(r.cells) for r in records)
+
+
+def test_exports_carry_the_division_code(corpus, tmp_path):
+    import pyarrow.parquet as pq
+
+    from ogi.export import export
+
+    corpus.add(record("甘肃省白银市会宁县工业和信息化局", 2021))
+    corpus.add(record("泾县石湖镇人民政府", 2021))
+    export(corpus, tmp_path / "w.parquet", "parquet", "harmonised")
+    rows = {r["organ_name"]: r for r in pq.read_table(tmp_path / "w.parquet").to_pylist()}
+    assert (rows["甘肃省白银市会宁县工业和信息化局"]["division_code"], rows["泾县石湖镇人民政府"]["division_code"]) == (
+        "620422",
+        "341823",
+    )
+    assert rows["泾县石湖镇人民政府"]["township"] == "石湖镇"

@@ -390,6 +390,8 @@ _EXPORT_COLUMNS = (
     organs.c.province,
     organs.c.city,
     organs.c.county,
+    organs.c.township,
+    organs.c.division_code,
     organs.c.kind,
     reports.c.year,
     reports.c.template,

@@ -19,6 +19,8 @@ META = (
     ("province", "省"),
     ("city", "市"),
     ("county", "县(区)"),
+    ("township", "乡镇(街道)"),
+    ("division_code", "行政区划代码"),
     ("kind", "机关类型"),
     ("year", "年度"),
     ("template", "格式"),
