@@ -6,6 +6,9 @@ Revises: 0002
 organs gain township, division_code (行政区划代码) and region_note (why a region is missing); the new
 report_sources table lists the further files (another format of the same report) a report was read from;
 figures.derived names the figures the table identities gave from other cells (a blank is not a zero).
+
+Data: the region of every organ not set by an imported list is read again against the divisions table, and
+every report's figures are computed again, blank-aware (ogi.figures), from its stored cells.
 """
 
 from collections.abc import Sequence
@@ -40,6 +43,45 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_report_sources")),
     )
     op.create_index(op.f("ix_report_sources_report_id"), "report_sources", ["report_id"], unique=False)
+    conn = op.get_bind()
+    _organs_again(conn)
+    _figures_again(conn)
+
+
+_REGION = ("province", "city", "county", "township", "division_code", "region_note", "level")
+
+
+def _organs_again(conn: sa.Connection) -> None:
+    from ogi.corpus.organs import derive
+
+    rows = conn.execute(sa.text("SELECT id, name FROM organs WHERE NOT imported")).all()
+    update = sa.text(f"UPDATE organs SET {', '.join(f'{c} = :{c}' for c in _REGION)} WHERE id = :id")
+    for organ_id, name in rows:
+        info = derive(name)
+        conn.execute(update, {c: getattr(info, c) for c in _REGION} | {"id": organ_id})
+
+
+def _figures_again(conn: sa.Connection) -> None:
+    from ogi.corpus.rows import decode_value
+    from ogi.corpus.schema import STATES
+    from ogi.figures import figures_row
+    from ogi.model import Cell, Meta, Record
+
+    keys = dict(conn.execute(sa.text("SELECT id, key FROM cell_keys")).all())
+    report_ids = [r[0] for r in conn.execute(sa.text("SELECT report_id FROM figures")).all()]
+    for report_id in report_ids:
+        template = conn.execute(sa.text("SELECT template FROM reports WHERE id = :i"), {"i": report_id}).scalar()
+        stored = conn.execute(
+            sa.text("SELECT key_id, value, scale, state FROM cells WHERE report_id = :i"), {"i": report_id}
+        ).all()
+        cells = {
+            keys[k]: Cell(key=keys[k], value=decode_value(v, scale), state=STATES[state])
+            for k, v, scale, state in stored
+        }
+        row = figures_row(Record(meta=Meta(template=template), cells=cells))
+        assignments = ", ".join(f"{c} = :{c}" for c in row)
+        statement = sa.text(f"UPDATE figures SET {assignments} WHERE report_id = :report_id")
+        conn.execute(statement, row | {"report_id": report_id})
 
 
 def downgrade() -> None:
