@@ -67,7 +67,7 @@ def _figures_again(conn: sa.Connection) -> None:
     from ogi.figures import figures_row
     from ogi.model import Cell, Meta, Record
 
-    keys: dict[int, str] = {i: k for i, k in conn.execute(sa.text("SELECT id, key FROM cell_keys")).all()}
+    keys: dict[int, str] = {row.id: row.key for row in conn.execute(sa.text("SELECT id, key FROM cell_keys"))}
     report_ids = [r[0] for r in conn.execute(sa.text("SELECT report_id FROM figures")).all()]
     for report_id in report_ids:
         template = conn.execute(sa.text("SELECT template FROM reports WHERE id = :i"), {"i": report_id}).scalar()
