@@ -52,7 +52,7 @@ _REGION = ("province", "city", "county", "township", "division_code", "region_no
 
 
 def _organs_again(conn: sa.Connection) -> None:
-    from ogi.corpus.organs import derive
+    from ogi.corpus.organs import derive  # the application's reading, only when this data step runs
 
     rows = conn.execute(sa.text("SELECT id, name FROM organs WHERE NOT imported")).all()
     update = sa.text(f"UPDATE organs SET {', '.join(f'{c} = :{c}' for c in _REGION)} WHERE id = :id")
@@ -62,10 +62,11 @@ def _organs_again(conn: sa.Connection) -> None:
 
 
 def _figures_again(conn: sa.Connection) -> None:
-    from ogi.corpus.rows import decode_value
-    from ogi.corpus.schema import STATES
-    from ogi.figures import figures_row
-    from ogi.model import Cell, Meta, Record
+    # The application's figures and model, only when this data step runs (Alembic imports every revision).
+    from ogi.corpus.rows import decode_value  # stored value → number
+    from ogi.corpus.schema import STATES  # stored state code → State
+    from ogi.figures import figures_row  # the one definition of the figures
+    from ogi.model import Cell, Meta, Record  # what figures_row reads
 
     keys: dict[int, str] = {row.id: row.key for row in conn.execute(sa.text("SELECT id, key FROM cell_keys"))}
     report_ids = [r[0] for r in conn.execute(sa.text("SELECT report_id FROM figures")).all()]
