@@ -155,3 +155,15 @@ def test_one_report_in_four_formats_counts_once(corpus, tmp_path):
     (tmp_path / "more" / "other.txt").write_bytes(RENDERERS["text"].write(other, RenderOptions(seed=2)))
     ingest(corpus, [str(tmp_path / "more")], workers=1, progress=False)
     assert corpus.count() == 2
+
+
+def test_a_city_management_committee_is_not_a_zone():
+    assert derive("北京市朝阳区城市管理委员会").name == "北京市朝阳区城市管理委员会"
+    assert derive("钦州市北部湾华侨投资区管理委员会").name == "钦州市北部湾华侨投资区管委会"
+
+
+def test_a_county_the_table_lacks_after_a_real_province_is_flagged():
+    info = derive("浙江省示例3市第7县人民政府")
+    assert (info.province, info.city, info.county, info.kind) == ("浙江省", None, None, "人民政府")
+    assert "示例3市" in info.region_note
+    assert derive("钦州市北部湾华侨投资区管委会").region_note is None  # a zone, not a place to look up

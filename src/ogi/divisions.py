@@ -39,7 +39,9 @@ _NOT_TOWNSHIP = re.compile(r"城乡$|乡镇$|住房|农业|规划|建设|小镇$
 # Names of the central government: no region to find.
 _NATIONAL = re.compile(r"^(?:国务院|国家|中华人民共和国|中国|中央|全国)")
 # A leading word shaped like a region name, used only to flag a prefix the table does not have.
-_REGION_SHAPED = re.compile(r"^([\u4e00-\u9fff]{1,8}?(?:省|自治区|自治州|地区|盟|市|县|自治县|旗|区))")
+_REGION_SHAPED = re.compile(r"^([\u4e00-\u9fff0-9]{1,8}?(?:省|自治区|自治州|地区|盟|市|县|自治县|旗|区))")
+# Zones under a city or county (开发区, 投资区 …): part of an organ's name there, not a place to look up.
+_ZONES = ("开发区", "高新区", "投资区", "园区", "试验区", "示范区", "保税区", "合作区", "管理区", "景区", "工业区")
 _NOT_REGION_WORDS = ("城市", "都市", "社区", "园区", "景区", "小区", "辖区", "片区", "街区", "校区", "山区", "林区")
 
 
@@ -181,22 +183,24 @@ def locate(name: str, year: int | None = None) -> Place:
         code = t.provinces.get(province) if province and not city else None
         return Place("ambiguous", province, city, rest=rest, code=code, problem=f"“{text[:pos]}”在行政区划表中不止一处")
     if found is None:
-        m = _REGION_SHAPED.match(text)
-        if m and not m.group(1).endswith(_NOT_REGION_WORDS) and len(text) > len(m.group(1)):
-            return Place("unknown", rest=text, problem=f"“{m.group(1)}”不在行政区划表中")
+        if shaped := region_prefix(text):
+            return Place("unknown", rest=text, problem=f"“{shaped}”不在行政区划表中")
         return Place("none", rest=text)
     township = None
     if found.county or (found.city and found.province not in _MUNICIPALITIES):
         township = township_of(rest)
-    return Place(
-        "resolved",
-        found.province,
-        found.city,
-        found.county,
-        township,
-        found.code,
-        rest=rest,
-    )
+    problem = None
+    if not found.county and not township and (shaped := region_prefix(rest)) and not shaped.endswith(_ZONES):
+        problem = f"“{shaped}”不在行政区划表中"  # 浙江省 found, then a county the table does not have
+    return Place("resolved", found.province, found.city, found.county, township, found.code, rest, problem)
+
+
+def region_prefix(text: str) -> str | None:
+    """A leading word shaped like a region name ("示例市", "沐阳县"), whether or not the table has it."""
+    m = _REGION_SHAPED.match(text)
+    if m and not m.group(1).endswith(_NOT_REGION_WORDS) and len(text) > len(m.group(1)):
+        return m.group(1)
+    return None
 
 
 def township_of(core: str | None) -> str | None:

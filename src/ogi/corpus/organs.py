@@ -17,14 +17,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..divisions import clean_name, locate
+from ..divisions import clean_name, locate, region_prefix
 from ..model import InvalidInput
 from ..normalise import to_simplified
 from .schema import organ_aliases, organs, reports
 
 # One spelling per organ: the forms the same organ's name takes in different years.
+_ZONE = "开发区|高新区|投资区|园区|试验区|示范区|保税区|合作区|新区|景区|度假区|工业区"
 _NAME_FORMS = (
-    (re.compile(r"管理委员会"), "管委会"),
+    # A zone's 管理委员会 is its 管委会; a 城市管理委员会 stays what it is.
+    (re.compile(f"({_ZONE})管理委员会"), r"\1管委会"),
     (re.compile(r"(?<!人民)政府(办公室|办公厅|办)?$"), r"人民政府\1"),
     (re.compile(r"人民政府办$"), "人民政府办公室"),
 )
@@ -126,7 +128,13 @@ def derive(name: str, year: int | None = None) -> OrganInfo:
     level = place.level
     if level is None and _TOWNSHIP_NAME.match(core):
         level = "township"
-    kind = next((k for p, k in _KINDS if p.search(core)), "其他")
+    # The kind reads the name after any region-shaped words, found in the table or not ("示例市第3县人民政府").
+    kind_core = core
+    for _ in range(3):
+        if (shaped := region_prefix(kind_core)) is None:
+            break
+        kind_core = kind_core[len(shaped) :]
+    kind = next((k for p, k in _KINDS if p.search(kind_core)), "其他")
     sector = next((s for word, s in _SECTORS if word in core), None)
     return OrganInfo(
         clean,
