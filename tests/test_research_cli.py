@@ -89,7 +89,14 @@ def test_stats_fit_80_columns_and_say_what_they_leave_out(tmp_path):
     filled |= {"t3.total.total": 10, "t3.total.natural": 10}
     with Corpus(tmp_path / "c.db") as corpus:
         corpus.add(record("会宁县教育局", 2021, filled))
-        corpus.add(record("泾县教育局", 2021, filled | {"t3.granted.total": None, "t3.granted.natural": None}))
+        # granted and partial both blank: the 10 decided cannot be split between them from what is written
+        both = {
+            "t3.granted.total": None,
+            "t3.granted.natural": None,
+            "t3.partial.total": None,
+            "t3.partial.natural": None,
+        }
+        corpus.add(record("泾县教育局", 2021, filled | both))
     out = ogi("stats", "--db", str(tmp_path / "c.db"), "--by", "year,province")
     assert out.returncode == 0, out.stderr
     assert all(len(line) <= 80 for line in out.stdout.splitlines())

@@ -6,13 +6,14 @@ corpus's ``figures`` table); ``MEASURES`` declares each rate once (公开率 = (
 reports (Σ numerator / Σ denominator, ``corpus/stats.py``) and counts the reports a figure leaves out.
 
 A blank is not a zero. A figure is a number only when the report gives it, or when the tables' identities
-give it from what the report does write (then its name is listed in ``derived``):
-- a row's 总计 left blank is the sum of the row's applicant columns when at least one of them is a number;
-- a blank applicant column is 0 when the row's 总计 equals the sum of the other columns;
-- a wholly blank row of table 3 is 0, and a row sum that took blank columns as 0 stands, only when table 3
-  then adds up: the result rows make (七)总计 and 新收 + 上年结转 = 总计 + 结转下年度;
-- a wholly blank group of table 4 (no reviews, no suits) is 0 only when its 总计 is written as 0.
-Anything else blank, missing or unreadable makes the figure unknown (None), never 0. Pure: no I/O.
+leave it exactly one value (then its row is listed in ``derived``); counts are never negative:
+- a row's 总计 not written is the sum of its applicant columns when every column is a number;
+- applicant columns not written are 0 when the row's 总计 equals the sum of the others, and the one
+  column not written is the difference;
+- a row of table 3 not known is fixed by T3-TOTAL (the result rows make (七)总计) or T3-BALANCE
+  (新收 + 上年结转 = 总计 + 结转下年度) when it is the only unknown there, or when the unknowns must all
+  be as small as they can be (their written columns; 0 for a wholly blank row).
+Anything else blank, 不适用, missing or unreadable leaves the figure unknown (None), never 0. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .forms import T3_ROW_KEYS, T4_COLUMNS, t3_result_rows
+from .forms import T3_ROW_KEYS, T4_COLUMNS, T4_GROUPS, t3_result_rows
 from .model import Record, State
 
 # The sums the rates need, one row per report (order = the columns of the corpus's ``figures`` table).
@@ -62,6 +63,7 @@ FIGURE_SOURCES = {
 }
 _GROUPS = ("denied", "unable", "rejected", "other")  # t3.denied.state_secret.total …, or t3.other.total (2019)
 T4_COLUMN_KEYS = tuple(c.key for c in T4_COLUMNS)  # upheld, corrected, other, pending, total
+T4_GROUP_KEYS = tuple(g.key for g in T4_GROUPS)  # review, suit_direct, suit_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,107 +92,95 @@ MEASURE = {m.name: m for m in MEASURES}
 LEFT_OUT = "__left_out"  # suffix of a pooled figure's count of the reports it leaves out (operand unknown)
 
 
-_BLANK = "blank"  # a wholly blank row, decided by the table identities
-_KNOWN_STATES = (State.blank, State.not_applicable)
+@dataclass(slots=True)
+class _Row:
+    """One table row: its 总计 when known, else the least it can be (counts are never negative), and its
+    applicant columns (None where unknown)."""
+
+    total: float | None
+    floor: float
+    columns: list[float | None]
+    written: float  # Σ of the columns written as numbers
 
 
-class _Reading:
-    """The figures of one report: each row's total (and the applicant columns the rates need), blank-aware."""
+def _cell(cells: Mapping, key: str) -> float | None:
+    cell = cells.get(key)
+    if cell is None or cell.state is not State.number or cell.value is None:
+        return None  # blank, 不适用, missing, unreadable: not a number, whatever it is read as elsewhere
+    return float(cell.value)
 
-    def __init__(self, record: Record):
-        self.cells = record.cells
-        self.derived: set[str] = set()
-        self.tentative: set[str] = set()  # sums that took blank columns as 0: settled by table 3's identities
 
-    def value(self, key: str) -> float | str | None:
-        """A cell: its number, _BLANK for blank / 不适用, None when missing or unreadable."""
-        cell = self.cells.get(key)
-        if cell is None or cell.state in (State.missing, State.unreadable):
-            return None
-        if cell.state is State.number and cell.value is not None:
-            return float(cell.value)
-        return _BLANK if cell.state in _KNOWN_STATES else None
+def _read_row(cells: Mapping, keys: tuple[str, ...], name: str, derived: set[str]) -> _Row:
+    """A row whose last key is its 总计. A blank total is the sum of the columns only when every column is a
+    number; blank columns are 0 only when the total equals the sum of the others (none can be negative)."""
+    *parts, total_key = keys
+    total, columns = _cell(cells, total_key), [_cell(cells, k) for k in parts]
+    written = sum(c for c in columns if c is not None)
+    if total is None and None not in columns:
+        derived.add(name)
+        total = written
+    if total is not None and None in columns and written == total:
+        columns = [0.0 if c is None else c for c in columns]
+        derived.add(name)
+    elif total is not None and columns.count(None) == 1 and total > written:
+        columns = [total - written if c is None else c for c in columns]
+        derived.add(name)
+    return _Row(total, written, columns, written)
 
-    def row(self, keys: tuple[str, ...], name: str) -> tuple[float | str | None, list[float | None]]:
-        """(total, columns) of a row whose last key is its 总计: each a number, _BLANK (all blank) or None."""
-        *parts, total_key = keys
-        total, columns = self.value(total_key), [self.value(k) for k in parts]
-        numbers = [c for c in columns if isinstance(c, float)]
-        if any(c is None for c in columns):
-            return (total if isinstance(total, float) else None), [c if isinstance(c, float) else None for c in columns]
-        if isinstance(total, float):
-            if _BLANK in columns and sum(numbers) == total:
-                self.derived.add(name)
-                return total, [c if isinstance(c, float) else 0.0 for c in columns]
-            return total, [c if isinstance(c, float) else None for c in columns]
-        if numbers:  # 总计 blank or unreadable, the columns written: their sum
-            self.derived.add(name)
-            if _BLANK in columns:  # some columns blank too: the sum holds only if table 3 balances with it
-                self.tentative.add(name)
-            return sum(numbers), [c if isinstance(c, float) else 0.0 for c in columns]
-        return (_BLANK if total == _BLANK else None), [None] * len(columns)
+
+def _solve(rows: dict[str, _Row], left: list[str], right: list[str], derived: set[str]) -> bool:
+    """Σ left = Σ right: an unknown total is fixed when the identity leaves it one value (the only unknown,
+    or every unknown at its floor). True when something was fixed."""
+    present = [k for k in left + right if k in rows]
+    unknown = [k for k in present if rows[k].total is None]
+    if not unknown or (any(k in left for k in unknown) and any(k in right for k in unknown)):
+        return False
+    side, other = (left, right) if unknown[0] in left else (right, left)
+    known_same = sum(rows[k].total or 0.0 for k in side if k in rows and k not in unknown)
+    rest = sum(rows[k].total or 0.0 for k in other if k in rows) - known_same
+    floors = sum(rows[k].floor for k in unknown)
+    if len(unknown) == 1 and rest >= floors:
+        values = {unknown[0]: rest}
+    elif rest == floors:
+        values = {k: rows[k].floor for k in unknown}
+    else:
+        return False
+    for k, v in values.items():
+        row = rows[k]
+        row.total = v
+        if v == row.written:  # the columns not written are 0
+            row.columns = [0.0 if c is None else c for c in row.columns]
+        derived.add(k)
+    return True
 
 
 def figures_row(record: Record) -> dict[str, float | str | None]:
     """The figures of one report, by the names of ``FIGURES``, and ``derived``: the figures the identities gave."""
-    r = _Reading(record)
-    template = record.meta.template or ("2021" if any(k.startswith("t3.other.") for k in record.cells) else "2019")
-    row: dict[str, float | str | None] = {}
-    totals: dict[str, float | str | None] = {}
-    for key in ("new", "carried_in", "total", "carried_out", *t3_result_rows(template, record.cells)):
-        if key not in T3_ROW_KEYS:
-            continue
-        totals[key], columns = r.row(T3_ROW_KEYS[key], key)
-        if key == "new":
-            row["new_natural"] = columns[0] if totals[key] != _BLANK else _BLANK
-    results = [k for k in totals if k not in ("new", "carried_in", "total", "carried_out")]
-    _settle_blank_rows(r, totals, results)
-    for name in ("new", "carried_in", "granted", "partial", "total", "carried_out"):
-        row[name] = totals.get(name)
+    cells, derived = record.cells, set[str]()
+    template = record.meta.template or ("2021" if any(k.startswith("t3.other.") for k in cells) else "2019")
+    results = [k for k in t3_result_rows(template, cells) if k in T3_ROW_KEYS]
+    rows = {k: _read_row(cells, T3_ROW_KEYS[k], k, derived) for k in ("new", "carried_in", "total", "carried_out")}
+    rows |= {k: _read_row(cells, T3_ROW_KEYS[k], k, derived) for k in results}
+    for _ in range(3):  # T3-TOTAL and T3-BALANCE, until neither fixes more
+        fixed = _solve(rows, ["total"], results, derived)
+        if not (_solve(rows, ["new", "carried_in"], ["total", "carried_out"], derived) or fixed):
+            break
+    row: dict[str, float | None] = {k: rows[k].total for k in ("new", "carried_in", "granted", "partial", "total")}
+    row["carried_out"] = rows["carried_out"].total
     for name in _GROUPS:
-        row[name] = _group(r, [totals[k] for k in results if k == name or k.startswith(name + ".")], name)
-    if row.get("new_natural") == _BLANK or row["new"] is None:
-        row["new_natural"] = 0.0 if row["new"] == 0.0 else None
-    for group in ("review", "suit_direct", "suit_after"):
-        total, columns = r.row(tuple(f"t4.{group}.{c}" for c in T4_COLUMN_KEYS), group)
-        if total == _BLANK:
-            total, columns = None, [None] * len(columns)
-        totals[group], totals[group + ".corrected"] = total, columns[1]
-    row["review_corrected"], row["review_total"] = totals["review.corrected"], totals["review"]
-    row["suit_corrected"] = _add(totals["suit_direct.corrected"], totals["suit_after.corrected"])
-    row["suit_total"] = _add(totals["suit_direct"], totals["suit_after"])
-    out = {name: (v if isinstance(v, float) else None) for name, v in ((n, row.get(n)) for n in FIGURES)}
-    return out | {"derived": " ".join(sorted(r.derived)) or None}
+        parts = [rows[k].total for k in results if k == name or k.startswith(name + ".")]
+        row[name] = sum(p for p in parts if p is not None) if parts and None not in parts else None
+    row["new_natural"] = rows["new"].columns[0]
+    t4 = {g: _read_row(cells, tuple(f"t4.{g}.{c}" for c in T4_COLUMN_KEYS), g, derived) for g in T4_GROUP_KEYS}
+    row["review_corrected"], row["review_total"] = t4["review"].columns[1], t4["review"].total
+    row["suit_corrected"] = _add(t4["suit_direct"].columns[1], t4["suit_after"].columns[1])
+    row["suit_total"] = _add(t4["suit_direct"].total, t4["suit_after"].total)
+    out: dict[str, float | str | None] = {name: row.get(name) for name in FIGURES}
+    return out | {"derived": " ".join(sorted(derived)) or None}
 
 
-def _settle_blank_rows(r: _Reading, totals: dict[str, float | str | None], results: list[str]) -> None:
-    """Wholly blank rows of table 3 are 0 when the identities hold with them as 0; else unknown."""
-    blank = [k for k, v in totals.items() if v == _BLANK or k in r.tentative]
-    if not blank:
-        return
-    trial = {k: (0.0 if v == _BLANK else v) for k, v in totals.items()}
-    known = all(isinstance(v, float) for v in trial.values())
-    balance = trial.get("new", 0.0), trial.get("carried_in", 0.0), trial.get("total"), trial.get("carried_out", 0.0)
-    holds = known and sum(trial[k] for k in results) == trial["total"]  # type: ignore[misc]
-    if holds and all(isinstance(v, float) for v in balance):
-        holds = balance[0] + balance[1] == balance[2] + balance[3]  # type: ignore[operator]
-    for k in blank:
-        if holds:
-            totals[k] = 0.0 if totals[k] == _BLANK else totals[k]
-            r.derived.add(k)
-        else:
-            totals[k] = None
-            r.derived.discard(k)
-
-
-def _group(r: _Reading, values: list[float | str | None], name: str) -> float | None:
-    if not values or any(not isinstance(v, float) for v in values):
-        return None
-    return sum(v for v in values if isinstance(v, float))
-
-
-def _add(a: float | str | None, b: float | str | None) -> float | None:
-    return a + b if isinstance(a, float) and isinstance(b, float) else None
+def _add(a: float | None, b: float | None) -> float | None:
+    return a + b if a is not None and b is not None else None
 
 
 def ratio(measure: Measure, numerator: float | None, denominator: float | None) -> float | None:
