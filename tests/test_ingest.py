@@ -145,9 +145,13 @@ def test_list_files_globs_and_urls(tmp_path, records):
 
 
 def test_resume_after_a_killed_run(tmp_path):
-    records = generated(n_organs=10, years=(2019, 2020, 2021, 2022, 2023), seed=11) * 3  # 150 reports
+    # 150 reports: the copies are given organs of their own (the same report three times would be one report)
+    records = [
+        r.model_copy(deep=True) for r in generated(n_organs=10, years=(2019, 2020, 2021, 2022, 2023), seed=11) * 3
+    ]
     for i, r in enumerate(records):
         r.meta.organ = f"第{i}号示例县教育局" if i >= 50 else r.meta.organ
+        r.meta.title = f"{r.meta.organ}{r.meta.year}年政府信息公开工作年度报告"
     write_reports(tmp_path / "in", records)
     db = tmp_path / "c.db"
     code = (

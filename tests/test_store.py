@@ -155,7 +155,8 @@ def test_organ_list_xlsx(corpus, tmp_path):
     assert corpus.import_organs(tmp_path / "organs.xlsx") == 1
     corpus.add(record("兰溪市民政局", 2021))
     (organ,) = corpus.organs()
-    assert (organ["province"], organ["city"], organ["reports"]) == ("浙江省", "兰溪市", 1)
+    # 兰溪市 is a county-level city of 金华市 (行政区划 330781): the list's province agrees, the name fills the rest.
+    assert (organ["province"], organ["city"], organ["county"], organ["reports"]) == ("浙江省", "金华市", "兰溪市", 1)
     with pytest.raises(InvalidInput, match="名称"):
         (tmp_path / "bad.csv").write_text("a,b\n1,2\n", encoding="utf-8")
         corpus.import_organs(tmp_path / "bad.csv")

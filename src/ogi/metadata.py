@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from itertools import chain, islice
+from itertools import islice
 
 from .locate import Layout
 from .model import Document, Line, Meta, Table
@@ -31,6 +31,12 @@ _CN_DIGITS = {
 }
 _TITLE = re.compile(r"^(?P<organ>.{2,40}?)(?:关于)?(?:(?P<year>20\d\d)年度?)(?:本级)?政府信息公开(?:工作)?年度?报告")
 _TITLE_NO_YEAR = re.compile(r"^(?P<organ>.{2,40}?)(?:关于)?政府信息公开(?:工作)?年度?报告[(\[]?(?P<year>20\d\d)")
+# "2019年上海市人民政府办公厅政府信息公开工作年度报告": the year before the organ.
+_TITLE_YEAR_FIRST = re.compile(r"^(?P<year>20\d\d)年度?(?P<organ>.{2,40}?)(?:本级)?政府信息公开(?:工作)?年度?报告")
+# "2019年政府信息公开工作年度报告" (or "政府信息公开工作年度报告") alone: the organ is on the line above.
+_TITLE_NO_ORGAN = re.compile(r"^(?:(?P<year>20\d\d)年度?)?(?:本级)?政府信息公开(?:工作)?年度?报告")
+# What a crawler or a page puts before a title or name: "标题:", "# ", "**…**".
+_LABEL = re.compile(r"^(?:[#*>\s]+|(?:标题|文章标题|题目|名称)\s*[:|]\s*\|?\s*)+")
 _YEAR_REPORT = re.compile(r"(20\d\d)\s*年度?(?:本级)?政府信息公开(?:工作)?年度?报告")
 _PERIOD = re.compile(r"统计(?:期限|时限|时间|区间|范围|期间)[^。\n]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日")
 _DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
@@ -128,13 +134,16 @@ def metadata(layout: Layout) -> Meta:
     tail = list(islice(_entries_backwards(document.blocks), 4))[::-1]
     hints = document.hints
     title = organ = year = index_no = None
-    lines = (h for h in head if len(h) <= 60 and not h.startswith(("根据", "依据", "按照")))
-    for candidate in chain([hints.get("title", "")], lines):  # the title is usually the first line
-        compact = candidate.replace(" ", "")
+    lines = [h for h in head if len(h) <= 60 and not h.startswith(("根据", "依据", "按照"))]
+    for i, candidate in enumerate([hints.get("title", ""), *lines]):  # the title is usually the first line
+        compact = _LABEL.sub("", candidate.replace(" ", "")).rstrip("*#")
         if "政府信息公开" not in compact:  # words both title patterns need: a cheap test before them
             continue
-        if m := _TITLE.match(compact) or _TITLE_NO_YEAR.match(compact):
-            title, organ, year = candidate, _clean_organ(m["organ"]), int(m["year"])
+        if m := _TITLE.match(compact) or _TITLE_NO_YEAR.match(compact) or _TITLE_YEAR_FIRST.match(compact):
+            title, organ, year = _LABEL.sub("", candidate.strip()), _clean_organ(m["organ"]), int(m["year"])
+            break
+        if (m := _TITLE_NO_ORGAN.match(compact)) and i > 1 and (above := _organ_line(lines[i - 2])):
+            title, organ, year = f"{above}{compact}", above, int(m["year"]) if m["year"] else None
             break
     head_text = "\n".join(head)
     if m := _INDEX.search(head_text):
@@ -149,7 +158,7 @@ def metadata(layout: Layout) -> Meta:
             if m := _DEPARTMENT.search(line if "|" in line else line.replace(" ", "")):
                 organ = _clean_organ(m[1].replace(" ", ""))
                 break
-    organ = organ or hints.get("organ") or _signature_organ(tail)
+    organ = organ or _clean_organ(hints.get("organ") or "") or _signature_organ(tail)
     published = _published(hints, head_text, tail)
     year = year or _year(_all_entries(document), published)
     # Built once at the end: setting the fields of a pydantic model one by one costs more.
@@ -169,8 +178,16 @@ def metadata(layout: Layout) -> Meta:
     )
 
 
+def _organ_line(line: str) -> str | None:
+    """A line that is nothing but an organ's name (the line above a title that names no organ)."""
+    name = _LABEL.sub("", line.replace(" ", "")).strip("*#:|,、")
+    if 2 < len(name) <= 30 and _ORGAN_SUFFIX.search(name) and not _SENTENCE_MARK.search(name):
+        return name
+    return None
+
+
 def _clean_organ(organ: str) -> str | None:
-    organ = organ.strip(" :|,、")
+    organ = _LABEL.sub("", organ).strip(" :|,、*#")
     organ = _LEADING_GUANYU.sub("", organ)
     organ = _TRAILING_GUANYU.sub("", organ)
     return organ or None

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
+from rich import box
 from rich.table import Table
 
-from ..figures import MEASURE
+from ..figures import LEFT_OUT, MEASURE
 from ..model import SEVERITY_ZH, Severity
 from ..rules import RULE_BY_ID
 from .app import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREADABLE, app, console, errors, exit_on_error, print_csv
@@ -90,6 +91,9 @@ def stats_command(
     top: int = typer.Option(20, "--top", help="排名显示前几名"),
     ascending: bool = typer.Option(False, "--ascending", help="排名从小到大"),
     by_rule: bool = typer.Option(False, "--findings", help="按规则统计审核发现"),
+    harmonised: bool = typer.Option(
+        False, "--harmonised", help="--key 为两版格式统一的变量（如 t2.rules.issued 含 2019 版的本年新制作数量）"
+    ),
     year: list[int] = _YEAR,
     region: str | None = _REGION,
     organ: str | None = _ORGAN,
@@ -108,7 +112,8 @@ def stats_command(
         elif by_rule:
             rows, title = corpus.findings_by_rule(by=groups, **filters), "审核发现（按规则）"
         elif key:
-            rows, title = corpus.totals(key, by=groups, **filters), "合计"
+            rows = corpus.totals(key, by=groups, harmonised=harmonised, **filters)
+            title = "合计（统一变量）" if harmonised else "合计"
         else:
             rows, title = corpus.rates(by=groups, **filters), "申请办理与复议诉讼指标"
     _print_rows(rows, title, fmt)
@@ -124,18 +129,38 @@ def _print_rows(rows: list[dict], title: str, fmt: str) -> None:
     if fmt == "csv":
         print_csv(columns, ([r.get(c) for c in columns] for r in rows))
         return
-    console.print(_figures_table(rows, columns, title) if rows else f"{title}：没有符合条件的报告")
+    left_out = [c for c in columns if c.endswith(LEFT_OUT)]
+    shown = [c for c in columns if c not in left_out]
+    console.print(_figures_table(rows, shown, title) if rows else f"{title}：没有符合条件的报告")
+    counts = {c.removesuffix(LEFT_OUT): sum(r.get(c) or 0 for r in rows) for c in left_out}
+    if any(counts.values()):
+        told = "，".join(f"{MEASURE[m].label} {n} 份" for m, n in counts.items() if n)
+        console.print(f"未计入：{told}（分子或分母空白、缺失或无法识读，不按 0 计）")
 
 
 def _figures_table(rows: list[dict], columns: list[str], title: str) -> Table:
     from ..corpus import stats  # column labels and groupings, beside the SQL aggregates (SQLAlchemy)
 
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
         table.add_column(stats.label(c), justify="left" if c in stats.BY or c == "rule" else "right")
     for r in rows:
         table.add_row(*(_show(c, r.get(c), MEASURE.get(c)) for c in columns))
-    return table
+    if table.__rich_measure__(console, console.options).minimum <= console.width or len(rows) > _TURNED_MAX:
+        return table
+    # Wider than the terminal: one line per figure, one column per group (a few groups only).
+    groups = [c for c in columns if c in stats.BY]
+    turned = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    turned.add_column("")
+    for r in rows:
+        turned.add_column(" ".join(str(r.get(g) or "—") for g in groups) or "全部", justify="right")
+    for c in columns:
+        if c not in groups:
+            turned.add_row(stats.label(c), *(_show(c, r.get(c), MEASURE.get(c)) for r in rows))
+    return turned
+
+
+_TURNED_MAX = 5  # groups a turned table shows side by side
 
 
 def _show(column: str, value, measure) -> str:
@@ -153,26 +178,30 @@ def _show(column: str, value, measure) -> str:
 
 @app.command("export")
 def export_command(
-    output: str = typer.Argument(..., help="导出文件路径"),
+    output: str = typer.Argument(..., help="导出文件路径（扩展名 .csv、.xlsx 或 .parquet 决定格式）"),
     db: str | None = _DB,
-    fmt: str | None = typer.Option(None, "--format", "-f", help="csv、xlsx 或 parquet（默认按文件扩展名）"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="csv、xlsx 或 parquet（默认按扩展名，须与之一致）"),
     form: str = typer.Option(
-        "wide", "--form", help="wide（每份报告一行）或 long（每个单元格一行）；xlsx 总是按官方表样"
+        "wide",
+        "--form",
+        help="wide 每份报告一行（xlsx 为官方表样）、long 每个单元格一行、harmonised 两版格式统一变量的宽表",
     ),
+    harmonised: bool = typer.Option(False, "--harmonised", help="导出两版格式统一的变量（同 --form harmonised）"),
     year: list[int] = _YEAR,
     region: str | None = _REGION,
     organ: str | None = _ORGAN,
     template: str | None = _TEMPLATE,
     kind: str | None = _KIND,
 ) -> None:
-    """导出语料库：CSV / Parquet（宽表或长表），或按官方表样分表的 Excel（中文表头）。"""
-    from ..export import FORMATS, export  # SQLAlchemy and openpyxl: only when this command runs
+    """导出语料库：CSV / Parquet / Excel，宽表、长表或统一变量宽表（变量说明见 ogi keys 与 docs/codebook.md）。"""
+    from ..export import export, format_of  # SQLAlchemy and openpyxl: only when this command runs
 
-    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-    fmt = fmt or (suffix if suffix in FORMATS else "csv")
+    form = "harmonised" if harmonised else form
+    with exit_on_error():
+        fmt = format_of(output, fmt)
     with opened(db) as corpus:
         n = export(corpus, output, fmt, form, **_filters(year, region, organ, template, kind))
-    unit = "个单元格" if form == "long" and fmt != "xlsx" else "份报告"
+    unit = "个单元格" if form == "long" else "份报告"
     console.print(f"已导出 {n} {unit} → {output}")
 
 
@@ -195,21 +224,25 @@ def organs_command(
             _print_coverage(corpus.coverage(coverage, region), coverage)
             return
         rows = corpus.organs(q=q, region=region, limit=limit)
-    table = Table(title="机关")
-    for h in ("编号", "名称", "省", "市", "县(区)", "类型", "领域", "报告数"):
-        table.add_column(h)
+    table = Table(title="机关", box=box.SIMPLE_HEAD, pad_edge=False)
+    for h in ("编号", "名称", "省", "市", "县(区)", "区划代码", "类型", "报告数"):
+        table.add_column(h, overflow="fold", ratio=4 if h == "名称" else None)
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["name"],
+            r["name"] + (" [yellow]⚠[/yellow]" if r.get("region_note") else ""),
             r["province"] or "",
             r["city"] or "",
             r["county"] or "",
+            r.get("division_code") or "",
             r["kind"] or "",
-            r["sector"] or "",
             str(r["reports"]),
         )
     console.print(table)
+    flagged = [r for r in rows if r.get("region_note")]
+    if flagged:  # never a place made up from a misread name: the reader decides, or an organ list does
+        console.print(f"⚠ {len(flagged)} 个机关的地区未能确定，例如 {flagged[0]['name']}：{flagged[0]['region_note']}")
+        console.print("  可用 ogi organs --import 名录.csv（名称、省、市、县）补上。")
 
 
 def _print_coverage(rows: list[dict], year: int) -> None:

@@ -142,8 +142,10 @@ def check_command(
 def schema_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（默认输出到屏幕）"),
 ) -> None:
-    """输出规范化记录（Record）的 JSON Schema，供其他系统对接。"""
-    text = json.dumps(Record.model_json_schema(mode="serialization"), ensure_ascii=False, indent=1) + "\n"
+    """输出 ogi parse --format json 结果的 JSON Schema，供其他系统对接（单元格键见 ogi keys）。"""
+    from ..codebook import contract_schema  # the codebook (harmonise, figures): only this command needs it
+
+    text = json.dumps(contract_schema(), ensure_ascii=False, indent=1) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:

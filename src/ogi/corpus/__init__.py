@@ -64,6 +64,7 @@ from .drafts import Drafts
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
 from .rows import CELL_COLUMNS, FINDING_COLUMNS, META_COLUMN, META_FIELDS, Prepared, finding_row, meta_value, prepare
+from .same import same_report
 from .schema import (
     cell_keys,
     cells,
@@ -75,6 +76,7 @@ from .schema import (
     organ_changes,
     organs,
     report_reviews,
+    report_sources,
     reports,
     runs,
     sections,
@@ -88,7 +90,7 @@ T = TypeVar("T")
 @dataclass(slots=True)
 class Added:
     id: int
-    status: str  # added / reparsed / unchanged
+    status: str  # added / reparsed / unchanged / same (another file of a stored report)
 
 
 class Corpus:
@@ -100,8 +102,7 @@ class Corpus:
             self.engine = open_engine(self.url, echo=echo)
             migrate(self.engine)
         except sa.exc.SQLAlchemyError as exc:
-            problem = f"无法打开数据库 (cannot open database: {exc.__class__.__name__}: {exc})"
-            raise StoreError(self.url, problem) from None
+            raise StoreError(shown_url(self.url), f"无法打开数据库：{database_problem(exc)}") from None
         self._key_names: dict[int, str] = {}
         self._keys = self._load_keys()
         self._sql: dict[tuple, str] = {}
@@ -194,7 +195,7 @@ class Corpus:
         except sa.exc.SQLAlchemyError as exc:
             self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
             if len(items) == 1:
-                problem = f"无法保存报告 (cannot store: {exc.__class__.__name__}: {exc})"
+                problem = f"无法保存报告：{database_problem(exc)}"
                 return [StoreError(items[0].report["source"], problem)]
         return [self.add_many([prep], run_id=run_id)[0] for prep in items]
 
@@ -202,6 +203,8 @@ class Corpus:
         old_id, version = olds.get(prep.sha256, (None, None))
         if old_id is not None and version == prep.report["parser_version"]:
             return Added(old_id, "unchanged")
+        if old_id is None and (same_id := same_report(conn, prep)) is not None:
+            return Added(same_id, "same")  # another file of a stored report: listed as its source
         report_id = self._write(conn, prep, run_id, old_id, failed)
         olds[prep.sha256] = (report_id, prep.report["parser_version"])  # the same file twice in one batch
         return Added(report_id, "reparsed" if old_id else "added")
@@ -221,7 +224,8 @@ class Corpus:
     def _write(
         self, conn: sa.Connection, prep: Prepared, run_id: int | None, old_id: int | None, failed: bool = True
     ) -> int:
-        organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name) if prep.organ_name else (None, None)
+        year = prep.report.get("year")
+        organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name, year) if prep.organ_name else (None, None)
         errors_, warnings_, infos_ = prep.counts
         row = dict(
             prep.report,
@@ -674,6 +678,7 @@ class Corpus:
         """sha256 → parser version of every stored report and (by default) failed file: ingest skips them."""
         with self.engine.connect() as conn:
             done = dict(conn.execute(sa.select(reports.c.sha256, reports.c.parser_version)).all())
+            done |= dict(conn.execute(sa.select(report_sources.c.sha256, report_sources.c.parser_version)).all())
             if not failures:
                 return done
             failed = conn.execute(
@@ -785,9 +790,15 @@ class Corpus:
         return self._read(stats.figures_per_report, _filters(filters))
 
     def totals(
-        self, key: str | list[str], by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw
+        self,
+        key: str | list[str],
+        by: tuple[str, ...] = ("year",),
+        filters: Filters | None = None,
+        *,
+        harmonised: bool = False,
+        **kw,
     ) -> list[dict]:
-        return self._read(stats.totals, key, by, _filters(filters, kw))
+        return self._read(stats.totals, key, by, _filters(filters, kw), harmonised)
 
     def rates(self, by: tuple[str, ...] = ("year",), filters: Filters | None = None, **kw) -> list[dict]:
         return self._read(stats.rates, by, _filters(filters, kw))
@@ -818,6 +829,39 @@ def _no_report(report_id: int) -> NotFound:
 
 def _dicts(conn: sa.Connection, stmt: sa.Select) -> list[dict]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def shown_url(url: str) -> str:
+    """A database URL as a person may see it: never its password."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return url.split("@")[-1]
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or url
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
+_DB_PROBLEMS = (  # the driver's words → what to tell a person
+    ("password authentication failed", "用户名或密码不对"),
+    ("Connection refused", "连接被拒绝：数据库服务器是否在运行、地址和端口是否正确？"),
+    ("does not exist", "数据库不存在，请先创建"),
+    ("could not translate host name", "找不到数据库服务器的主机名"),
+    ("timeout expired", "连接数据库超时"),
+    ("unable to open database file", "无法打开数据库文件：文件夹不存在或没有写权限"),
+    ("database is locked", "数据库正被其他程序锁定，请稍后再试"),
+    ("file is not a database", "这个文件不是 SQLite 数据库"),
+)
+
+
+def database_problem(exc: sa.exc.SQLAlchemyError) -> str:
+    """A database error in one Chinese line: the driver's first line, without SQLAlchemy's help link or URL."""
+    detail = str(getattr(exc, "orig", None) or exc).split("(Background on this error")[0].strip()
+    for words, told in _DB_PROBLEMS:
+        if words in detail:
+            return told
+    first = next((line.strip() for line in detail.splitlines() if line.strip()), exc.__class__.__name__)
+    return f"{first}（{exc.__class__.__name__}）"
 
 
 def _filters(filters: Filters | None, by: dict | None = None) -> Filters:

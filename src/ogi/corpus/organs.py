@@ -12,74 +12,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..divisions import clean_name, locate, region_prefix
 from ..model import InvalidInput
 from ..normalise import to_simplified
 from .schema import organ_aliases, organs, reports
 
-_PROVINCES = [
-    "北京市",
-    "天津市",
-    "上海市",
-    "重庆市",
-    "河北省",
-    "山西省",
-    "辽宁省",
-    "吉林省",
-    "黑龙江省",
-    "江苏省",
-    "浙江省",
-    "安徽省",
-    "福建省",
-    "江西省",
-    "山东省",
-    "河南省",
-    "湖北省",
-    "湖南省",
-    "广东省",
-    "海南省",
-    "四川省",
-    "贵州省",
-    "云南省",
-    "陕西省",
-    "甘肃省",
-    "青海省",
-    "台湾省",
-    "内蒙古自治区",
-    "广西壮族自治区",
-    "西藏自治区",
-    "宁夏回族自治区",
-    "新疆维吾尔自治区",
-    "新疆生产建设兵团",
-]
-_MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
-_PROVINCE = re.compile("^(" + "|".join(_PROVINCES) + ")")
-_CITY = re.compile(r"^([^省市县区]{1,8}?自治州|[^省市县区]{1,4}?(?:市|地区|盟))")
-_COUNTY = re.compile(r"^([^省市县区]{1,10}?自治[县旗]|[^省市县区]{1,5}?(?:新区|县|区|旗|市))")
-# Words that end like a region but are part of an organ's name ("城市管理局", "社区服务中心").
-_NOT_REGION = {
-    "城市",
-    "都市",
-    "社区",
-    "园区",
-    "景区",
-    "小区",
-    "辖区",
-    "片区",
-    "街区",
-    "校区",
-    "山区",
-    "林区",
-    "牧区",
-    "库区",
-}
-_TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
-_PUNCT = re.compile(r"[\s\"'“”‘’()\[\]{}<>《》〈〉、,.:;!?·\-—_/|]+")
+# One spelling per organ: the forms the same organ's name takes in different years.
+_ZONE = "开发区|高新区|投资区|园区|试验区|示范区|保税区|合作区|新区|景区|度假区|工业区"
+_NAME_FORMS = (
+    # A zone's 管理委员会 is its 管委会; a 城市管理委员会 stays what it is.
+    (re.compile(f"({_ZONE})管理委员会"), r"\1管委会"),
+    (re.compile(r"(?<!人民)政府(办公室|办公厅|办)?$"), r"人民政府\1"),
+    (re.compile(r"人民政府办$"), "人民政府办公室"),
+)
 
 _KINDS = (  # (pattern on the core, kind); first match wins
     (re.compile(r"(?:镇|乡|街道)(?:人民政府|办事处)?$|街道办事处$"), "乡镇街道"),
@@ -137,6 +87,7 @@ _SECTORS = (
     ("质量安全", "住建"),
     ("质安", "住建"),
 )
+_TOWNSHIP_NAME = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)(?:人民政府|办事处|街道办事处)?$")
 _TITLE_TAIL = re.compile(r"(?:19|20)\d\d\s*年?度?.*$|关于.*$|政府信息公开.*$")
 
 
@@ -148,47 +99,57 @@ class OrganInfo:
     province: str | None = None
     city: str | None = None
     county: str | None = None
+    township: str | None = None
+    division_code: str | None = None  # 行政区划代码 of the deepest level found (divisions.py)
+    region_note: str | None = None  # why the region is missing or partial: "“沐阳县”不在行政区划表中"
     level: str | None = None
     kind: str | None = None
     sector: str | None = None
 
 
+def _standard_form(text: str) -> str:
+    for pattern, form in _NAME_FORMS:
+        text = pattern.sub(form, text)
+    return text
+
+
 def organ_key(name: str) -> str:
-    """The spelling-independent identity of a name: NFKC, simplified, no spaces/punctuation."""
-    text = unicodedata.normalize("NFKC", name)
-    return _PUNCT.sub("", to_simplified(text)).lower()
+    """The spelling-independent identity of a name: NFKC, simplified, no spaces/punctuation/markdown marks,
+    one form for 管理委员会/管委会, 政府办/人民政府办公室, 县政府/县人民政府."""
+    return _standard_form(clean_name(name)).lower()
 
 
-def split_region(key: str) -> tuple[str | None, str | None, str | None, str]:
-    """Region prefix of a normalised name → (province, city, county, core)."""
-    rest, parts = key, []
-    for pattern in (_PROVINCE, _CITY, _COUNTY):
-        m = pattern.match(rest)
-        if m and m.group(1) not in _NOT_REGION and len(rest) > len(m.group(1)):
-            parts.append(m.group(1))
-            rest = rest[len(m.group(1)) :]
-        else:
-            parts.append(None)
-    province, city, county = parts
-    if province in _MUNICIPALITIES and city is None and county is None:
-        # 北京市朝阳区…: the second region under a municipality is a district (county level).
-        m = _COUNTY.match(rest)
-        if m and m.group(1) not in _NOT_REGION and len(rest) > len(m.group(1)):
-            county, rest = m.group(1), rest[len(m.group(1)) :]
-    return province, city, county, rest
-
-
-def derive(name: str) -> OrganInfo:
-    """Everything the name itself tells about an organ."""
-    clean = _PUNCT.sub("", to_simplified(unicodedata.normalize("NFKC", name)))
-    key = clean.lower()
-    province, city, county, core = split_region(key)
-    level = "county" if county else "city" if city else "province" if province else None
-    if _TOWNSHIP.match(core):
+def derive(name: str, year: int | None = None) -> OrganInfo:
+    """Everything the name itself tells about an organ; its region from the national divisions of ``year``.
+    A region prefix the divisions table does not have is noted, never stored as a place."""
+    clean = _standard_form(clean_name(name))
+    place = locate(clean, year)
+    core = place.rest
+    level = place.level
+    if level is None and _TOWNSHIP_NAME.match(core):
         level = "township"
-    kind = next((k for p, k in _KINDS if p.search(core)), "其他")
+    # The kind reads the name after any region-shaped words, found in the table or not ("示例市第3县人民政府").
+    kind_core = core
+    for _ in range(3):
+        if (shaped := region_prefix(kind_core)) is None:
+            break
+        kind_core = kind_core[len(shaped) :]
+    kind = next((k for p, k in _KINDS if p.search(kind_core)), "其他")
     sector = next((s for word, s in _SECTORS if word in core), None)
-    return OrganInfo(clean, key, core, province, city, county, level, kind, sector)
+    return OrganInfo(
+        clean,
+        clean.lower(),
+        core,
+        place.province,
+        place.city,
+        place.county,
+        place.township,
+        place.code,
+        place.problem,
+        level,
+        kind,
+        sector,
+    )
 
 
 def name_from_title(title: str | None) -> str | None:
@@ -199,9 +160,10 @@ def name_from_title(title: str | None) -> str | None:
     return name or None
 
 
-def resolve(conn: sa.Connection, name: str) -> tuple[int, str]:
-    """The organ id for a name as written (creating organ and alias when new) and the alias key."""
-    info = derive(name)
+def resolve(conn: sa.Connection, name: str, year: int | None = None) -> tuple[int, str]:
+    """The organ id for a name as written (creating organ and alias when new) and the alias key; ``year``
+    picks the divisions list the region is read against."""
+    info = derive(name, year)
     found = conn.execute(sa.select(organ_aliases.c.organ_id).where(organ_aliases.c.key == info.key)).scalar()
     if found is not None:
         return found, info.key
@@ -235,6 +197,9 @@ def _same_core(conn: sa.Connection, info: OrganInfo) -> int | None:
                     province=info.province,
                     city=info.city,
                     county=info.county,
+                    township=info.township,
+                    division_code=info.division_code,
+                    region_note=info.region_note,
                     level=info.level,
                 )
             )
@@ -248,11 +213,15 @@ _HEADERS = {
     "province": ("省", "省份", "省级", "province"),
     "city": ("市", "地市", "城市", "市级", "city"),
     "county": ("县", "区县", "县区", "县级", "county"),
+    "township": ("乡镇", "乡镇街道", "乡镇(街道)", "街道", "township"),
+    "division_code": ("行政区划代码", "区划代码", "division_code", "adcode"),
     "level": ("层级", "级别", "level"),
     "kind": ("类型", "机关类型", "kind", "type"),
     "sector": ("领域", "系统", "行业", "sector"),
     "code": ("代码", "统一社会信用代码", "机构代码", "code"),
 }
+_NOT_A_TABLE = "不是机关名录表格：应为 CSV（UTF-8 或 GB18030）或 XLSX，第一行为表头"
+_LIST_FIELDS = ("province", "city", "county", "township", "division_code", "region_note", "level", "kind", "sector")
 _HEADER_OF = {h.lower(): field for field, names in _HEADERS.items() for h in names}
 
 
@@ -270,12 +239,14 @@ def read_list(path: str | Path) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("gb18030", errors="replace")
+        if "\x00" in text[:4096] or text.count("\ufffd") > len(text) // 100:
+            raise InvalidInput(str(path), f"{_NOT_A_TABLE}（文件内容不是文本表格）")
         rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
     if not rows:
         raise InvalidInput(str(path), "机关名录为空 (empty organ list)")
     fields = [_HEADER_OF.get(str(h or "").strip().lower()) for h in rows[0]]
     if "name" not in fields:
-        raise InvalidInput(str(path), "机关名录缺少“名称”列 (no name column; expected 名称 or name)")
+        raise InvalidInput(str(path), "机关名录的第一行应为表头，且有“名称”（或 name）列")
     out = []
     for row in rows[1:]:
         item = {f: str(v).strip() for f, v in zip(fields, row) if f and v is not None and str(v).strip()}
@@ -290,7 +261,7 @@ def _xlsx_rows(data: bytes, name: str) -> list[list]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise InvalidInput(name, f"无法读取 Excel 机关名录 ({exc.__class__.__name__})") from None
+        raise InvalidInput(name, f"{_NOT_A_TABLE}（无法作为 Excel 文件打开：{exc.__class__.__name__}）") from None
     rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     return [r for r in rows if any(v not in (None, "") for v in r)]
 
@@ -301,7 +272,11 @@ def import_list(conn: sa.Connection, items: list[dict[str, str]]) -> tuple[int, 
     for item in items:
         info = derive(item["name"])
         organ_id = conn.execute(sa.select(organ_aliases.c.organ_id).where(organ_aliases.c.key == info.key)).scalar()
-        fields = {k: item.get(k) or getattr(info, k) for k in ("province", "city", "county", "level", "kind", "sector")}
+        fields = {k: item.get(k) or getattr(info, k) for k in _LIST_FIELDS}
+        listed = {k: item.get(k) for k in ("province", "city", "county", "township")}
+        if any(listed.values()) and any(v and v != getattr(info, k) for k, v in listed.items()):
+            # The list places the organ elsewhere than its name does: the list's region, whole.
+            fields.update(listed, region_note=None, division_code=item.get("division_code"))
         values = dict(fields, name=info.name, core=info.core, code=item.get("code"), imported=True)
         if organ_id is None:
             organ_id = conn.execute(sa.select(organs.c.id).where(organs.c.key == info.key)).scalar()

@@ -11,12 +11,12 @@ in simplified characters whatever the user typed.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
 
 import sqlalchemy as sa
 
+from .. import divisions
 from ..forms import deadline, due_as_government
 from ..normalise import to_simplified
 from .rows import decode_cell
@@ -28,7 +28,6 @@ CURRENT = reports.c.superseded_by.is_(None)
 # An organ that counts in coverage: imported from an organ list, or with a report. A name a reviewer corrected
 # away (an OCR misreading such as 临江上县) keeps its row but no longer counts as an organ that failed to report.
 KNOWN_ORGAN = organs.c.imported.is_(True) | sa.exists(sa.select(reports.c.id).where(reports.c.organ_id == organs.c.id))
-TOWNSHIP = re.compile(r"^[^县区乡镇]{1,8}?(?:镇|乡|街道)")
 LEVELS = ("province", "city", "county", "township")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "县(区)", "township": "乡镇(街道)"}
 
@@ -184,8 +183,7 @@ def _region_condition(region: str):
 
 
 def township_of(core: str | None) -> str | None:
-    m = TOWNSHIP.match(core or "")
-    return m.group(0) if m else None
+    return divisions.township_of(core)  # "住房和城乡建设局" names no 乡
 
 
 REPORTS_JOIN = reports.outerjoin(organs, organs.c.id == reports.c.organ_id)
@@ -480,6 +478,8 @@ _EXPORT_COLUMNS = (
     organs.c.province,
     organs.c.city,
     organs.c.county,
+    organs.c.township,
+    organs.c.division_code,
     organs.c.kind,
     reports.c.year,
     reports.c.template,

@@ -56,6 +56,9 @@ organs = Table(
     Column("province", String(40)),
     Column("city", String(40)),
     Column("county", String(40)),
+    Column("township", String(40)),  # 乡镇/街道 named after a resolved county (divisions.py)
+    Column("division_code", String(12)),  # 行政区划代码 of the deepest level resolved
+    Column("region_note", String(120)),  # why the region is missing or partial ("“沐阳县”不在行政区划表中")
     Column("level", String(12)),  # province / city / county / township
     Column("kind", String(20)),  # 人民政府 / 政府部门 / 乡镇街道 / 管委会 / 事业单位 / 其他
     Column("sector", String(20)),  # 公安 / 教育 / 人社 …
@@ -135,6 +138,19 @@ sources = Table(
     Column("data", LargeBinary, nullable=False),  # zlib-compressed original bytes
 )
 
+# Further files holding the same report (same cells and text, e.g. its DOCX, HTML and PDF): one report,
+# several sources (same.py). The first file stays in reports.sha256/source; its bytes are in sources.
+report_sources = Table(
+    "report_sources",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("source", Text, nullable=False),
+    Column("kind", String(10), nullable=False, default="text"),
+    Column("parser_version", String(20), nullable=False),
+    Column("added", DateTime, nullable=False),
+)
+
 sections = Table(
     "sections",
     metadata,
@@ -183,6 +199,7 @@ figures = Table(
     metadata,
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
     *(Column(name, Float) for name in FIGURES),
+    Column("derived", String(200)),  # figures the identities gave from other cells (ogi.figures), space-separated
 )
 
 extras = Table(

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from ..figures import FIGURES, MEASURE, MEASURES, Measure, ratio
+from ..figures import FIGURES, LEFT_OUT, MEASURE, MEASURES, Measure, ratio
 from ..forms import label_of
+from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput
 from .query import REPORTS_JOIN, Filters
 from .schema import cell_keys, cells, figures, findings, organs, reports
@@ -51,6 +52,7 @@ LABELS = {
 
 
 LABELS |= {m.name: m.label for m in MEASURES}
+LABELS |= {m.name + LEFT_OUT: f"{m.label}·未计入报告数" for m in MEASURES}
 
 
 def _by(by: Sequence[str]) -> list:
@@ -63,26 +65,43 @@ def _by(by: Sequence[str]) -> list:
 def _key_id(conn: sa.Connection, key: str) -> int:
     kid = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
     if kid is None:
-        raise InvalidInput("stats", f"未知的单元格 {key} (see spec §4 for cell keys)")
+        raise InvalidInput("stats", f"未知的单元格 {key}（单元格键见 ogi keys 与 docs/codebook.md）")
     return kid
 
 
-def totals(conn: sa.Connection, keys: str | list[str] | tuple[str, ...], by: Sequence[str], f: Filters) -> list[dict]:
-    """Σ of each cell key per group, with how many reports (and how many had a number there)."""
+def totals(
+    conn: sa.Connection,
+    keys: str | list[str] | tuple[str, ...],
+    by: Sequence[str],
+    f: Filters,
+    harmonised: bool = False,
+) -> list[dict]:
+    """Σ of each cell key per group, with how many reports (and how many had a number there). With
+    ``harmonised``, a key is a harmonised variable (ogi.harmonise): the cells of either format that make it,
+    per report, unknown when any part is (a blank is not a 0)."""
     keys = [keys] if isinstance(keys, str) else list(keys)
     groups = _by(by)
     out: dict[tuple, dict] = {}
     for key in keys:
-        kid = _key_id(conn, key)
+        kids = _key_ids(conn, key, harmonised)
+        per_report = (
+            sa.select(
+                cells.c.report_id,
+                sa.case((sa.func.count(cells.c.value) == sa.func.count(), sa.func.sum(cells.c.value))).label("value"),
+            )
+            .where(cells.c.key_id.in_(kids))
+            .group_by(cells.c.report_id)
+            .subquery()
+        )
         stmt = (
             sa.select(
                 *groups,
                 sa.func.count().label("reports"),
-                sa.func.count(cells.c.value).label("numbers"),
-                sa.func.sum(cells.c.value).label("total"),
+                sa.func.count(per_report.c.value).label("numbers"),
+                sa.func.sum(per_report.c.value).label("total"),
             )
-            .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
-            .where(cells.c.key_id == kid, *f.conditions())
+            .select_from(per_report.join(REPORTS_JOIN, reports.c.id == per_report.c.report_id))
+            .where(*f.conditions())
             .group_by(*groups)
             .order_by(*groups)
         )
@@ -93,6 +112,16 @@ def totals(conn: sa.Connection, keys: str | list[str] | tuple[str, ...], by: Seq
             entry["reports"] = max(entry["reports"], r["reports"])
             entry.setdefault("numbers", {})[key] = r["numbers"]
     return list(out.values())
+
+
+def _key_ids(conn: sa.Connection, key: str, harmonised: bool) -> list[int]:
+    if not harmonised:
+        return [_key_id(conn, key)]
+    variable = HARMONISED_BY_NAME.get(key)
+    if variable is None:
+        raise InvalidInput("stats", f"未知的统一变量 {key}（统一变量见 ogi keys --harmonised 与 docs/codebook.md）")
+    parts = {k for keys in variable.parts.values() for k in keys}
+    return list(conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key.in_(parts))).scalars()) or [-1]
 
 
 def _clean(x):
@@ -120,6 +149,7 @@ def rates(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
     """Every measure of ``MEASURES`` per group, pooled over the group's reports."""
     groups = _by(by)
     columns = [c for m in MEASURES for c in _pooled(m) if c is not None]
+    columns += [_left_out(m) for m in MEASURES]
     stmt = (
         sa.select(*groups, sa.func.count().label("reports"), *columns)
         .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
@@ -133,6 +163,8 @@ def rates(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
         for m in MEASURES:
             num = r[f"{m.name}__num"]
             row[m.name] = ratio(m, num, r[f"{m.name}__den"]) if m.over else _clean(num)
+        for m in MEASURES:  # after the figures: how many reports each leaves out (an operand blank or unreadable)
+            row[m.name + LEFT_OUT] = int(r[m.name + LEFT_OUT] or 0)
         out.append(row)
     return out
 
@@ -197,6 +229,13 @@ def findings_by_rule(conn: sa.Connection, by: Sequence[str], f: Filters) -> list
         .order_by(*groups, findings.c.rule, findings.c.severity)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def _left_out(m: Measure):
+    """Reports whose value of ``m`` is unknown: an operand blank, missing or unreadable (never counted as 0)."""
+    cols = [figures.c[c] for c in m.plus + m.minus + m.over]
+    known = sa.and_(*(c.is_not(None) for c in cols))
+    return sa.func.sum(sa.case((known, 0), else_=1)).label(m.name + LEFT_OUT)
 
 
 def by_region(conn: sa.Connection, level: str, f: Filters) -> list[dict]:

@@ -16,6 +16,8 @@ _TEXT = {
     "province",
     "city",
     "county",
+    "township",
+    "division_code",
     "kind",
     "template",
     "source",

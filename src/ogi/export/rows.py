@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from .. import forms
+from ..harmonise import HARMONISED, MONEY_BY_KEY, harmonised_values, in_wan, money_columns
 
 META = (
     ("report_id", "报告编号"),
@@ -18,6 +19,8 @@ META = (
     ("province", "省"),
     ("city", "市"),
     ("county", "县(区)"),
+    ("township", "乡镇(街道)"),
+    ("division_code", "行政区划代码"),
     ("kind", "机关类型"),
     ("year", "年度"),
     ("template", "格式"),
@@ -45,11 +48,37 @@ def all_keys(templates: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ordered + list(forms.T4_KEYS)))
 
 
-def wide_rows(selection: Selection, keys: list[str]) -> Iterator[dict]:
-    """One dict per report: its meta and the value of each of ``keys`` (None where it has none)."""
+def wide_columns(keys: list[str]) -> list[str]:
+    """The value columns of the wide form: each key, a money key as two (in 万元; unit unknown)."""
+    return [c for k in keys for c in (money_columns(k) if k in MONEY_BY_KEY else (k,))]
+
+
+def harmonised_columns() -> list[str]:
+    return [h.name for h in HARMONISED]
+
+
+def wide_rows(selection: Selection, keys: list[str], *, money_in_wan: bool = True) -> Iterator[dict]:
+    """One dict per report: its meta and the value of each of ``keys`` (None where it has none). With
+    ``money_in_wan``, a money key gives the two columns of ``wide_columns`` (harmonise.in_wan); else (the
+    official layout) the value as the report writes it."""
     for report, cells in selection:
         values = {c["key"]: c["value"] for c in cells}
-        yield report | {k: values.get(k) for k in keys}
+        row = report | {k: values.get(k) for k in keys}
+        if money_in_wan:
+            for key in MONEY_BY_KEY:
+                if key in row:
+                    del row[key]
+                    row.update(dict.fromkeys(money_columns(key)))
+            for c in cells:
+                if c["key"] in MONEY_BY_KEY and c["key"] in keys:
+                    row.update(zip(money_columns(c["key"]), in_wan(c["key"], c["value"], c["unit"])))
+        yield row
+
+
+def harmonised_rows(selection: Selection) -> Iterator[dict]:
+    """One dict per report: its meta and its harmonised variables (harmonise.HARMONISED), either format."""
+    for report, cells in selection:
+        yield report | harmonised_values(report["template"], {c["key"]: c["value"] for c in cells})
 
 
 def long_rows(selection: Selection) -> Iterator[dict]:

@@ -98,6 +98,11 @@ def distributions(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     return open_rows, corr_rows
 
 
+def _left_out_title(title: str, left_out: int) -> str:
+    """A chart title that says how many reports the figure leaves out (an operand blank, unreadable or 0)."""
+    return f"{title}；未计入 {left_out} 份）" if left_out else f"{title}）"
+
+
 def _next_level(f: Filters, regions: dict[str, list[str]]) -> str:
     chosen = [lvl for lvl in ("province", "city", "county") if getattr(f, lvl)]
     start = ("province", "city", "county").index(chosen[-1]) + 1 if chosen else 0
@@ -129,7 +134,11 @@ def dashboard_data(corpus: CorpusDep, f: FiltersDep, _user: User | None = Depend
     by_rule = {(r["rule"], r["severity"]): r["findings"] for r in rules}
     charts = {
         "by_year": chart_by_year(years),
-        "open_rate": _chart("公开率分布（报告数）", BINS, [_bar("报告数", [r["reports"] for r in open_rows])]),
+        "open_rate": _chart(
+            _left_out_title("公开率分布（报告数", len(per_report) - sum(r["reports"] for r in open_rows)),
+            BINS,
+            [_bar("报告数", [r["reports"] for r in open_rows])],
+        ),
         "correction": _chart(
             "纠错率分布（报告数）",
             BINS,
