@@ -149,12 +149,15 @@ def test_one_report_in_four_formats_counts_once(corpus, tmp_path):
     with corpus.engine.connect() as conn:
         kinds = conn.execute(sa.text("select kind from report_sources")).scalars().all()
     assert len(kinds) == 3  # the first file is the report's own source; the three others are listed
-    # Another year of the same organ, or other numbers, is another report.
+    # Other numbers for the same organ and year are another version, which supersedes: still one current
+    # report, two versions kept; another year is another report.
     other = make_record(random.Random(6), "2021", 2022, "缙云县人力资源和社会保障局")
+    next_year = make_record(random.Random(7), "2021", 2023, "缙云县人力资源和社会保障局")
     (tmp_path / "more").mkdir()
     (tmp_path / "more" / "other.txt").write_bytes(RENDERERS["text"].write(other, RenderOptions(seed=2)))
+    (tmp_path / "more" / "next.txt").write_bytes(RENDERERS["text"].write(next_year, RenderOptions(seed=2)))
     ingest(corpus, [str(tmp_path / "more")], workers=1, progress=False)
-    assert corpus.count() == 2
+    assert corpus.count() == 2 and corpus.count(versions=True) == 3
 
 
 def test_a_city_management_committee_is_not_a_zone():

@@ -18,7 +18,7 @@ from io import BytesIO
 
 from .. import grid as g
 from ..model import Cell, Record
-from ..write.template import SUBPARTS_2021
+from ..write.draft import SUBPARTS_2021
 from .text import paragraphs, sections
 
 DRAFT = "草稿"

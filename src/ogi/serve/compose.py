@@ -30,8 +30,9 @@ from ..corpus import Corpus
 from ..model import InvalidInput, OgiError, Record, Severity, Template
 from ..rules import IDENTITIES
 from ..write import fingerprint, previous_in, record_of
+from ..write.draft import Draft, text_slots
 from ..write.prefill import Prefill, carried_forward
-from ..write.template import TABLE_TITLES, Draft, build_template, text_slots
+from ..write.template import TABLE_TITLES, build_template
 from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, current_user, writer
 from .web import render, root_of
 

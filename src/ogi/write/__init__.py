@@ -23,8 +23,8 @@ from .. import forms
 from ..audit import audit
 from ..model import Cell, InvalidInput, Meta, OgiError, Record, State, Template
 from ..values import parse_value
+from .draft import Draft, sections_of, texts_of
 from .prefill import carried_forward, from_record
-from .template import Draft, sections_of, texts_of
 
 if TYPE_CHECKING:
     from ..corpus import Corpus

@@ -18,7 +18,7 @@ from ..audit import audit
 from ..forms import template_for
 from ..model import Cell, CorruptFile, Meta, Origin, Record, State, Template, Where
 from ..values import parse_value
-from .template import MAP_SHEET, MARKER, sections_of
+from .draft import MAP_SHEET, MARKER, sections_of
 
 
 def is_template(data: bytes) -> bool:
