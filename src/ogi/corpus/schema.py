@@ -85,6 +85,10 @@ runs = Table(
     Column("reparsed", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
+    # Who runs it and when it last committed: a run whose process is gone is ended by the next one (0008).
+    Column("host", String(100)),
+    Column("pid", Integer),
+    Column("heartbeat", DateTime),
 )
 
 reports = Table(

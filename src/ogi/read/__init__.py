@@ -7,6 +7,8 @@ The kind of file is sniffed from its content, never from its name (issue #3). A 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import zipfile
 from collections.abc import Callable
 from importlib import import_module
@@ -107,21 +109,36 @@ def _looks_binary(head: bytes) -> bool:
 def read(source: str | Path | bytes, name: str = "") -> Document:
     """Read a file (path or bytes) into a Document; raise a ReadError that names the file."""
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        name = name or str(path)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise ReadError(name, f"无法打开文件 (cannot open: {exc.strerror or exc})") from None
-        if size > MAX_BYTES:
-            raise TooLarge(name, f"文件过大 ({size / 1e6:.0f} MB > {MAX_BYTES // 2**20} MB)")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ReadError(name, f"无法读取文件 (cannot read: {exc.strerror or exc})") from None
+        name = name or str(source)
+        data = read_file(source, name)
     else:
         data = source
     return read_bytes(data, name or "<bytes>")
+
+
+def read_file(path: str | Path, name: str = "") -> bytes:
+    """A regular file's bytes, at most MAX_BYTES of them counted as read (``stat`` lies for /dev/zero and
+    /proc files); a FIFO, device or socket is refused before it is opened (opening a FIFO would block)."""
+    name = name or str(path)
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise ReadError(name, "不是普通文件（管道、设备或套接字），不予读取 (not a regular file)")
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ReadError(name, f"无法读取文件 (cannot read: {exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise TooLarge(name, f"文件过大 (> {MAX_BYTES // 2**20} MB)")
+    return data
+
+
+def read_stream(stream, name: str) -> bytes:
+    """Standard input or another stream, read up to MAX_BYTES (more is refused, not read to the end)."""
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TooLarge(name, f"输入过大 (> {MAX_BYTES // 2**20} MB)")
+    return data
 
 
 def read_bytes(data: bytes, name: str) -> Document:
