@@ -1,6 +1,10 @@
 """Ingest and stats benchmark (issue #4): reports/s, peak memory, database size, stats query times.
 
-    python bench/bench_ingest.py --n 5000                 generate N text reports, `ogi ingest` them
+    python bench/bench_ingest.py --n 5000                 generate N text reports, `ogi ingest` them; the
+                                                          parse-only rate of the same workers, the ingest
+                                                          rate as a ratio of it, and a re-run (files/s)
+    python bench/bench_ingest.py --n 10000 --pg postgresql://…   the same into PostgreSQL too (its tables
+                                                          are dropped first: use a database of its own)
     python bench/bench_ingest.py --n 100000 --mode records  store generated records directly (no parsing):
                                                           what the store alone sustains, and a big corpus
     python bench/bench_ingest.py --db big.db --queries    only time the stats queries on an existing corpus
@@ -79,6 +83,37 @@ def generate_files(folder: Path, n: int) -> None:
         (folder / f"{i:06d}.txt").write_text(render_text(r, LAYOUTS[i % len(LAYOUTS)], seed=i), encoding="utf-8")
 
 
+def _parse_only(path: str) -> int:
+    from ogi.pipeline import parse
+    from ogi.read import read_file
+
+    return len(parse(read_file(path), path).cells)
+
+
+def parse_only(folder: Path, workers: int) -> float:
+    """Reports/s of the same worker pool as the ingest, parsing and dropping each record: the ceiling."""
+    from ogi.corpus.ingest import expand
+    from ogi.pipeline import batch_mode
+    from ogi.pool import TICK, Pool
+
+    items = list(expand([str(folder)]))
+    start = time.perf_counter()
+    with Pool(_parse_only, workers, init=batch_mode) as pool:
+        done = sum(1 for item, _ in pool.run(items) if item is not TICK)
+    return done / (time.perf_counter() - start)
+
+
+def drop_all(url: str) -> None:
+    import sqlalchemy as sa
+
+    from ogi.corpus import database_url
+
+    engine = sa.create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+
+
 def time_queries(corpus: Corpus) -> list[tuple[str, float, int]]:
     year = 2022
     queries = [
@@ -115,6 +150,7 @@ def main() -> None:
     ap.add_argument("--db", type=Path)
     ap.add_argument("--queries", action="store_true", help="only time the stats queries on --db")
     ap.add_argument("--keep", action="store_true", help="keep the generated files and database")
+    ap.add_argument("--pg", help="also ingest into this PostgreSQL database (all its tables are dropped first)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     db = args.db or work / "bench.db"
@@ -137,9 +173,18 @@ def ingest_once(args, work: Path, db: Path) -> None:
         generate_files(work / "in", args.n)
         print(f"generated {args.n} text reports in {time.perf_counter() - start:.0f} s (not counted)")
         sampler.start()
-        with Corpus(db) as corpus:
-            summary = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
-        print(f"ingest: {summary}")
+        parse_rate = parse_only(work / "in", args.workers)
+        print(f"parse only ({args.workers} workers, results dropped): {parse_rate:.1f} reports/s")
+        targets = [("SQLite", str(db))] + ([("PostgreSQL", args.pg)] if args.pg else [])
+        for name, url in targets:
+            if name == "PostgreSQL":
+                drop_all(url)
+            with Corpus(url) as corpus:
+                summary = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
+                print(f"ingest into {name}: {summary}")
+                print(f"  ratio to parse only: {summary.per_second / parse_rate:.2f}")
+                again = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
+                print(f"  re-run over the stored folder: {again.total / again.seconds:.0f} files/s ({again})")
         seconds = summary.seconds
     else:
         from ogi.corpus.rows import prepare

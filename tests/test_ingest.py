@@ -18,7 +18,6 @@ import sqlalchemy as sa
 
 from ogi import forms, pipeline
 from ogi.corpus import Corpus
-from ogi.corpus import ingest as ingest_module
 from ogi.corpus.ingest import ingest
 from tests.builders import generated, total
 from tests.conftest import SEED_DIR
