@@ -47,6 +47,11 @@ class Failed:
 
 
 TICK = object()  # yielded when nothing finished for a while: the caller may commit what it holds
+_READY = "ogi.pool.ready"  # a worker's first message: its clock starts now, not while it imports
+
+
+class PoolError(RuntimeError):
+    """Workers cannot be started at all (a broken installation), as opposed to a file that kills one."""
 
 
 def _die_with_parent() -> None:
@@ -64,6 +69,7 @@ def _worker(conn: Connection, task: Callable[[Any], Any], init: Callable[[], Non
         return
     if init is not None:
         init()
+    conn.send(_READY)
     while True:
         try:
             chunk = conn.recv()
@@ -85,6 +91,7 @@ class _Slot:
     conn: Connection
     queue: deque = field(default_factory=deque)  # items sent and not yet answered, oldest first
     since: float = 0.0  # when it started on queue[0]
+    ready: bool = False  # started up; until then its files are not timed and its death blames none of them
 
 
 class Pool:
@@ -109,6 +116,7 @@ class Pool:
         # of the parent (the progress bar, a database pool) is copied half-way through.
         self._context = multiprocessing.get_context("spawn")
         self._slots: list[_Slot] = []
+        self._failed_starts = 0
 
     def __enter__(self) -> Pool:
         return self
@@ -147,7 +155,7 @@ class Pool:
                     if not todo:
                         break
                     chunk = [todo.popleft() for _ in range(min(CHUNK, len(todo)))]
-                    if not slot.queue:
+                    if not slot.queue or not slot.ready:
                         slot.since = time.monotonic()
                     slot.queue.extend(chunk)
                     slot.conn.send(chunk)
@@ -155,7 +163,7 @@ class Pool:
             if not busy:
                 return
             now = time.monotonic()
-            deadline = min(s.since + self.limits.seconds for s in busy)
+            deadline = min((s.since + self.limits.seconds for s in busy if s.ready), default=now + self.tick)
             ready = wait(
                 [s.conn for s in busy] + [s.process.sentinel for s in busy], max(0.0, min(self.tick, deadline - now))
             )
@@ -168,13 +176,13 @@ class Pool:
                     yield from self._replace(slot, "WorkerDied", self._death_reason(slot), todo)
             now = time.monotonic()
             for slot in list(self._slots):
-                if slot.queue and now - slot.since > self.limits.seconds:
+                if slot.ready and slot.queue and now - slot.since > self.limits.seconds:
                     reason = f"解析超时（超过 {self.limits.seconds:g} 秒），已停止 (timed out)"
                     yield from self._replace(slot, "Timeout", reason, todo)
             if now - last_memory_check > 0.25:
                 last_memory_check = now
                 for slot in list(self._slots):
-                    if slot.queue and _rss_mb(slot.process.pid) > self.limits.memory_mb:
+                    if slot.ready and slot.queue and _rss_mb(slot.process.pid) > self.limits.memory_mb:
                         reason = f"内存超过上限 {self.limits.memory_mb} MB，已停止 (memory limit)"
                         yield from self._replace(slot, "MemoryLimit", reason, todo)
 
@@ -182,6 +190,10 @@ class Pool:
         try:
             while slot.conn.poll():
                 result = slot.conn.recv()
+                if not slot.ready and result == _READY:
+                    slot.ready, slot.since = True, time.monotonic()
+                    self._failed_starts = 0
+                    continue
                 item = slot.queue.popleft()
                 slot.since = time.monotonic()
                 yield item, result
@@ -202,7 +214,12 @@ class Pool:
         slot.process.join(5)
         slot.conn.close()
         self._slots.remove(slot)
-        if slot.queue:
+        if not slot.ready:  # it died starting up: no file is to blame, all go back
+            todo.extendleft(reversed(slot.queue))
+            self._failed_starts += 1
+            if self._failed_starts >= 3:
+                raise PoolError(f"无法启动子进程（退出码 {slot.process.exitcode}）(cannot start workers)")
+        elif slot.queue:
             culprit = slot.queue.popleft()
             todo.extendleft(reversed(slot.queue))
             yield culprit, Failed(error, reason)

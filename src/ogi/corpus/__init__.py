@@ -113,9 +113,13 @@ class Corpus:
         self.engine.dispose()
 
     def _load_keys(self) -> dict[str, int]:
-        with self.engine.begin() as conn:
+        wanted = [k for t in TEMPLATES for k in keys(t)]
+        with self.engine.connect() as conn:
             known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
-            wanted = [k for t in TEMPLATES for k in keys(t)]
+        if all(k in known for k in wanted):
+            return known
+        with self._writing() as conn:  # another process may be adding the same keys right now
+            known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
             new = [k for k in dict.fromkeys(wanted) if k not in known]
             if new:
                 start = max(known.values(), default=0) + 1
