@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from ogi.corpus import Corpus
 from ogi.corpus.ingest import ingest
-from ogi.pool import Failed, Limits, Pool
+from ogi.pool import Limits, Pool
 from tests.builders import generated
 from tests.test_ingest import _check_whole, children, wait_gone, write_reports
 
@@ -105,7 +105,9 @@ def test_sigterm_stores_what_was_parsed_and_marks_the_run(tmp_path):
         "app(['ingest', sys.argv[2], '--db', sys.argv[1], '-j', '2', '-q'])"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(tmp_path / "in")], env=env, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(db), str(tmp_path / "in")], env=env, stderr=subprocess.PIPE
+    )
     with Corpus(db) as corpus:
         deadline = time.time() + 120
         while corpus.count() < 8 and time.time() < deadline and proc.poll() is None:
