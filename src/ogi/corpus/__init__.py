@@ -7,12 +7,13 @@ means SQLite, a URL (``postgresql+psycopg://…``) any SQLAlchemy database. The 
 
 Writing
     add(record, source=None, run_id=None, refresh=True) -> Added   idempotent by sha256; re-parse replaces
-    add_many([prepare(record, source)…], run_id=None) -> [Added | StoreError]   one transaction (ingest)
+    add_many([prepare(record, source)…], run_id=None) -> [Added | StoreError]   one transaction, bulk (ingest)
     set_cell(report_id, key, value, who, comment=None) -> Record    correction: original kept, re-audited
     review_finding(finding_id, status, who, comment=None)          status: open / confirmed / dismissed
     import_organs(path) -> int                                      organ list CSV/XLSX (organs.py)
     refresh(report_ids=None) -> int                                 cross-year findings of stale reports
-    start_run(paths) / finish_run(run_id, counts, status) / record_failure(source, sha256, error, run_id)
+    start_run(paths) / beat(run_id, counts) / finish_run(run_id, counts, status) / end_dead_runs()
+    record_failure(source, sha256, error, run_id)
 Reading
     get(report_id) -> Record            report_id_of(sha256)         source(report_id) -> bytes | None
     reports(**filters, limit, offset, order) -> list[ReportRow]      count(**filters) -> int
@@ -20,6 +21,7 @@ Reading
     history(organ_id) -> list[ReportRow]                             one organ across years
     findings(report_id=None, **filters, limit, offset) -> list[FindingRow]
     corrections(report_id) / failures(run_id=None) / runs() / known() -> {sha256: parser_version}
+    known_by_kind() -> (stored, failed)   failures_among(sources) -> int
     organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
 Figures (``stats.py``)
     totals(key, by, **filters) / rates(by, **filters) / ranking(measure, top, **filters) / findings_by_rule(**filters)
@@ -28,8 +30,10 @@ Accounts of the web app: ``accounts`` (``accounts.py``)
 Errors: ``NotFound`` for an id that is not there, ``InvalidInput`` for a value that is not acceptable,
 ``StoreError`` when the database itself fails.
 
-A report is always written whole inside one transaction (ingest puts several reports in each, ``ingest.BATCH``):
+A report is always written whole inside one transaction (ingest puts several reports in each, ``ingest._Batch``):
 it is either entirely in the corpus or not at all, so a killed ingest resumes without losses or duplicates.
+Writers that read before they write take the corpus write lock (``database.write_lock``), so two ingests at
+once neither store a report twice nor fail on each other's organs.
 """
 
 from __future__ import annotations

@@ -78,11 +78,13 @@ def refresh_stale(
                 # Under the write lock, and only what is still stale: another process (a second ingest)
                 # may have refreshed these reports meanwhile; refreshing twice would write findings twice.
                 write_lock(conn)
-                ids = todo[start : start + batch]
-                still = conn.execute(sa.select(reports.c.id).where(reports.c.id.in_(ids), reports.c.stale.is_(True)))
-                ids = sorted(set(still.scalars()) | (set(ids) & forced))
-                if ids:
-                    _refresh_batch(conn, ids, key_of, indexes)
+                chosen = todo[start : start + batch]
+                still = conn.execute(
+                    sa.select(reports.c.id).where(reports.c.id.in_(chosen), reports.c.stale.is_(True))
+                ).scalars()
+                due = sorted(set(still) | (set(chosen) & forced))
+                if due:
+                    _refresh_batch(conn, due, key_of, indexes)
     return sum(len(t) for t in by_year.values())
 
 
