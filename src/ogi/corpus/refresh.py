@@ -14,10 +14,10 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, cross_year, peer_finding
-from ..model import Meta, Record, Section
+from ..model import Cell, Meta, Record, Section
 from .database import write_lock
-from .rows import decode_cell, encode_finding, insert_findings, recount, reviews
-from .schema import cells, findings, reports, runs, sections
+from .rows import decode_value, encode_finding, insert_findings, recount, reviews
+from .schema import STATES, cells, findings, reports, runs, sections
 
 
 def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
@@ -31,7 +31,7 @@ def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
 
 
 def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
-    """Just what the rules read: meta, the needed cells and the prose sections, for many reports at once."""
+    """Just what the rules read: meta, the needed cells' values and the prose sections, for many reports at once."""
     needed = set(NEEDED_KEYS)
     key_ids = [k for k, name in key_of.items() if name in needed]
     out = {}
@@ -39,9 +39,15 @@ def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) 
         sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name).where(reports.c.id.in_(ids))
     ):
         out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
-    for c in conn.execute(sa.select(cells).where(cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids))):
-        key = key_of[c.key_id]
-        out[c.report_id].cells[key] = decode_cell(key, c)
+    # Value and state only: the rules read nothing else, and decoding whole cells (provenance, raw text)
+    # was two thirds of a refresh (bench/bench_ingest.py).
+    for report_id, key_id, value, scale, state in conn.execute(
+        sa.select(cells.c.report_id, cells.c.key_id, cells.c.value, cells.c.scale, cells.c.state).where(
+            cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids)
+        )
+    ).all():
+        key = key_of[key_id]
+        out[report_id].cells[key] = Cell(key=key, value=decode_value(value, scale), state=STATES[state])
     for s in conn.execute(
         sa.select(sections.c.report_id, sections.c.number, sections.c.text).where(
             sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE)
