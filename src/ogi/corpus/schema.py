@@ -152,8 +152,10 @@ cell_keys = Table(
 cells = Table(
     "cells",
     metadata,
-    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
-    Column("key_id", SmallInteger, ForeignKey("cell_keys.id"), primary_key=True),
+    # No foreign keys (revision 0008): on PostgreSQL their per-row check cost 9× the insert; the store
+    # writes a report's cells only with the report, and whoever deletes a report deletes its cells.
+    Column("report_id", Integer, primary_key=True),
+    Column("key_id", SmallInteger, primary_key=True),
     Column("value", Float),  # the number; exact decimals are rebuilt with ``scale``
     Column("scale", SmallInteger),  # decimal places of a Decimal value; NULL for an integer
     Column("state", SmallInteger, nullable=False),
@@ -168,8 +170,6 @@ cells = Table(
     Column("box", String(80)),
     sqlite_with_rowid=False,
 )
-# On PostgreSQL revision 0008 drops the two foreign keys of cells (a per-row check that cost 9× the insert);
-# the store writes cells only together with their report.
 # Covering index for "total of key K by year/region": scan one key's entries, join reports by id.
 Index("ix_cells_key", cells.c.key_id, cells.c.report_id, cells.c.value)
 

@@ -1,14 +1,15 @@
 """runs know their process and beat while they work, so a run whose process died is not left running;
-on PostgreSQL the cells table loses its foreign keys
+the cells table loses its foreign keys
 
 Revision ID: 0008
 Revises: 0002
 
-Why the foreign keys go (PostgreSQL only): a foreign-key check is a row lock on the referenced row, per
+Why the foreign keys of cells go: on PostgreSQL a foreign-key check is a row lock on the referenced row, per
 inserted row; at ~200 cells a report it made storing cells 9 times slower than the insert itself
 (bench/bench_ingest.py: 17,000 vs 150,000 cell rows/s with COPY). The store writes a report's cells only in
 the transaction that writes the report, with key ids it has just read, so the check never catches anything;
-whoever deletes a report deletes its cells (``Corpus._write`` does). SQLite checks them cheaply and keeps them.
+whoever deletes a report deletes its cells (``Corpus._write`` does). SQLite loses them too, so that the
+schema is one on both (its check was cheaper; the table is rebuilt once, WITHOUT ROWID as before).
 """
 
 from collections.abc import Sequence
@@ -27,17 +28,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("host", sa.String(100)))
         batch_op.add_column(sa.Column("pid", sa.Integer()))
         batch_op.add_column(sa.Column("heartbeat", sa.DateTime()))
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_constraint("fk_cells_report_id_reports", "cells", type_="foreignkey")
-        op.drop_constraint("fk_cells_key_id_cell_keys", "cells", type_="foreignkey")
+    # SQLite rebuilds the table for this (batch mode); it stays WITHOUT ROWID.
+    with op.batch_alter_table("cells", schema=None, table_kwargs={"sqlite_with_rowid": False}) as batch_op:
+        batch_op.drop_constraint("fk_cells_report_id_reports", type_="foreignkey")
+        batch_op.drop_constraint("fk_cells_key_id_cell_keys", type_="foreignkey")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.create_foreign_key("fk_cells_key_id_cell_keys", "cells", "cell_keys", ["key_id"], ["id"])
-        op.create_foreign_key(
-            "fk_cells_report_id_reports", "cells", "reports", ["report_id"], ["id"], ondelete="CASCADE"
-        )
+    with op.batch_alter_table("cells", schema=None, table_kwargs={"sqlite_with_rowid": False}) as batch_op:
+        batch_op.create_foreign_key("fk_cells_key_id_cell_keys", "cell_keys", ["key_id"], ["id"])
+        batch_op.create_foreign_key("fk_cells_report_id_reports", "reports", ["report_id"], ["id"], ondelete="CASCADE")
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.drop_column("heartbeat")
         batch_op.drop_column("pid")
