@@ -114,7 +114,7 @@ def test_sigterm_stores_what_was_parsed_and_marks_the_run(tmp_path):
             time.sleep(0.05)
         workers = children(proc.pid)
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=180)
         assert proc.returncode == 130, err.decode()
         assert "已中断" in err.decode() and "Traceback" not in err.decode()
         assert wait_gone(workers)

@@ -121,10 +121,11 @@ def read_file(path: str | Path, name: str = "") -> bytes:
     /proc files); a FIFO, device or socket is refused before it is opened (opening a FIFO would block)."""
     name = name or str(path)
     try:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise ReadError(name, "不是普通文件（管道、设备或套接字），不予读取 (not a regular file)")
-        with open(path, "rb") as f:
+        # Opened without blocking (a FIFO would wait for a writer), then asked what it is: one lookup, no race.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ReadError(name, "不是普通文件（管道、设备或套接字），不予读取 (not a regular file)")
             data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ReadError(name, f"无法读取文件 (cannot read: {exc.strerror or exc})") from None
