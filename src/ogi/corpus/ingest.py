@@ -4,10 +4,11 @@ The main process walks the inputs and hashes each file first: a file whose sha25
 version) or recorded as failed costs a read and a hash, nothing more, so a re-run over a stored folder runs
 at the speed of the disk. The other files go to workers (``ogi.pool``: child processes, each file under a
 time and memory budget); a worker killed or stopped on a file records that file as failed and the batch
-goes on. The main process is the only writer: it commits the parsed reports in batches (``_Batch.SIZE``
-reports or ``_Batch.SECONDS``, also while a slow file keeps every worker busy), each report whole or not at
-all, so a run killed at any moment leaves whole reports only, and the next run skips what is there
-(content addressed by sha256; re-parsed when ``pipeline.PARSER_VERSION`` changed). SIGTERM is handled as
+goes on. One thread of the main process is the only writer: it commits the parsed reports in batches
+(``_Batch.SIZE`` reports or ``_Batch.SECONDS``, also while a slow file keeps every worker busy) while the
+main thread keeps reading the workers' answers; each report whole or not at all, so a run killed at any
+moment leaves whole reports only, and the next run skips what is there (content addressed by sha256;
+re-parsed when ``pipeline.PARSER_VERSION`` changed). SIGTERM is handled as
 Ctrl-C: what was parsed is stored and the run is marked interrupted. Cross-year findings are refreshed once
 at the end (and by the next run for reports a killed run left stale).
 """
@@ -18,7 +19,9 @@ import functools
 import glob
 import hashlib
 import os
+import queue
 import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,7 +33,7 @@ from ..pipeline import PARSER_VERSION, batch_mode, parse
 from ..pool import TICK, Failed, Limits, Pool
 from ..read import read_file
 from . import Corpus
-from .rows import Prepared, prepare
+from .rows import prepare
 
 URL_PREFIXES = ("http://", "https://")
 
@@ -202,7 +205,7 @@ def ingest(
                         batch.take(item, result)
                         bar.update(bar_task, completed=summary.done)
             finally:
-                batch.flush()  # on Ctrl-C and SIGTERM too: what was parsed is kept
+                batch.close()  # on Ctrl-C and SIGTERM too: what was parsed is kept
             bar.update(bar_task, completed=summary.done, description="核对跨年度")
             corpus.refresh()
             status = "done"
@@ -213,52 +216,88 @@ def ingest(
 
 
 class _Batch:
-    """Parsed reports wait here until SIZE of them (or SECONDS have passed) are ready, then go in one transaction."""
+    """Answers wait here until SIZE parsed reports (or SECONDS) are ready; then a writer thread stores them in
+    one transaction while this thread goes on draining the workers' pipes. Without it a worker blocked on a
+    full pipe for as long as a commit took, and parsing and storing took turns instead of overlapping (main
+    process idle a third of the run). At most QUEUED batches wait for the writer, so memory stays flat; the
+    writer is the only thread that writes to the corpus."""
 
     SIZE = 256
     SECONDS = 2.0
+    QUEUED = 2
 
     def __init__(self, corpus: Corpus, summary: Summary):
         self.corpus, self.summary = corpus, summary
-        self.items: list[tuple[str, str, Prepared]] = []
+        self.items: list[tuple] = []
         self.since = time.monotonic()
+        self.queue: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=self.QUEUED)
+        self.error: BaseException | None = None
+        self.writer = threading.Thread(target=self._write_all, name="ogi-ingest-writer", daemon=True)
+        self.writer.start()
 
     def take(self, item: str, result: tuple | Failed) -> None:
         if isinstance(result, Failed):
-            self.fail(item, None, result.error, result.reason)
-        elif result[0] == "failed":
-            self.fail(item, result[2], result[3], result[4])
+            self.items.append(("failed", item, None, result.error, result.reason))
         else:
-            self.items.append((item, result[2], result[3]))
-            if len(self.items) >= self.SIZE:
-                self.flush()
+            self.items.append(result)
+        if len(self.items) >= self.SIZE:
+            self.flush()
         self.flush_if_due()
 
     def flush_if_due(self) -> None:
         if self.items and time.monotonic() - self.since > self.SECONDS:
             self.flush()
 
-    def fail(self, item: str, sha: str | None, error: str, reason: str) -> None:
-        self.corpus.record_failure(item, sha, error, reason, PARSER_VERSION, self.summary.run_id)
-        self.summary.failed += 1
-        if len(self.summary.failures) < 50:
-            self.summary.failures.append((item, reason))
-
     def flush(self) -> None:
+        """Hand what is waiting to the writer (blocks while QUEUED batches are ahead of it)."""
+        if self.error is not None:
+            raise self.error
         if self.items:
-            results = self.corpus.add_many([p for _, _, p in self.items], run_id=self.summary.run_id)
-            for (item, sha, _), added in zip(self.items, results):
+            self.queue.put(self.items)
+        self.items = []
+        self.since = time.monotonic()
+
+    def close(self) -> None:
+        """Everything handed over and stored (on Ctrl-C and SIGTERM too); the writer's error, if any, raised."""
+        try:
+            self.flush()
+        finally:
+            self.queue.put(None)
+            self.writer.join()
+        if self.error is not None:
+            raise self.error
+
+    def _write_all(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._store(batch)
+                except BaseException as exc:  # the database went away: the main thread raises it
+                    self.error = exc
+
+    def _store(self, batch: list[tuple]) -> None:
+        parsed = [answer for answer in batch if answer[0] == "parsed"]
+        for answer in batch:
+            if answer[0] == "failed":
+                self._fail(*answer[1:])
+        if parsed:
+            results = self.corpus.add_many([answer[3] for answer in parsed], run_id=self.summary.run_id)
+            for (_, item, sha, _), added in zip(parsed, results):
                 if isinstance(added, OgiError):
-                    self.fail(item, sha, added.__class__.__name__, added.problem)
+                    self._fail(item, sha, added.__class__.__name__, added.problem)
                 elif added.status == "added":
                     self.summary.added += 1
                 elif added.status == "reparsed":
                     self.summary.reparsed += 1
                 else:
                     self.summary.skipped += 1
-            self.corpus.beat(self.summary.run_id, self.summary.counts)
-        self.items = []
-        self.since = time.monotonic()
+        self.corpus.beat(self.summary.run_id, self.summary.counts)
+
+    def _fail(self, item: str, sha: str | None, error: str, reason: str) -> None:
+        self.corpus.record_failure(item, sha, error, reason, PARSER_VERSION, self.summary.run_id)
+        self.summary.failed += 1
+        if len(self.summary.failures) < 50:
+            self.summary.failures.append((item, reason))
 
 
 def _progress(show: bool, console):
