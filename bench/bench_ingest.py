@@ -8,6 +8,7 @@
     python bench/bench_ingest.py --n 100000 --mode records  store generated records directly (no parsing):
                                                           what the store alone sustains, and a big corpus
     python bench/bench_ingest.py --db big.db --queries    only time the stats queries on an existing corpus
+    python bench/bench_ingest.py --mode records --n 100000 --db postgresql://…   the store alone, into PostgreSQL
 
 Reports come from the lead's generator (ogi.render): N/5 organs in 100 counties, years 2019–2023, every text
 layout. Generation is not timed. Figures go in the closing note, not in asserts.
@@ -73,7 +74,19 @@ class Sampler(threading.Thread):
             self.samples.append(rss_mb())
 
 
-def db_size(path: Path) -> float:
+def db_size(db: str | Path) -> float:
+    """MB on disk: the SQLite file with its WAL, or the PostgreSQL database."""
+    if "://" in str(db):
+        import sqlalchemy as sa
+
+        from ogi.corpus import database_url
+
+        engine = sa.create_engine(database_url(str(db)))
+        with engine.connect() as conn:
+            size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+        engine.dispose()
+        return size / 2**20
+    path = Path(db)
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
 
 
@@ -147,7 +160,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--mode", choices=("files", "records"), default="files")
     ap.add_argument("--workers", type=int, default=os.cpu_count())
-    ap.add_argument("--db", type=Path)
+    ap.add_argument("--db", help="SQLite path or database URL (records mode, --queries)")
     ap.add_argument("--queries", action="store_true", help="only time the stats queries on --db")
     ap.add_argument("--keep", action="store_true", help="keep the generated files and database")
     ap.add_argument("--pg", help="also ingest into this PostgreSQL database (all its tables are dropped first)")
@@ -164,7 +177,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def ingest_once(args, work: Path, db: Path) -> None:
+def ingest_once(args, work: Path, db: str | Path) -> None:
     from ogi.corpus.ingest import ingest
 
     sampler = Sampler()

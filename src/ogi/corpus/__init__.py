@@ -248,7 +248,7 @@ class Corpus:
             cells_ += [(report_id, key_id(conn, c[0]), *c[1:]) for c in prep.cells]
             figures_.append((report_id, *prep.figures.values()))
             extras_ += [(report_id, *e) for e in prep.extras]
-            findings_ += [(report_id, *f, None, "open", None, None, None) for f in prep.findings]
+            findings_ += [tuple(finding_row(report_id, f).values()) for f in prep.findings]
             if prep.data is not None:
                 sources_.append((prep.sha256, prep.data))
         bulk = self._insert_bulk

@@ -38,8 +38,11 @@ def migrate(engine: sa.Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:  # the common case, without taking the write lock
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
     with engine.begin() as conn:
-        write_lock(conn)
+        write_lock(conn)  # two first runs on a fresh database: the second waits, then finds it migrated
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
         cfg.attributes["connection"] = conn
