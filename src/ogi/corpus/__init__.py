@@ -21,7 +21,7 @@ Reading
     history(organ_id) -> list[ReportRow]                             one organ across years
     findings(report_id=None, **filters, limit, offset) -> list[FindingRow]
     corrections(report_id) / failures(run_id=None) / runs() / known() -> {sha256: parser_version}
-    known_by_kind() -> (stored, failed)   failures_among(sources) -> int
+    known_by_kind() -> (stored, failed): sha256 → parser version of each
     organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
 Figures (``stats.py``)
     totals(key, by, **filters) / rates(by, **filters) / ranking(measure, top, **filters) / findings_by_rule(**filters)
@@ -598,16 +598,6 @@ class Corpus:
                 )
             ).all()
         return done, dict(failed)
-
-    def failures_among(self, sources: list[str]) -> int:
-        """How many of these paths or URLs are recorded as failed (and not stored since)."""
-        count = 0
-        with self.engine.connect() as conn:
-            for start in range(0, len(sources), 500):
-                count += conn.execute(
-                    sa.select(sa.func.count()).where(failure_rows.c.source.in_(sources[start : start + 500]))
-                ).scalar_one()
-        return count
 
     def _read(self, query_fn: Callable[..., T], *args, **kwargs) -> T:
         """One read of the query layer (``query``, ``stats``) on a connection of its own."""
