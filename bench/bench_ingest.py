@@ -74,6 +74,12 @@ class Sampler(threading.Thread):
             self.samples.append(rss_mb())
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time so far of this process and of its finished children (the workers): where the time goes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def db_size(db: str | Path) -> float:
     """MB on disk: the SQLite file with its WAL, or the PostgreSQL database."""
     if "://" in str(db):
@@ -186,16 +192,25 @@ def ingest_once(args, work: Path, db: str | Path) -> None:
         generate_files(work / "in", args.n)
         print(f"generated {args.n} text reports in {time.perf_counter() - start:.0f} s (not counted)")
         sampler.start()
+        before = cpu_seconds()
         parse_rate = parse_only(work / "in", args.workers)
+        main_cpu, workers_cpu = (b - a for a, b in zip(before, cpu_seconds()))
+        print(f"  CPU per report: workers {workers_cpu * 1000 / args.n:.2f} ms, main {main_cpu * 1000 / args.n:.2f} ms")
         print(f"parse only ({args.workers} workers, results dropped): {parse_rate:.1f} reports/s")
         targets = [("SQLite", str(db))] + ([("PostgreSQL", args.pg)] if args.pg else [])
         for name, url in targets:
             if name == "PostgreSQL":
                 drop_all(url)
             with Corpus(url) as corpus:
+                before = cpu_seconds()
                 summary = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
+                main_cpu, workers_cpu = (b - a for a, b in zip(before, cpu_seconds()))
                 print(f"ingest into {name}: {summary}")
                 print(f"  ratio to parse only: {summary.per_second / parse_rate:.2f}")
+                print(
+                    f"  CPU per report: workers (parse + prepare) {workers_cpu * 1000 / args.n:.2f} ms, "
+                    f"main (receive, store, cross-year) {main_cpu * 1000 / args.n:.2f} ms"
+                )
                 again = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
                 print(f"  re-run over the stored folder: {again.total / again.seconds:.0f} files/s ({again})")
         seconds = summary.seconds
