@@ -1,9 +1,14 @@
 """Ingest and stats benchmark (issue #4): reports/s, peak memory, database size, stats query times.
 
-    python bench/bench_ingest.py --n 5000                 generate N text reports, `ogi ingest` them
+    python bench/bench_ingest.py --n 5000                 generate N text reports, `ogi ingest` them; the
+                                                          parse-only rate of the same workers, the ingest
+                                                          rate as a ratio of it, and a re-run (files/s)
+    python bench/bench_ingest.py --n 10000 --pg postgresql://…   the same into PostgreSQL too (its tables
+                                                          are dropped first: use a database of its own)
     python bench/bench_ingest.py --n 100000 --mode records  store generated records directly (no parsing):
                                                           what the store alone sustains, and a big corpus
     python bench/bench_ingest.py --db big.db --queries    only time the stats queries on an existing corpus
+    python bench/bench_ingest.py --mode records --n 100000 --db postgresql://…   the store alone, into PostgreSQL
 
 Reports come from the lead's generator (ogi.render): N/5 organs in 100 counties, years 2019–2023, every text
 layout. Generation is not timed. Figures go in the closing note, not in asserts.
@@ -69,7 +74,25 @@ class Sampler(threading.Thread):
             self.samples.append(rss_mb())
 
 
-def db_size(path: Path) -> float:
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time so far of this process and of its finished children (the workers): where the time goes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def db_size(db: str | Path) -> float:
+    """MB on disk: the SQLite file with its WAL, or the PostgreSQL database."""
+    if "://" in str(db):
+        import sqlalchemy as sa
+
+        from ogi.corpus import database_url
+
+        engine = sa.create_engine(database_url(str(db)))
+        with engine.connect() as conn:
+            size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+        engine.dispose()
+        return size / 2**20
+    path = Path(db)
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
 
 
@@ -77,6 +100,37 @@ def generate_files(folder: Path, n: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i, r in records(n):
         (folder / f"{i:06d}.txt").write_text(render_text(r, LAYOUTS[i % len(LAYOUTS)], seed=i), encoding="utf-8")
+
+
+def _parse_only(path: str) -> int:
+    from ogi.pipeline import parse
+    from ogi.read import read_file
+
+    return len(parse(read_file(path), path).cells)
+
+
+def parse_only(folder: Path, workers: int) -> float:
+    """Reports/s of the same worker pool as the ingest, parsing and dropping each record: the ceiling."""
+    from ogi.corpus.ingest import expand
+    from ogi.pipeline import batch_mode
+    from ogi.pool import TICK, Pool
+
+    items = list(expand([str(folder)]))
+    start = time.perf_counter()
+    with Pool(_parse_only, workers, init=batch_mode) as pool:
+        done = sum(1 for item, _ in pool.run(items) if item is not TICK)
+    return done / (time.perf_counter() - start)
+
+
+def drop_all(url: str) -> None:
+    import sqlalchemy as sa
+
+    from ogi.corpus import database_url
+
+    engine = sa.create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
 
 
 def time_queries(corpus: Corpus) -> list[tuple[str, float, int]]:
@@ -112,9 +166,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--mode", choices=("files", "records"), default="files")
     ap.add_argument("--workers", type=int, default=os.cpu_count())
-    ap.add_argument("--db", type=Path)
+    ap.add_argument("--db", help="SQLite path or database URL (records mode, --queries)")
     ap.add_argument("--queries", action="store_true", help="only time the stats queries on --db")
     ap.add_argument("--keep", action="store_true", help="keep the generated files and database")
+    ap.add_argument("--pg", help="also ingest into this PostgreSQL database (all its tables are dropped first)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     db = args.db or work / "bench.db"
@@ -128,7 +183,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def ingest_once(args, work: Path, db: Path) -> None:
+def ingest_once(args, work: Path, db: str | Path) -> None:
     from ogi.corpus.ingest import ingest
 
     sampler = Sampler()
@@ -137,9 +192,27 @@ def ingest_once(args, work: Path, db: Path) -> None:
         generate_files(work / "in", args.n)
         print(f"generated {args.n} text reports in {time.perf_counter() - start:.0f} s (not counted)")
         sampler.start()
-        with Corpus(db) as corpus:
-            summary = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
-        print(f"ingest: {summary}")
+        before = cpu_seconds()
+        parse_rate = parse_only(work / "in", args.workers)
+        main_cpu, workers_cpu = (b - a for a, b in zip(before, cpu_seconds()))
+        print(f"  CPU per report: workers {workers_cpu * 1000 / args.n:.2f} ms, main {main_cpu * 1000 / args.n:.2f} ms")
+        print(f"parse only ({args.workers} workers, results dropped): {parse_rate:.1f} reports/s")
+        targets = [("SQLite", str(db))] + ([("PostgreSQL", args.pg)] if args.pg else [])
+        for name, url in targets:
+            if name == "PostgreSQL":
+                drop_all(url)
+            with Corpus(url) as corpus:
+                before = cpu_seconds()
+                summary = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
+                main_cpu, workers_cpu = (b - a for a, b in zip(before, cpu_seconds()))
+                print(f"ingest into {name}: {summary}")
+                print(f"  ratio to parse only: {summary.per_second / parse_rate:.2f}")
+                print(
+                    f"  CPU per report: workers (parse + prepare) {workers_cpu * 1000 / args.n:.2f} ms, "
+                    f"main (receive, store, cross-year) {main_cpu * 1000 / args.n:.2f} ms"
+                )
+                again = ingest(corpus, [str(work / "in")], workers=args.workers, keep_source=True, progress=False)
+                print(f"  re-run over the stored folder: {again.total / again.seconds:.0f} files/s ({again})")
         seconds = summary.seconds
     else:
         from ogi.corpus.rows import prepare

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 
 from ogi import forms, pipeline
 from ogi.corpus import Corpus
-from ogi.corpus import ingest as ingest_module
 from ogi.corpus.ingest import ingest
 from tests.builders import generated, total
 from tests.conftest import SEED_DIR
@@ -112,7 +111,8 @@ def test_failures_are_recorded_and_the_batch_goes_on(tmp_path, records):
         assert reasons["empty.txt"][0] == "EmptyFile"
         assert "No such file" in reasons["missing.txt"][1]
         again = ingest(corpus, [str(folder), str(tmp_path / "missing.txt")], workers=1, progress=False)
-        assert (again.skipped, again.failed) == (5, 1)  # known bad content is not parsed again
+        # Known bad content is not parsed again, but it is counted as failed, not as stored (issue 14 item 6).
+        assert (again.skipped, again.failed_before, again.failed) == (2, 3, 1)
         assert len(corpus.failures()) == 4
 
 
@@ -145,6 +145,7 @@ def test_list_files_globs_and_urls(tmp_path, records):
 
 
 def test_resume_after_a_killed_run(tmp_path):
+    """kill -9 of the main process: whole reports only, no orphan worker, the run marked ended by the next."""
     # 150 reports: the copies are given organs of their own (the same report three times would be one report)
     records = [
         r.model_copy(deep=True) for r in generated(n_organs=10, years=(2019, 2020, 2021, 2022, 2023), seed=11) * 3
@@ -155,8 +156,8 @@ def test_resume_after_a_killed_run(tmp_path):
     write_reports(tmp_path / "in", records)
     db = tmp_path / "c.db"
     code = (
-        "import sys; from ogi.corpus import Corpus; from ogi.corpus.ingest import ingest; "
-        "ingest(Corpus(sys.argv[1]), [sys.argv[2]], workers=1, progress=False)"
+        "import sys; from ogi.corpus import Corpus; from ogi.corpus import ingest as m; m._Batch.SIZE = 16; "
+        "m.ingest(Corpus(sys.argv[1]), [sys.argv[2]], workers=2, progress=False)"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(tmp_path / "in")], env=env)
@@ -165,10 +166,13 @@ def test_resume_after_a_killed_run(tmp_path):
         # Each copy has its own organ (the same tables under one organ would be one report with three sources).
         while corpus.count(versions=True) < 20 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.05)
+        workers = children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         partial = corpus.count(versions=True)
         assert 0 < partial < 150, "the run should have been killed half-way"
+        assert workers, "the run should have had worker processes"
+        assert wait_gone(workers), "workers outlived their killed parent"
         _check_whole(corpus)
         summary = ingest(corpus, [str(tmp_path / "in")], workers=2, progress=False)
         assert summary.skipped >= partial and summary.failed == 0
@@ -177,7 +181,37 @@ def test_resume_after_a_killed_run(tmp_path):
         with corpus.engine.connect() as conn:
             assert conn.execute(sa.text("select count(distinct sha256) from reports")).scalar() == 150
             assert conn.execute(sa.text("select count(*) from reports where stale")).scalar() == 0
-        assert corpus.runs()[0]["status"] == "running"  # the killed run never finished
+        assert [r["status"] for r in corpus.runs()] == ["interrupted", "done"]  # the killed run was ended
+
+
+def children(pid: int) -> list[int]:
+    """Child processes of ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_gone(pids: list[int], seconds: float = 10) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
 
 
 def _check_whole(corpus: Corpus) -> None:
@@ -194,17 +228,17 @@ def _check_whole(corpus: Corpus) -> None:
         assert (n_cells, n_sections, n_figures) == (len(forms.keys(template)), 6, 1)
 
 
-def test_new_parser_version_reparses(tmp_path, records, monkeypatch):
+def test_new_parser_version_reparses(tmp_path, records):
     write_reports(tmp_path / "in", records[:3])
     with Corpus(tmp_path / "c.db") as corpus:
         ingest(corpus, [str(tmp_path / "in")], workers=1, progress=False)
         ids = sorted(r.id for r in corpus.reports())
-        monkeypatch.setattr(pipeline, "PARSER_VERSION", "999")
-        monkeypatch.setattr(ingest_module, "PARSER_VERSION", "999")
+        with corpus.engine.begin() as conn:  # as if an older parser had stored them
+            conn.execute(sa.text("update reports set parser_version = '0.old'"))
         summary = ingest(corpus, [str(tmp_path / "in")], workers=1, progress=False)
         assert (summary.added, summary.reparsed) == (0, 3)
         assert sorted(r.id for r in corpus.reports()) == ids
-        assert {r.parser_version for r in corpus.reports()} == {"999"}
+        assert {r.parser_version for r in corpus.reports()} == {pipeline.PARSER_VERSION}
 
 
 def test_cli_ingest(tmp_path, records):

@@ -170,7 +170,7 @@ EXIT_INTERRUPTED = 130  # the shell's code for Ctrl+C
 
 def report_error(exc: OgiError) -> None:
     """One red line on stderr naming the file (or option) and the problem."""
-    errors.print(f"[red]✗ {exc.source}[/red]：{exc.problem}")
+    errors.print(f"[red]✗ {exc.source}[/red]：{exc.problem}", soft_wrap=True)  # one line, whatever the width
 
 
 @contextmanager

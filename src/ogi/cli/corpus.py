@@ -48,17 +48,20 @@ def _filters(year, region, organ, template, kind) -> dict:
     return {k: v for k, v in given.items() if v}
 
 
-@app.command()
+@app.command(epilog="退出码：0 全部入库；2 这些路径中有文件无法读取（本次失败或以前失败且未重试）；130 被中断。")
 def ingest(
     paths: list[str] = typer.Argument(..., help="文件、文件夹、通配符、@清单文件（每行一个路径或网址）或网址"),
     db: str | None = _DB,
-    workers: int | None = typer.Option(None, "--workers", "-j", help="并行进程数（默认 CPU 核数，最多 8）"),
+    workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="并行进程数（默认 CPU 核数，最多 8）"),
     keep_source: bool = typer.Option(True, "--keep-source/--no-source", help="是否在库中保存原文件"),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="重新尝试以前失败的文件"),
+    timeout: float = typer.Option(300, "--timeout", min=1, help="每个文件的解析时限（秒），超时记为失败"),
+    memory: int = typer.Option(2048, "--memory", min=64, help="每个解析进程的内存上限（MB），超出记为失败"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
 ) -> None:
     """把报告加入语料库：按内容去重，可中断后续传，失败的文件记录原因后继续。"""
     from ..corpus.ingest import ingest as run  # the corpus: only when this command runs
+    from ..pool import Limits
 
     with opened(db) as corpus:
         try:
@@ -70,6 +73,7 @@ def ingest(
                 retry_failed=retry_failed,
                 progress=not quiet and sys.stderr.isatty(),
                 console=errors,
+                limits=Limits(seconds=timeout, memory_mb=memory),
             )
         except KeyboardInterrupt:
             errors.print("已中断：已入库的报告均完整保存，再次运行同一命令即可继续。")
@@ -79,7 +83,12 @@ def ingest(
         errors.print(f"[red]失败[/red] {source}: {reason}")
     if summary.failed > len(summary.failures):
         errors.print(f"……另有 {summary.failed - len(summary.failures)} 份失败，详见语料库 failures 表")
-    raise typer.Exit(EXIT_UNREADABLE if summary.failed else EXIT_OK)
+    if summary.failed_before:
+        errors.print(
+            f"[yellow]{summary.failed_before} 份文件以前解析失败，本次未重试[/yellow]（加 --retry-failed 重试；"
+            "原因见语料库 failures 表）"
+        )
+    raise typer.Exit(EXIT_UNREADABLE if summary.failed or summary.failed_before else EXIT_OK)
 
 
 @app.command("stats")

@@ -7,7 +7,7 @@ means SQLite, a URL (``postgresql+psycopg://…``) any SQLAlchemy database. The 
 
 Writing
     add(record, source=None, run_id=None, refresh=True) -> Added   idempotent by sha256; re-parse replaces
-    add_many([prepare(record, source)…], run_id=None) -> [Added | StoreError]   one transaction (ingest)
+    add_many([prepare(record, source)…], run_id=None) -> [Added | StoreError]   one transaction, bulk (ingest)
     set_cell(report_id, key, value, who, comment=None) -> Record    correction: original kept, re-audited
     review_finding(finding_id, status, who, comment=None)          status: open / confirmed / dismissed; the
                                                                     verdict is appended to ``finding_reviews``
@@ -15,7 +15,8 @@ Writing
                                                                     to the finding that still stands
     import_organs(path) -> int                                      organ list CSV/XLSX (organs.py)
     refresh(report_ids=None) -> int                                 cross-year findings of stale reports
-    start_run(paths) / finish_run(run_id, counts, status) / record_failure(source, sha256, error, run_id)
+    start_run(paths) / beat(run_id, counts) / finish_run(run_id, counts, status) / end_dead_runs()
+    record_failure(source, sha256, error, run_id)
 Reading
     get(report_id) -> Record            report_id_of(sha256)         source(report_id) -> bytes | None
     reports(**filters, limit, offset, order) -> list[ReportRow]      count(**filters) -> int
@@ -27,6 +28,7 @@ Campaign
     assign(filters, assignee, who) -> int   review_counts(**filters)   next_report(after, **filters)
     findings(report_id=None, **filters, limit, offset) -> list[FindingRow]
     corrections(report_id) / failures(run_id=None) / runs() / known() -> {sha256: parser_version}
+    known_by_kind() -> (stored, failed): sha256 → parser version of each
     organs(q=None, region=None) / organ(organ_id) / coverage(year, region=None)
 Figures (``stats.py``)
     totals(key, by, **filters) / rates(by, **filters) / ranking(measure, top, **filters) / findings_by_rule(**filters)
@@ -35,17 +37,22 @@ Accounts of the web app: ``accounts`` (``accounts.py``)
 Errors: ``NotFound`` for an id that is not there, ``InvalidInput`` for a value that is not acceptable,
 ``StoreError`` when the database itself fails.
 
-A report is always written whole inside one transaction (ingest puts several reports in each, ``ingest.BATCH``):
+A report is always written whole inside one transaction (ingest puts several reports in each, ``ingest._Batch``):
 it is either entirely in the corpus or not at all, so a killed ingest resumes without losses or duplicates.
+Writers that read before they write take the corpus write lock (``database.write_lock``), so two ingests at
+once neither store a report twice nor fail on each other's organs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -59,12 +66,12 @@ from ..values import parse_value
 from . import organs as organ_ids
 from . import query, rows, stats
 from .accounts import Accounts
-from .database import database_url, migrate, open_engine
+from .database import database_url, migrate, open_engine, write_lock
 from .drafts import Drafts
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
 from .rows import CELL_COLUMNS, FINDING_COLUMNS, META_COLUMN, META_FIELDS, Prepared, finding_row, meta_value, prepare
-from .same import same_report
+from .same import add_source, same_file, same_report
 from .schema import (
     cell_keys,
     cells,
@@ -73,6 +80,7 @@ from .schema import (
     figures,
     findings,
     meta_corrections,
+    organ_aliases,
     organ_changes,
     organs,
     report_reviews,
@@ -127,9 +135,13 @@ class Corpus:
         self.engine.dispose()
 
     def _load_keys(self) -> dict[str, int]:
-        with self.engine.begin() as conn:
+        wanted = [k for t in TEMPLATES for k in keys(t)]
+        with self.engine.connect() as conn:
             known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
-            wanted = [k for t in TEMPLATES for k in keys(t)]
+        if all(k in known for k in wanted):
+            return known
+        with self._writing() as conn:  # another process may be adding the same keys right now
+            known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
             new = [k for k in dict.fromkeys(wanted) if k not in known]
             if new:
                 start = max(known.values(), default=0) + 1
@@ -167,31 +179,13 @@ class Corpus:
         return result
 
     def add_many(self, items: list[Prepared], *, run_id: int | None = None) -> list[Added | StoreError]:
-        """Several whole reports in one transaction (ingest: SQLite writes each touched index page once per
-        batch, not once per report). A kill loses the open batch only, never part of a report. When the
-        batch fails, each report is retried alone so one bad report cannot sink the others."""
+        """Several whole reports in one transaction (ingest): one statement per table for the whole batch, so
+        the single writing process keeps up with the parsing workers. A kill loses the open batch only, never
+        part of a report. When the batch fails, each report is retried alone so one bad report cannot sink the
+        others. Idempotent under concurrency: the transaction holds the corpus write lock (``write_lock``)."""
         try:
-            with self.engine.begin() as conn:
-                olds = {
-                    r.sha256: (r.id, r.parser_version)
-                    for r in conn.execute(
-                        sa.select(reports.c.sha256, reports.c.id, reports.c.parser_version).where(
-                            reports.c.sha256.in_([p.sha256 for p in items])
-                        )
-                    )
-                }
-                failed = conn.execute(sa.select(sa.exists(sa.select(failure_rows.c.id)))).scalar()
-                results = [self._add_in(conn, prep, run_id, olds, failed) for prep in items]
-                changed = [r.id for r in results if r.status != "unchanged"]
-                self._mark_next_years(conn, changed)
-                if changed:
-                    self._supersede(
-                        conn,
-                        conn.execute(
-                            sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(changed))
-                        ).all(),
-                    )
-                return results
+            with self._writing() as conn:
+                return self._store(conn, items, run_id)
         except sa.exc.SQLAlchemyError as exc:
             self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
             if len(items) == 1:
@@ -199,15 +193,147 @@ class Corpus:
                 return [StoreError(items[0].report["source"], problem)]
         return [self.add_many([prep], run_id=run_id)[0] for prep in items]
 
-    def _add_in(self, conn: sa.Connection, prep: Prepared, run_id: int | None, olds: dict, failed: bool) -> Added:
-        old_id, version = olds.get(prep.sha256, (None, None))
-        if old_id is not None and version == prep.report["parser_version"]:
-            return Added(old_id, "unchanged")
-        if old_id is None and (same_id := same_report(conn, prep)) is not None:
-            return Added(same_id, "same")  # another file of a stored report: listed as its source
-        report_id = self._write(conn, prep, run_id, old_id, failed)
-        olds[prep.sha256] = (report_id, prep.report["parser_version"])  # the same file twice in one batch
-        return Added(report_id, "reparsed" if old_id else "added")
+    @contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """A transaction holding the corpus write lock: writers that read before they write follow one another."""
+        with self.engine.begin() as conn:
+            write_lock(conn)
+            yield conn
+
+    def _store(self, conn: sa.Connection, items: list[Prepared], run_id: int | None) -> list[Added]:
+        """The store path: prepared reports → rows, inside the caller's locked transaction.
+
+        Unchanged reports (same sha256 and parser version) are left alone; new ones are inserted together
+        (reports with RETURNING, then each child table in one bulk statement: COPY on PostgreSQL); a report
+        parsed by another parser version is replaced in place (``_write``), keeping corrections and verdicts."""
+        shas = list(dict.fromkeys(p.sha256 for p in items))
+        olds: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(shas), 500):
+            for sha, rid, version in conn.execute(
+                sa.select(reports.c.sha256, reports.c.id, reports.c.parser_version).where(
+                    reports.c.sha256.in_(shas[start : start + 500])
+                )
+            ):
+                olds[sha] = (rid, version)
+        failed = conn.execute(sa.select(sa.exists(sa.select(failure_rows.c.id)))).scalar()
+        results: dict[str, Added] = {}
+        new: dict[str, Prepared] = {}  # the same bytes twice in one batch: stored once
+        for prep in items:
+            if prep.sha256 in results or prep.sha256 in new:
+                continue
+            old_id, version = olds.get(prep.sha256, (None, None))
+            if old_id is None:
+                new[prep.sha256] = prep
+            elif version == prep.report["parser_version"]:
+                results[prep.sha256] = Added(old_id, "unchanged")
+            else:
+                results[prep.sha256] = Added(self._write(conn, prep, run_id, old_id, failed), "reparsed")
+        if new:
+            # Another file of a report stored before, or of one earlier in this batch, is listed as its source.
+            stored: list[Prepared] = []
+            twins: list[tuple[Prepared, Prepared]] = []
+            for prep in new.values():
+                if (same_id := same_report(conn, prep)) is not None:
+                    results[prep.sha256] = Added(same_id, "same")
+                elif (twin := next((p for p in stored if same_file(p, prep)), None)) is not None:
+                    twins.append((prep, twin))
+                else:
+                    stored.append(prep)
+            for prep, report_id in zip(stored, self._insert_new(conn, stored, run_id)):
+                results[prep.sha256] = Added(report_id, "added")
+            for prep, twin in twins:
+                add_source(conn, results[twin.sha256].id, prep)
+                results[prep.sha256] = Added(results[twin.sha256].id, "same")
+            if failed:
+                self._forget_failures(conn, list(new.values()))
+        changed = [r.id for r in results.values() if r.status in ("added", "reparsed")]
+        self._mark_next_years(conn, changed)
+        if changed:
+            self._supersede(
+                conn, conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id.in_(changed))).all()
+            )
+        return [results[p.sha256] for p in items]
+
+    def _insert_new(self, conn: sa.Connection, new: list[Prepared], run_id: int | None) -> list[int]:
+        organ_of = self._organ_ids(conn, new)
+        added = now()
+        report_rows = []
+        for prep in new:
+            organ_id, organ_key = organ_of.get(prep.organ_name or "", (None, None))
+            errors_, warnings_, infos_ = prep.counts
+            report_rows.append(
+                dict(
+                    prep.report,
+                    organ_id=organ_id,
+                    organ_key=organ_key,
+                    run_id=run_id,
+                    added=added,
+                    stale=True,
+                    errors=errors_,
+                    warnings=warnings_,
+                    infos=infos_,
+                )
+            )
+        stmt = reports.insert().returning(reports.c.id, sort_by_parameter_order=True)
+        ids = list(conn.execute(stmt, report_rows).scalars())
+        key_id = self.key_id
+        sections_, cells_, figures_, extras_, findings_, sources_ = [], [], [], [], [], []
+        for report_id, prep in zip(ids, new):
+            sections_ += [(report_id, *s) for s in prep.sections]
+            cells_ += [(report_id, key_id(conn, c[0]), *c[1:]) for c in prep.cells]
+            figures_.append((report_id, *prep.figures.values()))
+            extras_ += [(report_id, *e) for e in prep.extras]
+            findings_ += [tuple(finding_row(report_id, f).values()) for f in prep.findings]
+            if prep.data is not None:
+                sources_.append((prep.sha256, prep.data))
+        bulk = self._insert_bulk
+        bulk(conn, "sections", ("report_id", "number", "heading", "text", "line", "standard"), sections_)
+        bulk(conn, "cells", CELL_COLUMNS, cells_)
+        bulk(conn, "figures", ("report_id", *new[0].figures), figures_)
+        bulk(conn, "extras", ("report_id", "tbl", "label", "cell_values", "line"), extras_)
+        bulk(conn, "findings", FINDING_COLUMNS, findings_)
+        # A source kept from an earlier report of the same bytes (deleted since) is not written twice.
+        known = (
+            set(
+                conn.execute(
+                    sa.select(sources.c.sha256).where(sources.c.sha256.in_([sha for sha, _ in sources_]))
+                ).scalars()
+            )
+            if sources_
+            else set()
+        )
+        bulk(conn, "sources", ("sha256", "data"), [s for s in sources_ if s[0] not in known])
+        return ids
+
+    def _organ_ids(self, conn: sa.Connection, preps: list[Prepared]) -> dict[str, tuple[int, str]]:
+        """Organ name as written → (organ id, alias key): known spellings in one query, new ones resolved."""
+        names = {p.organ_name: p.organ_key for p in preps if p.organ_name and p.organ_key}
+        years = {p.organ_name: p.report.get("year") for p in preps if p.organ_name}
+        by_key = (
+            dict(
+                conn.execute(
+                    sa.select(organ_aliases.c.key, organ_aliases.c.organ_id).where(
+                        organ_aliases.c.key.in_(set(names.values()))
+                    )
+                ).all()
+            )
+            if names
+            else {}
+        )
+        out = {}
+        for name, key in names.items():
+            if key not in by_key:
+                by_key[key] = organ_ids.resolve(conn, name, years.get(name))[0]
+            out[name] = (by_key[key], key)
+        return out
+
+    def _forget_failures(self, conn: sa.Connection, stored: list[Prepared]) -> None:
+        """A file stored now is no longer a failure (by its bytes or by its path)."""
+        shas = [p.sha256 for p in stored]
+        paths = [p.report["source"] for p in stored]
+        conn.execute(
+            failure_rows.delete().where(sa.or_(failure_rows.c.sha256.in_(shas), failure_rows.c.source.in_(paths)))
+        )
 
     def _mark_next_years(self, conn: sa.Connection, report_ids: list[int]) -> None:
         """The same organ's next-year reports now have a (new) previous year: their cross-year findings are stale."""
@@ -297,6 +423,20 @@ class Corpus:
                 f"VALUES ({', '.join([mark] * len(columns))})"
             )
         conn.exec_driver_sql(sql, rows)
+
+    def _insert_bulk(self, conn: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Many reports' rows of one table at once: PostgreSQL's COPY (one round trip, no per-row statement),
+        elsewhere one executemany."""
+        if not rows:
+            return
+        if conn.dialect.name != "postgresql":
+            self._insert_raw(conn, table, columns, rows)
+            return
+        quote = conn.dialect.identifier_preparer.quote
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _reaudit(self, conn: sa.Connection, report_id: int, changes: dict) -> Record:
         """Apply corrections {key: row with new_value/new_state/new_unit} and re-run the single-report audit."""
@@ -603,22 +743,59 @@ class Corpus:
         return refresh_stale(self.engine, self._key_of, report_ids)
 
     def start_run(self, paths: list[str], parser_version: str) -> int:
+        """A new ingest run, ``running`` on this host and process; runs whose process died are ended first."""
+        self.end_dead_runs()
         with self.engine.begin() as conn:
             return conn.execute(
                 runs.insert().values(
-                    started=now(), status="running", parser_version=parser_version, paths="\n".join(paths)[:10000]
+                    started=now(),
+                    heartbeat=now(),
+                    status="running",
+                    parser_version=parser_version,
+                    paths="\n".join(paths)[:10000],
+                    host=socket.gethostname()[:100],
+                    pid=os.getpid(),
                 )
             ).inserted_primary_key[0]
 
+    def beat(self, run_id: int, counts: dict[str, int]) -> None:
+        """A running run's progress so far, and a sign of life for ``end_dead_runs``."""
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(heartbeat=now(), **counts))
+
     def finish_run(self, run_id: int, counts: dict[str, int], status: str = "done") -> None:
         with self.engine.begin() as conn:
-            conn.execute(runs.update().where(runs.c.id == run_id).values(finished=now(), status=status, **counts))
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(finished=now(), heartbeat=now(), status=status, **counts)
+            )
+
+    def end_dead_runs(self, silent_for: timedelta = timedelta(minutes=15)) -> int:
+        """Mark ``interrupted`` the runs still ``running`` whose process is gone (``kill -9``, a power cut):
+        on this host when their process no longer exists, elsewhere when they have not beaten for a while."""
+        host = socket.gethostname()[:100]
+        with self.engine.begin() as conn:
+            running = conn.execute(
+                sa.select(runs.c.id, runs.c.host, runs.c.pid, runs.c.heartbeat, runs.c.started).where(
+                    runs.c.status == "running"
+                )
+            ).all()
+            dead = [
+                r.id
+                for r in running
+                if (r.host == host and r.pid is not None and not _alive(r.pid))
+                or (r.heartbeat or r.started) < now() - silent_for
+            ]
+            if dead:
+                conn.execute(runs.update().where(runs.c.id.in_(dead)).values(status="interrupted", finished=now()))
+        return len(dead)
 
     def record_failure(
         self, source: str, sha256: str | None, error: str, reason: str, parser_version: str, run_id: int | None = None
     ) -> None:
         """One failed input (error = OgiError class name), replacing an earlier failure of the same source."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(failure_rows.delete().where(failure_rows.c.source == source))
             conn.execute(
                 failure_rows.insert().values(
@@ -676,17 +853,20 @@ class Corpus:
 
     def known(self, failures: bool = True) -> dict[str, str]:
         """sha256 → parser version of every stored report and (by default) failed file: ingest skips them."""
+        done, failed = self.known_by_kind()
+        return failed | done if failures else done
+
+    def known_by_kind(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(stored reports, failed files): sha256 → parser version of each."""
         with self.engine.connect() as conn:
             done = dict(conn.execute(sa.select(reports.c.sha256, reports.c.parser_version)).all())
             done |= dict(conn.execute(sa.select(report_sources.c.sha256, report_sources.c.parser_version)).all())
-            if not failures:
-                return done
             failed = conn.execute(
                 sa.select(failure_rows.c.sha256, failure_rows.c.parser_version).where(
                     failure_rows.c.sha256.is_not(None)
                 )
             ).all()
-            return dict(failed) | done
+        return done, dict(failed)
 
     def _read(self, query_fn: Callable[..., T], *args, **kwargs) -> T:
         """One read of the query layer (``query``, ``stats``) on a connection of its own."""
@@ -821,6 +1001,16 @@ class Corpus:
 
     def by_region(self, level: str, filters: Filters | None = None) -> list[dict]:
         return self._read(stats.by_region, level, _filters(filters))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process of that number
+        return True
+    return True
 
 
 def _no_report(report_id: int) -> NotFound:

@@ -1,4 +1,13 @@
-"""Where the corpus lives: ``--db`` / $OGI_DB / ./ogi.db → SQLAlchemy engine, SQLite pragmas, Alembic migrations."""
+"""Where the corpus lives: ``--db`` / $OGI_DB / ./ogi.db → SQLAlchemy engine, SQLite pragmas, Alembic migrations,
+and the corpus's one write lock.
+
+Two processes may write one corpus at once (two ingests, an ingest and the web app). Every writing transaction
+that reads before it writes (is this sha256 stored? does this organ exist?) first takes ``write_lock``: on
+PostgreSQL a transaction-scoped advisory lock, on SQLite ``BEGIN IMMEDIATE`` (the database's write lock, taken
+before the first read, so the reads cannot go stale). Writers then follow one another and nothing is stored
+twice or lost to a unique-constraint error. Migrations take the same lock, so two first runs on a fresh
+database do not both create the tables.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +38,27 @@ def migrate(engine: sa.Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:  # the common case, without taking the write lock
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
     with engine.begin() as conn:
+        write_lock(conn)  # two first runs on a fresh database: the second waits, then finds it migrated
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+# Any fixed number: the advisory lock every writer of an ogi corpus takes on PostgreSQL ("ogi" in ASCII).
+_PG_LOCK = 0x6F6769
+
+
+def write_lock(conn: sa.Connection) -> None:
+    """Take the corpus write lock for the rest of ``conn``'s transaction; call it before the first statement."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to busy_timeout for another writer to commit
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

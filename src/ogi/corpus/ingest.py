@@ -1,33 +1,41 @@
-"""Paths, folders, globs, list files and URLs → records in the corpus (issue #4 item 2).
+"""Paths, folders, globs, list files and URLs → records in the corpus (issue #4 item 2, issue #12, issue #15).
 
-Workers (processes) read and parse; the main process is the only writer and commits the parsed reports in
-batches (``_Batch.SIZE`` reports or ``_Batch.SECONDS``, each report whole or not at all), so a run killed
-at any moment leaves whole reports only, and the next run skips what is there (content addressed by sha256;
-re-parsed when ``pipeline.PARSER_VERSION`` changed). A file that fails is recorded with its reason and the
-batch goes on. Cross-year findings are refreshed once at the end (and by the next run for reports a killed
-run left stale).
+The main process walks the inputs and hashes each file first: a file whose sha256 is stored (same parser
+version) or recorded as failed costs a read and a hash, nothing more, so a re-run over a stored folder runs
+at the speed of the disk. The other files go to workers (``ogi.pool``: child processes, each file under a
+time and memory budget); a worker killed or stopped on a file records that file as failed and the batch
+goes on. One thread of the main process is the only writer: it commits the parsed reports in batches
+(``_Batch.SIZE`` reports or ``_Batch.SECONDS``, also while a slow file keeps every worker busy) while the
+main thread keeps reading the workers' answers; each report whole or not at all, so a run killed at any
+moment leaves whole reports only, and the next run skips what is there (content addressed by sha256;
+re-parsed when ``pipeline.PARSER_VERSION`` changed). SIGTERM is handled as
+Ctrl-C: what was parsed is stored and the run is marked interrupted. Cross-year findings are refreshed once
+at the end (and by the next run for reports a killed run left stale).
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import os
+import queue
 import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import OgiError, ReadError
 from ..pipeline import PARSER_VERSION, batch_mode, parse
+from ..pool import TICK, Failed, Limits, Pool
+from ..read import read_file
 from . import Corpus
-from .rows import Prepared, prepare
+from .rows import prepare
 
 URL_PREFIXES = ("http://", "https://")
-CHUNK = 8  # files per worker task
-_KNOWN: dict[str, str] = {}
 
 
 @dataclass(slots=True)
@@ -38,6 +46,7 @@ class Summary:
     reparsed: int = 0
     skipped: int = 0
     failed: int = 0
+    failed_before: int = 0  # failed in an earlier run, same bytes and parser version: not tried again
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (source, reason), first 50
 
@@ -45,10 +54,20 @@ class Summary:
     def per_second(self) -> float:
         return self.total / self.seconds if self.seconds else 0.0
 
+    @property
+    def done(self) -> int:
+        return self.added + self.reparsed + self.skipped + self.failed + self.failed_before
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The counts the corpus keeps per run."""
+        return {"added": self.added, "reparsed": self.reparsed, "skipped": self.skipped, "failed": self.failed}
+
     def __str__(self) -> str:
+        before = f"，以前失败未重试 {self.failed_before}" if self.failed_before else ""
         return (
             f"共 {self.total} 份：新增 {self.added}，重新解析 {self.reparsed}，已在库中 {self.skipped}，"
-            f"失败 {self.failed}（{self.seconds:.1f} 秒，{self.per_second:.1f} 份/秒）"
+            f"失败 {self.failed}{before}（{self.seconds:.1f} 秒，{self.per_second:.1f} 份/秒）"
         )
 
 
@@ -90,70 +109,63 @@ def fetch(item: str) -> bytes:
         except httpx.HTTPError as exc:
             raise ReadError(item, f"无法下载 (download failed: {exc.__class__.__name__}: {exc})") from None
         return response.content
-    try:
-        return Path(item).read_bytes()
-    except OSError as exc:
-        raise ReadError(item, f"无法读取文件 (cannot read: {exc.strerror or exc})") from None
-
-
-def _init(known: dict[str, str]) -> None:
-    # Ctrl-C is handled once, by the main process, which then stops the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    batch_mode()
-    _KNOWN.clear()
-    _KNOWN.update(known)
+    return read_file(item)
 
 
 def work(item: str, keep_source: bool = True) -> tuple:
-    """Parse one input in a worker: ("parsed", item, sha, Prepared) / ("skipped", …) / ("failed", …)."""
+    """Parse one input in a worker: ("parsed", item, sha, Prepared) / ("failed", item, sha, error, reason)."""
     try:
         data = fetch(item)
     except OgiError as exc:
         return ("failed", item, None, exc.__class__.__name__, exc.problem)
     sha = hashlib.sha256(data).hexdigest()
-    if _KNOWN.get(sha) == PARSER_VERSION:
-        return ("skipped", item, sha)
     try:
         record = parse(data, item)
     except OgiError as exc:
         return ("failed", item, sha, exc.__class__.__name__, exc.problem)
+    except RecursionError:
+        return ("failed", item, sha, "ReadError", "文件结构异常（嵌套过深），无法解析 (pathological structure)")
     except Exception as exc:  # a parser bug on one file must not stop a batch of 100,000; it is recorded
         return ("failed", item, sha, "InternalError", f"程序错误 (bug: {exc.__class__.__name__}: {exc})")
     record.meta.sha256 = sha
     return ("parsed", item, sha, prepare(record, data if keep_source else None))
 
 
-def work_many(items: list[str], keep_source: bool = True) -> list[tuple]:
-    return [work(item, keep_source) for item in items]
+def _unstored(items: list[str], stored: dict[str, str], failed: dict[str, str], summary: Summary) -> Iterator[str]:
+    """The inputs that need parsing: a local file whose bytes are stored (or failed) under this parser
+    version is counted here from its hash alone. Runs in the main process, interleaved with the workers."""
+    for item in items:
+        if (stored or failed) and not item.startswith(URL_PREFIXES):
+            try:
+                sha = hashlib.sha256(read_file(item)).hexdigest()
+            except OgiError:
+                yield item  # the worker reads it again and records why it cannot
+                continue
+            if stored.get(sha) == PARSER_VERSION:
+                summary.skipped += 1
+                continue
+            if failed.get(sha) == PARSER_VERSION:
+                summary.failed_before += 1
+                continue
+        yield item
 
 
-def _results(items: list[str], workers: int, known: dict[str, str], keep_source: bool) -> Iterator[tuple]:
-    if workers <= 1:
-        batch_mode()
-        _KNOWN.clear()
-        _KNOWN.update(known)
-        yield from (work(i, keep_source) for i in items)
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service manager, ``kill``) stops the run like Ctrl-C: pending reports stored, run marked."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (a web worker): leave signals alone
+        yield
         return
-    # Files go to workers in chunks (less IPC per file), and enough are in flight that the workers keep
-    # parsing while the main process commits a batch; bounded, so memory stays flat at any corpus size.
-    window = workers * 6
-    chunks = (items[i : i + CHUNK] for i in range(0, len(items), CHUNK))
-    with ProcessPoolExecutor(workers, initializer=_init, initargs=(known,)) as pool:
-        pending: set[Future] = set()
-        try:
-            while True:
-                for chunk in chunks:
-                    pending.add(pool.submit(work_many, chunk, keep_source))
-                    if len(pending) >= window:
-                        break
-                if not pending:
-                    return
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield from future.result()
-        finally:
-            for future in pending:
-                future.cancel()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def ingest(
@@ -165,85 +177,127 @@ def ingest(
     retry_failed: bool = False,
     progress: bool = True,
     console=None,
+    limits: Limits | None = None,
 ) -> Summary:
-    """Add every input to the corpus; returns counts. KeyboardInterrupt marks the run interrupted."""
+    """Add every input to the corpus; returns counts. KeyboardInterrupt (or SIGTERM) marks the run interrupted."""
     paths = [str(p) for p in paths]
     items = [str(Path(i).absolute()) if not i.startswith(URL_PREFIXES) else i for i in expand(paths)]
     workers = workers or min(os.cpu_count() or 1, 8)
     workers = min(workers, max(1, len(items) // 4))
-    known = {s: v for s, v in corpus.known(failures=not retry_failed).items() if v == PARSER_VERSION}
+    stored, failed = corpus.known_by_kind()
+    stored = {s: v for s, v in stored.items() if v == PARSER_VERSION}
+    failed = {} if retry_failed else {s: v for s, v in failed.items() if v == PARSER_VERSION}
     summary = Summary(run_id=corpus.start_run(paths, PARSER_VERSION), total=len(items))
     start = time.perf_counter()
     status = "interrupted"
     batch = _Batch(corpus, summary)
-    with _progress(progress, console) as bar:
-        task = bar.add_task("入库", total=len(items))
+    task = functools.partial(work, keep_source=keep_source)
+    with _sigterm_as_interrupt(), _progress(progress, console) as bar:
+        bar_task = bar.add_task("入库", total=len(items))
         try:
             try:
-                for result in _results(items, workers, known, keep_source):
-                    batch.take(result)
-                    bar.advance(task)
+                with Pool(task, workers, limits=limits, init=batch_mode) as pool:
+                    for item, result in pool.run(_unstored(items, stored, failed, summary)):
+                        if item is TICK:
+                            batch.flush_if_due()
+                            bar.update(bar_task, completed=summary.done)
+                            continue
+                        batch.take(item, result)
+                        bar.update(bar_task, completed=summary.done)
             finally:
-                batch.flush()  # on Ctrl-C too: what was parsed is kept
-            bar.update(task, description="核对跨年度")
+                batch.close()  # on Ctrl-C and SIGTERM too: what was parsed is kept
+            bar.update(bar_task, completed=summary.done, description="核对跨年度")
             corpus.refresh()
             status = "done"
         finally:
             summary.seconds = time.perf_counter() - start
-            corpus.finish_run(
-                summary.run_id,
-                {
-                    "added": summary.added,
-                    "reparsed": summary.reparsed,
-                    "skipped": summary.skipped,
-                    "failed": summary.failed,
-                },
-                status,
-            )
+            corpus.finish_run(summary.run_id, summary.counts, status)
     return summary
 
 
 class _Batch:
-    """Parsed reports wait here until SIZE of them (or SECONDS have passed) are ready, then go in one transaction."""
+    """Answers wait here until SIZE parsed reports (or SECONDS) are ready; then a writer thread stores them in
+    one transaction while this thread goes on draining the workers' pipes. Without it a worker blocked on a
+    full pipe for as long as a commit took, and parsing and storing took turns instead of overlapping (main
+    process idle a third of the run). At most QUEUED batches wait for the writer, so memory stays flat; the
+    writer is the only thread that writes to the corpus."""
 
-    SIZE = 64
+    SIZE = 256
     SECONDS = 2.0
+    QUEUED = 2
 
     def __init__(self, corpus: Corpus, summary: Summary):
         self.corpus, self.summary = corpus, summary
-        self.items: list[tuple[str, str, Prepared]] = []
+        self.items: list[tuple] = []
+        self.since = time.monotonic()
+        self.queue: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=self.QUEUED)
+        self.error: BaseException | None = None
+        self.writer = threading.Thread(target=self._write_all, name="ogi-ingest-writer", daemon=True)
+        self.writer.start()
+
+    def take(self, item: str, result: tuple | Failed) -> None:
+        if isinstance(result, Failed):
+            self.items.append(("failed", item, None, result.error, result.reason))
+        else:
+            self.items.append(result)
+        if len(self.items) >= self.SIZE:
+            self.flush()
+        self.flush_if_due()
+
+    def flush_if_due(self) -> None:
+        if self.items and time.monotonic() - self.since > self.SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand what is waiting to the writer (blocks while QUEUED batches are ahead of it)."""
+        if self.error is not None:
+            raise self.error
+        if self.items:
+            self.queue.put(self.items)
+        self.items = []
         self.since = time.monotonic()
 
-    def take(self, result: tuple) -> None:
-        kind, item, sha = result[:3]
-        if kind == "skipped":
-            self.summary.skipped += 1
-        elif kind == "failed":
-            self.fail(item, sha, result[3], result[4])
-        else:
-            self.items.append((item, sha, result[3]))
-            if len(self.items) >= self.SIZE or time.monotonic() - self.since > self.SECONDS:
-                self.flush()
+    def close(self) -> None:
+        """Everything handed over and stored (on Ctrl-C and SIGTERM too); the writer's error, if any, raised."""
+        try:
+            self.flush()
+        finally:
+            self.queue.put(None)
+            self.writer.join()
+        if self.error is not None:
+            raise self.error
 
-    def fail(self, item: str, sha: str | None, error: str, reason: str) -> None:
+    def _write_all(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._store(batch)
+                except BaseException as exc:  # the database went away: the main thread raises it
+                    self.error = exc
+
+    def _store(self, batch: list[tuple]) -> None:
+        parsed = [answer for answer in batch if answer[0] == "parsed"]
+        for answer in batch:
+            if answer[0] == "failed":
+                self._fail(*answer[1:])
+        if parsed:
+            results = self.corpus.add_many([answer[3] for answer in parsed], run_id=self.summary.run_id)
+            for (_, item, sha, _), added in zip(parsed, results):
+                if isinstance(added, OgiError):
+                    self._fail(item, sha, added.__class__.__name__, added.problem)
+                elif added.status == "added":
+                    self.summary.added += 1
+                elif added.status == "reparsed":
+                    self.summary.reparsed += 1
+                else:
+                    self.summary.skipped += 1
+        self.corpus.beat(self.summary.run_id, self.summary.counts)
+
+    def _fail(self, item: str, sha: str | None, error: str, reason: str) -> None:
         self.corpus.record_failure(item, sha, error, reason, PARSER_VERSION, self.summary.run_id)
         self.summary.failed += 1
         if len(self.summary.failures) < 50:
             self.summary.failures.append((item, reason))
-
-    def flush(self) -> None:
-        results = self.corpus.add_many([p for _, _, p in self.items], run_id=self.summary.run_id) if self.items else []
-        for (item, sha, _), added in zip(self.items, results):
-            if isinstance(added, OgiError):
-                self.fail(item, sha, added.__class__.__name__, added.problem)
-            elif added.status == "added":
-                self.summary.added += 1
-            elif added.status == "reparsed":
-                self.summary.reparsed += 1
-            else:
-                self.summary.skipped += 1
-        self.items = []
-        self.since = time.monotonic()
 
 
 def _progress(show: bool, console):

@@ -8,14 +8,16 @@ on a finding that comes back is kept (``rows.insert_findings``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import sqlalchemy as sa
 
 from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, cross_year, peer_finding
-from ..model import Meta, Record, Section
-from .rows import decode_cell, encode_finding, insert_findings, recount, reviews
-from .schema import cells, findings, reports, sections
+from ..model import Cell, Meta, Record, Section
+from .database import write_lock
+from .rows import decode_value, encode_finding, insert_findings, recount, reviews
+from .schema import STATES, cells, findings, reports, runs, sections
 
 
 def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
@@ -29,7 +31,7 @@ def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
 
 
 def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
-    """Just what the rules read: meta, the needed cells and the prose sections, for many reports at once."""
+    """Just what the rules read: meta, the needed cells' values and the prose sections, for many reports at once."""
     needed = set(NEEDED_KEYS)
     key_ids = [k for k, name in key_of.items() if name in needed]
     out = {}
@@ -37,9 +39,15 @@ def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) 
         sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name).where(reports.c.id.in_(ids))
     ):
         out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
-    for c in conn.execute(sa.select(cells).where(cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids))):
-        key = key_of[c.key_id]
-        out[c.report_id].cells[key] = decode_cell(key, c)
+    # Value and state only: the rules read nothing else, and decoding whole cells (provenance, raw text)
+    # was two thirds of a refresh (bench/bench_ingest.py).
+    for report_id, key_id, value, scale, state in conn.execute(
+        sa.select(cells.c.report_id, cells.c.key_id, cells.c.value, cells.c.scale, cells.c.state).where(
+            cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids)
+        )
+    ).all():
+        key = key_of[key_id]
+        out[report_id].cells[key] = Cell(key=key, value=decode_value(value, scale), state=STATES[state])
     for s in conn.execute(
         sa.select(sections.c.report_id, sections.c.number, sections.c.text).where(
             sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE)
@@ -53,6 +61,7 @@ def refresh_stale(
     engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400
 ) -> int:
     """Recompute corpus findings of stale reports (all, or ``report_ids`` and their stale next years)."""
+    forced = set(report_ids or ())  # asked for by id (a correction): refreshed even if not marked stale
     with engine.connect() as conn:
         stmt = sa.select(reports.c.id).where(reports.c.stale.is_(True))
         if report_ids is not None:
@@ -72,23 +81,48 @@ def refresh_stale(
         indexes: dict[int, PeerIndex] = {}
         for start in range(0, len(todo), batch):
             with engine.begin() as conn:
-                _refresh_batch(conn, todo[start : start + batch], key_of, indexes)
+                # Under the write lock, and only what is still stale: another process (a second ingest)
+                # may have refreshed these reports meanwhile; refreshing twice would write findings twice.
+                write_lock(conn)
+                chosen = todo[start : start + batch]
+                still = conn.execute(
+                    sa.select(reports.c.id).where(reports.c.id.in_(chosen), reports.c.stale.is_(True))
+                ).scalars()
+                due = sorted(set(still) | (set(chosen) & forced))
+                if due:
+                    _refresh_batch(conn, due, key_of, indexes)
     return sum(len(t) for t in by_year.values())
+
+
+def previous_reports(conn: sa.Connection, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(organ, year) → the organ's current report of that year, when it has several (versions, formats).
+
+    Chosen by what the reports say and when they came, never by row id (which depends on which worker
+    finished first, so two identical ingests would compare with different reports): the latest publication
+    date, then the latest ingest (the run's start, so one run's reports tie, or the time of a single upload),
+    then the sha256 of the file, which makes the choice the same on every run."""
+    if not wanted:
+        return {}
+    came = sa.func.coalesce(runs.c.started, reports.c.added)
+    best: dict[tuple[int, int], tuple] = {}
+    stmt = (
+        sa.select(reports.c.id, reports.c.organ_id, reports.c.year, reports.c.published, came, reports.c.sha256)
+        .select_from(reports.outerjoin(runs, runs.c.id == reports.c.run_id))
+        .where(reports.c.organ_id.in_({o for o, _ in wanted}), reports.c.year.in_({y for _, y in wanted}))
+    )
+    for rid, organ_id, year, published, arrived, sha in conn.execute(stmt):
+        if (organ_id, year) not in wanted:
+            continue
+        rank = (published is not None, published or dt.date.min, arrived, sha)
+        if (organ_id, year) not in best or rank > best[(organ_id, year)][0]:
+            best[(organ_id, year)] = (rank, rid)
+    return {pair: rid for pair, (_, rid) in best.items()}
 
 
 def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], indexes: dict) -> None:
     rows = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
     wanted = {(r.organ_id, r.year - 1) for r in rows if r.organ_id is not None and r.year is not None}
-    prev_of = {}
-    if wanted:
-        organs_ = {o for o, _ in wanted}
-        for organ_id, year, rid in conn.execute(
-            sa.select(reports.c.organ_id, reports.c.year, sa.func.max(reports.c.id))
-            .where(reports.c.organ_id.in_(organs_))
-            .group_by(reports.c.organ_id, reports.c.year)
-        ):
-            if (organ_id, year) in wanted:
-                prev_of[(organ_id, year)] = rid
+    prev_of = previous_reports(conn, wanted)
     records = _light_records(conn, list(set(ids) | set(prev_of.values())), key_of)
     new_rows, partners = [], set()
     for r in rows:

@@ -24,7 +24,7 @@ from ..crossyear import fingerprint
 from ..figures import figures_row
 from ..model import Cell, Extra, Finding, InvalidInput, Meta, Origin, Record, Section, Severity, State, Where
 from ..normalise import to_simplified
-from .organs import name_from_title
+from .organs import derive, name_from_title
 from .schema import (
     ORIGIN_CODE,
     ORIGINS,
@@ -78,6 +78,7 @@ class Prepared:
     sha256: str
     report: dict  # columns of ``reports`` known from the record alone
     organ_name: str | None  # the organ as written (or from the title) → organs.resolve
+    organ_key: str | None  # its normalised spelling (the alias key), computed here rather than by the writer
     sections: list[tuple]  # (number, heading, text, line, standard)
     cells: list[tuple]  # (key, value, scale, state, origin, unit, raw, line, page, tbl, row, col, box)
     extras: list[tuple]  # (tbl, label, values, line)
@@ -147,10 +148,12 @@ def prepare(record: Record, source: bytes | None = None) -> Prepared:
         "fingerprint": fingerprint(record),
     }
     severities = [f.severity for f in record.findings]
+    organ_name = meta.organ or name_from_title(meta.title)
     return Prepared(
         sha256=sha,
         report=report,
-        organ_name=meta.organ or name_from_title(meta.title),
+        organ_name=organ_name,
+        organ_key=derive(organ_name).key if organ_name else None,
         sections=[
             (s.number, s.heading, s.text, s.line, s.standard) for s in {s.number: s for s in record.sections}.values()
         ],

@@ -45,9 +45,26 @@ def same_report(conn: sa.Connection, prep: Prepared) -> int | None:
     mine = _cells(prep)
     for candidate in candidates:
         if _text_agrees(report.get("fingerprint"), candidate.fingerprint) and _stored_cells(conn, candidate.id) == mine:
-            _add_source(conn, candidate.id, prep)
+            add_source(conn, candidate.id, prep)
             return candidate.id
     return None
+
+
+def same_file(first: Prepared, other: Prepared) -> bool:
+    """Whether two files of one batch, neither stored yet, are the same report (the test ``same_report``
+    makes against the corpus)."""
+    a, b = first.report, other.report
+    if (
+        a.get("year") is None
+        or not first.cells
+        or (a.get("year"), a.get("template")) != (b.get("year"), b.get("template"))
+    ):
+        return False
+    key_a = organ_key(first.organ_name) if first.organ_name else None
+    key_b = organ_key(other.organ_name) if other.organ_name else None
+    return (
+        key_a == key_b and _text_agrees(a.get("fingerprint"), b.get("fingerprint")) and _cells(first) == _cells(other)
+    )
 
 
 def _cells(prep: Prepared) -> dict[str, tuple]:
@@ -71,7 +88,7 @@ def _text_agrees(a: bytes | None, b: bytes | None) -> bool:
     return len(x & y) >= TEXT_AGREEMENT * min(len(x), len(y))
 
 
-def _add_source(conn: sa.Connection, report_id: int, prep: Prepared) -> None:
+def add_source(conn: sa.Connection, report_id: int, prep: Prepared) -> None:
     report = prep.report
     exists = sa.select(report_sources.c.sha256).where(report_sources.c.sha256 == prep.sha256)
     if conn.execute(exists).first() is None:

@@ -91,6 +91,10 @@ runs = Table(
     Column("reparsed", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
+    # Who runs it and when it last committed: a run whose process is gone is ended by the next one (0008).
+    Column("host", String(100)),
+    Column("pid", Integer),
+    Column("heartbeat", DateTime),
 )
 
 reports = Table(
@@ -173,8 +177,10 @@ cell_keys = Table(
 cells = Table(
     "cells",
     metadata,
-    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
-    Column("key_id", SmallInteger, ForeignKey("cell_keys.id"), primary_key=True),
+    # No foreign keys (revision 0008): on PostgreSQL their per-row check cost 9× the insert; the store
+    # writes a report's cells only with the report, and whoever deletes a report deletes its cells.
+    Column("report_id", Integer, primary_key=True),
+    Column("key_id", SmallInteger, primary_key=True),
     Column("value", Float),  # the number; exact decimals are rebuilt with ``scale``
     Column("scale", SmallInteger),  # decimal places of a Decimal value; NULL for an integer
     Column("state", SmallInteger, nullable=False),

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import zipfile
 from collections.abc import Callable
 from importlib import import_module
@@ -118,24 +119,36 @@ def read(source: str | Path | bytes, name: str = "") -> Document:
     """Read a file (path or bytes) into a Document; raise a ReadError that names the file."""
     if isinstance(source, (str, Path)):
         name = name or str(source)
-        return read_bytes(read_file(source, name), name)
-    return read_bytes(source, name or "<bytes>")
+        data = read_file(source, name)
+    else:
+        data = source
+    return read_bytes(data, name or "<bytes>")
 
 
 def read_file(path: str | Path, name: str = "") -> bytes:
-    """The bytes of a file within the size budget; a ReadError that names it when it cannot be read."""
-    path = Path(path)
+    """A regular file's bytes, at most MAX_BYTES of them counted as read (``stat`` lies for /dev/zero and
+    /proc files); a FIFO, device or socket is refused before it is opened (opening a FIFO would block)."""
     name = name or str(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ReadError(name, f"无法打开文件 (cannot open: {exc.strerror or exc})") from None
-    if size > MAX_BYTES:
-        raise TooLarge(name, f"文件过大 ({size / 1e6:.0f} MB > {MAX_BYTES // 2**20} MB)")
-    try:
-        return path.read_bytes()
+        # Opened without blocking (a FIFO would wait for a writer), then asked what it is: one lookup, no race.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ReadError(name, "不是普通文件（管道、设备或套接字），不予读取 (not a regular file)")
+            data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ReadError(name, f"无法读取文件 (cannot read: {exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise TooLarge(name, f"文件过大 (> {MAX_BYTES // 2**20} MB)")
+    return data
+
+
+def read_stream(stream, name: str) -> bytes:
+    """Standard input or another stream, read up to MAX_BYTES (more is refused, not read to the end)."""
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TooLarge(name, f"输入过大 (> {MAX_BYTES // 2**20} MB)")
+    return data
 
 
 def read_bytes(data: bytes, name: str) -> Document:
