@@ -57,9 +57,10 @@ def _records(n_organs=6, years=(2019, 2020, 2021), seed=5):
 
 
 def test_a_worker_killed_mid_ingest_is_recorded_and_the_batch_goes_on(tmp_path):
-    records = _records() * 4
+    records = [r.model_copy(deep=True) for r in _records() * 4]  # 72 reports: each copy an organ of its own
     for i, r in enumerate(records):
         r.meta.organ = f"第{i}号示例县民政局"
+        r.meta.title = f"{r.meta.organ}{r.meta.year}年政府信息公开工作年度报告"
     write_reports(tmp_path / "in", records)
     killed: list[int] = []
 
@@ -95,9 +96,10 @@ def _cmdline(pid: int) -> bytes:
 
 
 def test_sigterm_stores_what_was_parsed_and_marks_the_run(tmp_path):
-    records = _records(n_organs=10, years=(2019, 2020, 2021, 2022)) * 3
+    records = [r.model_copy(deep=True) for r in _records(n_organs=10, years=(2019, 2020, 2021, 2022)) * 3]
     for i, r in enumerate(records):
         r.meta.organ = f"第{i}号示例县财政局"
+        r.meta.title = f"{r.meta.organ}{r.meta.year}年政府信息公开工作年度报告"
     write_reports(tmp_path / "in", records)
     db = tmp_path / "c.db"
     code = (

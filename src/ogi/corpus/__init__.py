@@ -239,8 +239,9 @@ class Corpus:
                     twins.append((prep, twin))
                 else:
                     stored.append(prep)
-            for prep, report_id in zip(stored, self._insert_new(conn, stored, run_id)):
+            for prep, report_id in zip(stored, self._insert_new(conn, stored, run_id) if stored else []):
                 results[prep.sha256] = Added(report_id, "added")
+            self._settle_deadlines(conn, [results[p.sha256].id for p in stored])
             for prep, twin in twins:
                 add_source(conn, results[twin.sha256].id, prep)
                 results[prep.sha256] = Added(results[twin.sha256].id, "same")
@@ -304,6 +305,21 @@ class Corpus:
         )
         bulk(conn, "sources", ("sha256", "data"), [s for s in sources_ if s[0] not in known])
         return ids
+
+    def _settle_deadlines(self, conn: sa.Connection, report_ids: list[int]) -> None:
+        """New reports are due as a government's (3月31日) by their organ's kind or the reviewer's word on the
+        organ, not by the name the reader saw: where the two differ, the report is re-audited (DEADLINE)."""
+        for start in range(0, len(report_ids), 500):
+            found = conn.execute(
+                sa.select(reports.c.id, reports.c.is_government, organs.c.name, organs.c.kind, organs.c.governs)
+                .join(organs, organs.c.id == reports.c.organ_id)
+                .where(reports.c.id.in_(report_ids[start : start + 500]))
+            ).all()
+            for r in found:
+                due = forms.due_as_government(r.name, r.kind, r.governs)
+                if due != bool(r.is_government):
+                    conn.execute(reports.update().where(reports.c.id == r.id).values(is_government=due))
+                    self._reaudit(conn, r.id, {})
 
     def _organ_ids(self, conn: sa.Connection, preps: list[Prepared]) -> dict[str, tuple[int, str]]:
         """Organ name as written → (organ id, alias key): known spellings in one query, new ones resolved."""
