@@ -293,6 +293,8 @@ def test_upload_with_a_corrupt_file_stores_the_others_and_records_it(tmp_path, m
         return real_parse(data, name)
 
     monkeypatch.setattr(upload_module, "parse", parse)
+    # The patched parser runs here, not in a parser process (which would import the real one).
+    monkeypatch.setattr(upload_module, "parse_in_child", lambda data, name: upload_module.parse_file((data, name)))
     r = client.post("/api/upload", files=files, headers={"X-CSRF-Token": token})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -306,6 +308,32 @@ def test_upload_with_a_corrupt_file_stores_the_others_and_records_it(tmp_path, m
     failures = {f["source"]: f for f in client.get("/api/failures").json()["failures"]}
     assert set(failures) == {"bad.xlsx", "crash.txt"}
     assert client.get("/api/reports").json()["total"] == 2
+
+
+def test_an_upload_is_parsed_in_a_child_under_the_time_limit(tmp_path, monkeypatch):
+    """A file that outlasts the per-file budget is stopped in its parser process and recorded; the server
+    answers for it and goes on (the budget is made tiny here so that any file outlasts it)."""
+    import queue
+
+    import ogi.serve.upload as upload_module
+    from ogi.pool import Limits
+
+    app = make_app(tmp_path)
+    client = TestClient(app)
+    token = login(client, *REVIEWER)
+    files = [("files", ("slow.txt", generated(2021, 1)[1].encode(), "text/plain"))]
+    pools: queue.LifoQueue = queue.LifoQueue()
+    monkeypatch.setattr(upload_module, "_idle_pools", pools)
+    monkeypatch.setattr(upload_module, "UPLOAD_LIMITS", Limits(seconds=0.0))
+    r = client.post("/api/upload", files=files, headers={"X-CSRF-Token": token})
+    (result,) = r.json()["results"]
+    assert not result["ok"] and "解析超时" in result["error"]
+    assert [f["source"] for f in client.get("/api/failures").json()["failures"]] == ["slow.txt"]
+    pools.get_nowait().close()
+    monkeypatch.undo()
+    files = [("files", ("fine.txt", generated(2021, 2)[1].encode(), "text/plain"))]
+    (result,) = client.post("/api/upload", files=files, headers={"X-CSRF-Token": token}).json()["results"]
+    assert result["ok"] and result["year"] == 2021
 
 
 def test_too_many_files_in_one_request_says_what_to_do(tmp_path):

@@ -141,6 +141,11 @@ class Pool:
             break
         else:
             return
+        for slot in [s for s in self._slots if not s.process.is_alive()]:
+            # A worker that died while idle between runs (a long-lived pool, as the web app keeps): no file
+            # is to blame; it is replaced before any file is sent to it.
+            slot.conn.close()
+            self._slots.remove(slot)
         while len(self._slots) < self.workers:
             self._slots.append(self._start())
         last_memory_check = time.monotonic()

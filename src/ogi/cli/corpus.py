@@ -61,7 +61,7 @@ def ingest(
 ) -> None:
     """把报告加入语料库：按内容去重，可中断后续传，失败的文件记录原因后继续。"""
     from ..corpus.ingest import ingest as run  # the corpus: only when this command runs
-    from ..pool import Limits
+    from ..pool import Limits  # with the ingest it configures: multiprocessing only when this command runs
 
     with opened(db) as corpus:
         try:

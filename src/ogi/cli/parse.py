@@ -155,7 +155,7 @@ def _rendered(files: list[str], fmt: str, indent: int | None, detail: bool, work
         for name in _inputs(files):
             yield render_job((name, fmt, indent, detail))
         return
-    from ..pool import TICK, Failed, Pool
+    from ..pool import TICK, Failed, Pool  # multiprocessing: only for a run with -j above 1
 
     if STDIN in files:  # standard input belongs to this process: read and parsed here, first
         yield render_job((STDIN, fmt, indent, detail))

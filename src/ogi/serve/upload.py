@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import tempfile
 import threading
 from pathlib import Path
@@ -17,8 +18,9 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..corpus import Corpus
-from ..model import InvalidInput, OgiError
-from ..pipeline import PARSER_VERSION, parse
+from ..model import InvalidInput, OgiError, Record
+from ..pipeline import PARSER_VERSION, batch_mode, parse
+from ..pool import TICK, Failed, Limits, Pool, PoolError
 from ..read import sniff
 from .session import CorpusDep, HTTPProblem, SettingsDep, User, WriteLockDep, reader, writer
 from .web import file_name, from_page, json_response, render, root_of
@@ -89,20 +91,57 @@ def _failed(corpus: Corpus, lock: threading.Lock, name: str, sha: str, error: st
     return _refusal(name, 422, reason)
 
 
+def parse_file(item: tuple[bytes, str]) -> Record | tuple[str, str]:
+    """In a parser process: the record of one uploaded file, or (error, Chinese reason) when it cannot be read."""
+    data, name = item
+    try:
+        return parse(data, name)
+    except OgiError as exc:
+        return type(exc).__name__, exc.problem
+    except RecursionError:  # pathological nesting in hostile input, as in the CLI
+        return "OgiError", "文件结构异常，无法解析"
+    except Exception as exc:  # a reader library's own failure on hostile bytes: this file fails, the batch goes on
+        log.exception("reading uploaded file %s", name)
+        return "ReadError", f"读取此文件时出错（{type(exc).__name__}），文件可能已损坏；其他文件不受影响"
+
+
+# Uploads are parsed in child processes, each file under the same time and memory budget as in ``ogi ingest``
+# (pool.Limits): a file that would hang the parser or exhaust memory is stopped and recorded, and the web
+# server itself never runs a reader. One single-worker pool per concurrent upload, started when first needed
+# and kept (a worker starts in about a second); at most PARSERS files are parsed at once per server process.
+PARSERS = 2
+UPLOAD_LIMITS = Limits(seconds=120.0, memory_mb=2048)
+_idle_pools: queue.LifoQueue[Pool] = queue.LifoQueue()
+_pool_free = threading.Semaphore(PARSERS)
+
+
+def parse_in_child(data: bytes, name: str) -> Record | tuple[str, str]:
+    """``parse_file`` in a parser process; a stopped worker's file comes back as (error, reason)."""
+    with _pool_free:
+        try:
+            pool = _idle_pools.get_nowait()
+        except queue.Empty:
+            pool = Pool(parse_file, 1, limits=UPLOAD_LIMITS, init=batch_mode)
+        try:
+            for item, answer in pool.run([(data, name)]):
+                if item is TICK:
+                    continue
+                return (answer.error, answer.reason) if isinstance(answer, Failed) else answer
+            return "ReadError", "解析进程没有返回结果"
+        except PoolError as exc:
+            return "ReadError", str(exc)
+        finally:
+            _idle_pools.put(pool)
+
+
 def ingest_one(corpus: Corpus, lock: threading.Lock, name: str, data: bytes, root: str) -> dict:
     """Parse and store one file; a file that cannot be read is recorded with its reason (listed apart).
     Files are parsed in parallel and written one at a time (the store resolves organ names on write)."""
     sha = hashlib.sha256(data).hexdigest()
-    try:
-        record = parse(data, name)
-    except OgiError as exc:
-        return _failed(corpus, lock, name, sha, type(exc).__name__, exc.problem)
-    except RecursionError:  # pathological nesting in hostile input, as in the CLI
-        return _failed(corpus, lock, name, sha, "OgiError", "文件结构异常，无法解析")
-    except Exception as exc:  # a reader library's own failure on hostile bytes: this file fails, the batch goes on
-        log.exception("reading uploaded file %s", name)
-        reason = f"读取此文件时出错（{type(exc).__name__}），文件可能已损坏；其他文件不受影响"
-        return _failed(corpus, lock, name, sha, "ReadError", reason)
+    parsed = parse_in_child(data, name)
+    if not isinstance(parsed, Record):
+        return _failed(corpus, lock, name, sha, *parsed)
+    record = parsed
     record.meta.source = name
     record.meta.sha256 = sha
     try:
