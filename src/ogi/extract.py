@@ -235,10 +235,11 @@ def _unreadable(keys, values: list[Token], label: Token, cells, problems, why: s
     raw = " | ".join(v.text for v in values)
     for key in keys:
         cells[key] = Cell(key=key, state=State.unreadable, raw=raw, where=label.where)
-    problems.append(
+    problems.append(  # ogi's reading failure, not the organ's error: a reading problem (issue #10)
         Finding(
             rule="CELL-TYPE",
-            severity=Severity.error,
+            severity=Severity.warning,
+            kind="reading",
             keys=list(keys),
             expected=f"{len(keys)} 个数值",
             found=f"{len(values)} 个: {raw}",

@@ -101,6 +101,7 @@ class Cell:
     raw: str = ""  # the text of the source cell, after normalisation
     where: Where | None = None
     origin: Origin = Origin.source
+    candidates: list[int | Decimal] = field(default_factory=list)  # readings a damaged source allows, best first; never a value
 
     @classmethod
     def validate(cls, data: dict) -> Cell:
@@ -141,9 +142,16 @@ class Section(BaseModel):
     standard: bool = True  # heading wording is the official one or an accepted variant
 
 
+# What a finding is about: the report's own error ("审核发现"), or what ogi could not read ("读取问题",
+# for the reviewer to check against the source; never counted as the organ's error, issue #10).
+FindingKind = Literal["finding", "reading"]
+KIND_ZH = {"finding": "审核发现", "reading": "读取问题"}
+
+
 class Finding(BaseModel):
     rule: str
     severity: Severity
+    kind: FindingKind = "finding"
     keys: list[str] = Field(default_factory=list)
     expected: str | None = None
     found: str | None = None
@@ -173,8 +181,8 @@ class Record(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     cells: dict[str, Cell] = Field(default_factory=dict)
     extras: list[Extra] = Field(default_factory=list)
-    problems: list[Finding] = Field(default_factory=list)  # what extraction could not read; audit repeats them
-    findings: list[Finding] = Field(default_factory=list)  # the audit's result (problems included)
+    problems: list[Finding] = Field(default_factory=list)  # 读取问题: what ogi could not read (kind "reading")
+    findings: list[Finding] = Field(default_factory=list)  # 审核发现: what the report gets wrong (kind "finding")
     parser_version: str = ""
 
     def value(self, key: str) -> int | Decimal | None:
@@ -217,7 +225,7 @@ class Record(BaseModel):
 
     def contract(self) -> dict:
         """The command line's JSON output contract (spec §8), with per-cell detail beside it."""
-        data = self.model_dump(mode="json", exclude={"problems"})
+        data = self.model_dump(mode="json")
         values = {}
         for key, cell in self.cells.items():
             v = cell.value
@@ -227,6 +235,7 @@ class Record(BaseModel):
             "meta": data["meta"] | {"agency": self.meta.organ},
             "cells": values,
             "findings": data["findings"],
+            "problems": data["problems"],
             "detail": {k: _without_key(c) for k, c in data["cells"].items()},
             "sections": data["sections"],
             "extras": data["extras"],

@@ -55,6 +55,7 @@ class FindingRow:
     id: int
     report_id: int
     origin: str
+    kind: str  # finding (审核发现) or reading (读取问题)
     rule: str
     severity: str
     keys: list[str]
@@ -109,7 +110,7 @@ class Filters:
             conds.append(organs.c.kind == self.kind)
         if self.rule or self.severity or self.status:
             # IN (…) rather than EXISTS: SQLite then starts from the findings index, not from every report.
-            sub = sa.select(findings.c.report_id).where(findings.c.origin != "problem", *self.finding_conditions())
+            sub = sa.select(findings.c.report_id).where(findings.c.kind == "finding", *self.finding_conditions())
             conds.append(reports.c.id.in_(sub))
         if self.q:
             part = to_simplified(self.q)
@@ -229,7 +230,7 @@ def count_reports(conn: sa.Connection, f: Filters) -> int:
 
 
 def list_findings(
-    conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
+    conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0, reading: bool = False
 ) -> list[FindingRow]:
     # Rule, severity and status select findings here, not reports that have some (Filters.conditions).
     report_filters = replace(f, rule=None, severity=None, status=None)
@@ -240,7 +241,7 @@ def list_findings(
                 organs, organs.c.id == reports.c.organ_id
             )
         )
-        .where(findings.c.origin != "problem", *report_filters.conditions())
+        .where(findings.c.kind == ("reading" if reading else "finding"), *report_filters.conditions())
         .order_by(findings.c.report_id, findings.c.id)
         .offset(offset)
     )
