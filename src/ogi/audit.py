@@ -345,12 +345,16 @@ def _missing_rows(record: Record, index: CellIndex) -> list[Finding]:
         keys = [k for ks in rows.values() for k in ks]
         doubt = _doubt(record, number, table, len(keys) == total)
         if len(keys) == total:
-            message = f"{name}缺失" + (f"或未能识别（{doubt}，请对照原文核对）" if doubt else "（该部分正文中未见统计数字）")
+            message = f"{name}缺失" + (
+                f"或未能识别（{doubt}，请对照原文核对）" if doubt else "（该部分正文中未见统计数字）"
+            )
             found = "0"
         else:
             labels = sorted({forms.label_of(k).rsplit("·", 1)[0] for k in keys})
             message = f"{name}缺少 {len(keys)} 个单元格：" + "；".join(labels)
-            message += f"（{doubt}，可能是未能识别的行，请对照原文核对）" if doubt else "（表中其余各行均已读出，未见这些行）"
+            message += (
+                f"（{doubt}，可能是未能识别的行，请对照原文核对）" if doubt else "（表中其余各行均已读出，未见这些行）"
+            )
             found = f"{total - len(keys)} 个"
         out.append(
             finding(

@@ -101,7 +101,9 @@ class Cell:
     raw: str = ""  # the text of the source cell, after normalisation
     where: Where | None = None
     origin: Origin = Origin.source
-    candidates: list[int | Decimal] = field(default_factory=list)  # readings a damaged source allows, best first; never a value
+    candidates: list[int | Decimal] = field(
+        default_factory=list
+    )  # readings a damaged source allows, best first; never a value
 
     @classmethod
     def validate(cls, data: dict) -> Cell:

@@ -250,9 +250,7 @@ def recount(conn: sa.Connection, report_ids: list[int]) -> None:
     for column, severity in (("errors", "error"), ("warnings", "warning"), ("infos", "info")):
         n = (
             sa.select(sa.func.count())
-            .where(
-                findings.c.report_id == reports.c.id, findings.c.kind == "finding", findings.c.severity == severity
-            )
+            .where(findings.c.report_id == reports.c.id, findings.c.kind == "finding", findings.c.severity == severity)
             .scalar_subquery()
         )
         conn.execute(reports.update().where(reports.c.id.in_(report_ids)).values({column: n}))

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import forms
 from ..corpus import Corpus
+from ..identities import format_number
 from ..model import REVIEW_STATUS_ZH, InvalidInput, NotFound, OgiError, Record, Table
 from ..read import read
 from ..rules import RULE_BY_ID
@@ -90,6 +91,24 @@ def _cell_rows(record: Record) -> list[dict]:
     return out
 
 
+def _finding_row(f) -> dict:
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "kind": f.kind,
+        "severity": f.severity,
+        "keys": f.keys,
+        "expected": f.expected,
+        "found": f.found,
+        "message": f.message,
+        "status": f.status,
+        "comment": f.comment,
+        "reviewer": f.reviewer,
+        "reviewed": f.reviewed,
+        "other_report_id": f.other_report_id,
+    }
+
+
 def report_data(
     corpus: CorpusDep, report_id: int = Path(..., description="报告编号"), _user: User | None = Depends(reader)
 ) -> dict:
@@ -97,29 +116,23 @@ def report_data(
     record = corpus.get(report_id)
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
-    finding_rows = [
-        {
-            "id": f.id,
-            "rule": f.rule,
-            "severity": f.severity,
-            "keys": f.keys,
-            "expected": f.expected,
-            "found": f.found,
-            "message": f.message,
-            "status": f.status,
-            "comment": f.comment,
-            "reviewer": f.reviewer,
-            "reviewed": f.reviewed,
-            "other_report_id": f.other_report_id,
-        }
-        for f in rows
-    ]
+    finding_rows, problem_rows = (
+        [_finding_row(f) for f in found] for found in (rows, corpus.findings(report_id, limit=None, reading=True))
+    )
     cells = _cell_rows(record)
     return {
         "report": row,
         "meta": record.meta.model_dump(mode="json"),
         "summary": summary(rows),
         "findings": finding_rows,
+        # 读取问题: what ogi could not read, for the reviewer to check against the source; never among the
+        # findings or their counts (issue #10). An unread cell's candidate readings, to pick one with a click.
+        "problems": problem_rows,
+        "candidates": {
+            k: [format_number(x) for x in c.candidates]
+            for k, c in record.cells.items()
+            if c.candidates and c.value is None
+        },
         "corrections": corrections,
         "sections": [s.model_dump(mode="json") for s in record.sections],
         "extras": [e.model_dump(mode="json") for e in record.extras],
@@ -307,7 +320,8 @@ def review(
         corpus.review_finding(finding_id, status, who=user.name, comment=comment.strip() or None)
     if from_page(request):
         return RedirectResponse(f"{root_of(request)}/reports/{report_id}#f{finding_id}", status_code=303)
-    row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
+    rows = corpus.findings(report_id, limit=None) + corpus.findings(report_id, limit=None, reading=True)
+    row = next(f for f in rows if f.id == finding_id)
     return json_response({"finding": row})
 
 
@@ -337,6 +351,7 @@ def correct(
         {
             "cell": cell.dump(mode="json") if cell else None,
             "findings": [f.model_dump(mode="json") for f in record.findings],
+            "problems": [f.model_dump(mode="json") for f in record.problems],
             "corrections": corpus.corrections(report_id),
         }
     )
