@@ -13,6 +13,8 @@ from functools import lru_cache
 from itertools import combinations
 from operator import attrgetter
 
+from rapidfuzz import fuzz, process
+
 from . import forms, repair
 from .forms import T3_COLUMNS
 from .forms import Row as FormRow
@@ -75,7 +77,46 @@ def match_row(text: str, candidates: str) -> FormRow | None:
         for core in row.cores:
             if core in key and (len(core) > 2 or key == core):
                 return row
-    return None
+    return _similar_row(key, candidates)
+
+
+# Similarity of a label read with typos, dropped characters or OCR slips to a form label (spec
+# damaged-reports §4): "其他法律行政止公开" is 0.86 like "其他法律行政法规禁止公开", "子以公开" 0.75 like
+# "予以公开". The best match is taken only when it is this similar and clearly more so than the runner-up.
+SIMILAR = 75.0  # rapidfuzz's normalised Indel similarity, 0–100
+MARGIN = 15.0  # over the second-best distinct row
+
+
+# Labels in a table that are no row, yet look like one ("不予公开" is a letter away from "予以公开"): they
+# compete in the similarity match, so a label resembling them is matched to nothing.
+_NOT_ROWS = ("不予公开", "无法提供", "不予处理", "本年度办理结果", "申请人情况", "信息内容", "第二十条")
+
+
+@lru_cache(maxsize=64)
+def _similarity_choices(name: str) -> tuple[tuple[str, ...], tuple[FormRow | None, ...]]:
+    """Each candidate row's label key (without numbering and remarks) with its row, and the words that are
+    no row (with None)."""
+    pairs: dict[str, FormRow | None] = {k: None for k in _NOT_ROWS}
+    for row in reversed(CANDIDATES[name]):  # the first row of a key wins
+        pairs[label_key(row.label)] = row
+    return tuple(pairs), tuple(pairs.values())
+
+
+def _similar_row(key: str, candidates: str) -> FormRow | None:
+    """The row whose label ``key`` resembles, with a clear margin over anything else; None when two are close."""
+    if len(key) < 3:  # too short to tell a slip from another word
+        return None
+    labels, rows = _similarity_choices(candidates)
+    best = process.extract(key, labels, scorer=fuzz.ratio, limit=3, score_cutoff=SIMILAR - MARGIN)
+    if not best or best[0][1] < SIMILAR:
+        return None
+    _, score, index = best[0]
+    row = rows[index]
+    runner_up = next((s for _, s, i in best[1:] if rows[i] is None or row is None or rows[i].key != row.key), 0.0)
+    if row is None or score - runner_up < MARGIN:
+        return None
+    # A label much longer than the row's (a sentence that contains it) is not a slip of it.
+    return row if len(key) <= len(labels[index]) * 1.5 + 2 else None
 
 
 def extract(layout: Layout, meta: Meta) -> Record:
