@@ -96,7 +96,7 @@ _NOT_ROWS = ("不予公开", "无法提供", "不予处理", "本年度办理结
 def _similarity_choices(name: str) -> tuple[tuple[str, ...], tuple[FormRow | None, ...]]:
     """Each candidate row's label key (without numbering and remarks) with its row, and the words that are
     no row (with None)."""
-    pairs: dict[str, FormRow | None] = {k: None for k in _NOT_ROWS}
+    pairs: dict[str, FormRow | None] = dict.fromkeys(_NOT_ROWS)
     for row in reversed(CANDIDATES[name]):  # the first row of a key wins
         pairs[label_key(row.label)] = row
     return tuple(pairs), tuple(pairs.values())
