@@ -303,11 +303,14 @@ def _is_value(text: str) -> bool:
 
 
 def _is_row_tail(last: list[Token], first: list[Token]) -> bool:
-    """A row broken by the page end: the new page's first row has label text and no values."""
-    cols = [t.where.col for t in last]
+    """A row broken by the page end: the new page's first row has label text and no values, in columns the
+    broken row has. Merged group cells to its left restart on the new page as cells of their own (an office
+    suite's PDF), so the new row may have more columns than the broken one: those stay empty."""
+    cols = {t.where.col for t in last}
+    filled = [t for t in first if t.text]
     return (
-        [t.where.col for t in first] == cols
-        and any(t.text for t in first)
-        and not any(_is_value(t.text) for t in first)
+        bool(filled)
+        and all(t.where.col in cols for t in filled)
+        and not any(_is_value(t.text) for t in filled)
         and any(_is_value(t.text) for t in last)
     )
