@@ -85,6 +85,8 @@ def locate(document: Document) -> Layout:
         found = _headings_in(text, blocks, where) if text.count("\n") == len(where) else _headings_of(blocks, where)
         whole = text if len(where) == len(blocks) else None  # lines only: all the text there is
     layout.headings = _increasing(found)
+    if len(layout.headings) < len(SECTIONS):
+        layout.headings = _real_pdf_headings(blocks, layout.headings)
     layout.template, layout.template_evidence = detect_template(document, whole)
     return layout
 
@@ -103,7 +105,9 @@ def _section_of(text: str) -> tuple[int, bool] | None:
         return None
     body = m.group(4)
     if not any(core in body for core in SECTIONS[number - 1].cores):
-        return None
+        body = body.replace(" ", "").replace("\u3000", "")  # "一 、总 体 情 况": spaces between characters
+        if not any(core in body for core in SECTIONS[number - 1].cores):
+            return None
     key = heading_key(body)
     if body.rstrip().endswith(("。", ";")) or _DIGIT.search(key):
         return None  # a sentence or a table row ("一、本年新收…申请数量 | 3"), not a heading
@@ -140,6 +144,34 @@ def _headings_of(blocks: list, where: Sequence[int]) -> list[Heading]:
         if hit is not None:
             found.append(Heading(hit[0], block.text.strip(), index, block.number, hit[1]))
     return found
+
+
+# Numbering real PDFs use for the six headings besides "一、": "（一）", "(一)", "第一部分".
+_LOOSE_NUMBER = re.compile(r"^\s*[(（]\s*([一二三四五六])\s*[)）]\s*(?=\S)")
+
+
+def _real_pdf_headings(blocks: list, found: list[Heading]) -> list[Heading]:
+    """Headings as real PDFs leave them (damaged-reports §4), looked for only when some are missing: a
+    heading split over two lines ("五、存在的主要" + "问题及改进情况") and a heading numbered "（五）".
+    Taken when they give more sections than the usual look did, in increasing order."""
+    lines = [(i, b) for i, b in enumerate(blocks) if isinstance(b, Line)]
+    more: list[Heading] = []
+    for k, (index, block) in enumerate(lines):
+        text = block.text.strip()
+        if len(text) > 30 or not text:
+            continue
+        loose = _LOOSE_NUMBER.match(text)
+        candidate = f"{_NUMERALS[_NUMERALS.index(loose[1])]}、{text[loose.end():]}" if loose else text
+        hit = _section_of(candidate)
+        if hit is None and k + 1 < len(lines) and lines[k + 1][0] == index + 1:
+            following = lines[k + 1][1].text.strip()
+            if following and len(candidate) + len(following) <= 40 and _HEADING.match(candidate):
+                hit = _section_of(candidate + following)
+                text = text + following if hit else text
+        if hit is not None:
+            more.append(Heading(hit[0], text, index, block.number, hit[1]))
+    widened = _increasing(more)
+    return widened if len(widened) > len(found) else found
 
 
 def _increasing(found: list[Heading]) -> list[Heading]:
