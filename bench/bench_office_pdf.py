@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from pathlib import Path
 
 from ogi import forms
 from ogi.pipeline import parse
@@ -43,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--typos", action="store_true")
+    parser.add_argument("--keep", type=Path, help="write the PDFs into this folder, to look at them")
     args = parser.parse_args()
     rng = random.Random(2026)
     records = []
@@ -55,6 +57,10 @@ def main() -> None:
     start = time.perf_counter()
     pdfs = office_pdfs(documents)
     converted = time.perf_counter() - start
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        for i, pdf in enumerate(pdfs):
+            (args.keep / f"office-{i}.pdf").write_bytes(pdf)
     totals: dict[str, list[int]] = {"2019": [0, 0, 0], "2021": [0, 0, 0]}  # cells, exact, wrong numbers
     format_complete = errors = 0
     for i, (record, pdf) in enumerate(zip(records, pdfs)):
@@ -69,6 +75,8 @@ def main() -> None:
                 counts[2] += 1
         format_complete += sum(1 for f in parsed.findings + parsed.problems if f.rule == "FORMAT-COMPLETE")
         errors += sum(1 for f in parsed.findings if f.severity.value == "error")
+        if args.keep and (any(f.rule == "FORMAT-COMPLETE" for f in parsed.findings + parsed.problems)):
+            print(f"  office-{i}.pdf:", [f.message[:60] for f in parsed.findings + parsed.problems])
     print(
         f"{args.count} reports converted by LibreOffice in {converted:.0f}s{' (with label typos)' if args.typos else ''}"
     )

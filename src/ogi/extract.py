@@ -132,7 +132,7 @@ def extract(layout: Layout, meta: Meta) -> Record:
     blocks = document.blocks
     for table, reader in ((2, _table2), (3, _table3), (4, _table4)):
         start, end = layout.table_span(table)
-        reader(rows_of(blocks[start:end]), template, cells, extras, problems)
+        reader(_without_rules(rows_of(blocks[start:end])), template, cells, extras, problems)
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:
         raise NotAReport(document.source, "未找到年度报告的章节或统计表格 (no report sections or tables found)")
     ordered: dict[str, Cell] = {}
@@ -151,6 +151,19 @@ def extract(layout: Layout, meta: Meta) -> Record:
     record.extras = extras
     record.problems = problems
     return record
+
+
+_MARKDOWN_RULE = re.compile(r"\s*:?-{3,}:?\s*")
+
+
+def _without_rules(rows: list[Row]) -> list[Row]:
+    """The rows without a markdown table's "|---|---|" line under its header: no cells, and its dashes
+    would read as blanks."""
+    return [r for r in rows if not (any(t.text[:2] == "--" for t in r[:2]) and _is_rule(r))]
+
+
+def _is_rule(row: Row) -> bool:
+    return all(_MARKDOWN_RULE.fullmatch(t.text) for t in row if t.text)
 
 
 def _mark_ocr(document, cells: dict[str, Cell]) -> None:
@@ -254,18 +267,30 @@ def _table2(rows, template, cells, extras, problems) -> None:
             _assign_plain(keys, values, label, cells, problems)
 
 
-_HEADER_WORDS = ("信息内容", "第二十条", "本年", "数量", "件数", "金额", "项目", "申请人", "结果", "总计")
+_HEADER_WORDS = ("信息内容", "第二十条", "本年", "数量", "件数", "金额", "项目", "申请人", "结果", "总计", "数据")
 
 
 def _is_header(text: str) -> bool:
     return any(w in text for w in _HEADER_WORDS)
 
 
+def _without_span_leftovers(values: list[Token], n: int) -> list[Token]:
+    """A row's values without the empty cells a merged cell left beyond the ``n`` it has: trailing ones,
+    or leading ones right after a label that spans several columns (converter markdown writes
+    "| 一、本年新收… | | | 1 | 0 …")."""
+    if len(values) <= n:
+        return values
+    if all(not v.text for v in values[n:]):
+        return values[:n]
+    if all(not v.text for v in values[: len(values) - n]):
+        return values[len(values) - n :]
+    return values
+
+
 def _assign_plain(keys, values: list[Token], label: Token, cells, problems) -> None:
-    """Assign values to keys in order; trailing blanks beyond the keys are colspan leftovers."""
+    """Assign values to keys in order; blanks beyond the keys are colspan leftovers."""
     n = len(keys)
-    if len(values) > n and all(not v.text for v in values[n:]):
-        values = values[:n]
+    values = _without_span_leftovers(values, n)
     if len(values) == n:
         _fill(keys, values, cells)
         return
@@ -296,6 +321,7 @@ def _table3(rows, template, cells, extras, problems) -> None:
     order = t3_column_order(" ".join(t.text for row in header for t in row))
     body = rows[first:] if first is not None else rows
     pending: dict[str, tuple[Token, list[Token]]] = {}
+    empty: dict[str, tuple[Token, list[Token]]] = {}  # rows of empty cells only
     runs: dict[str, tuple[Token, str]] = {}
     for label, values in _labelled_rows(body):
         row = match_row(label.text, "t3")
@@ -304,17 +330,23 @@ def _table3(rows, template, cells, extras, problems) -> None:
             if filled and len(label.text) <= 40 and not _is_header(label.text):
                 extras.append(Extra(table=3, label=label.text, values=[v.text for v in values], where=label.where))
             continue
-        if row.key in pending or row.key in runs:
+        if row.key in pending or row.key in runs or row.key in empty:
             continue
         run = None if filled else glued_run(label.text)
         if run:
             runs[row.key] = (label, run)
-        elif filled or len(values) >= 3:  # one stray empty cell is not a row of blanks
+        elif filled:
             pending[row.key] = (label, values)
+        elif len(values) >= 3:  # one stray empty cell is not a row of blanks
+            empty[row.key] = (label, values)
     if pending:
         _place_t3(pending, order, template, cells, extras, problems)
     if len(pending) + len(runs) < len(forms.T3_ROWS[template]):
+        # A row of empty cells may be a label whose values a converter put apart (detached value rows);
+        # else it is a row of blanks.
         _place_detached(body, pending, runs, template, cells)
+    if blank_rows := {k: row for k, row in empty.items() if f"t3.{k}.total" not in cells}:
+        _place_t3(blank_rows, order, template, cells, extras, problems)
     if runs:
         _split_t3(runs, pending, order, cells, problems)
 
@@ -380,7 +412,7 @@ def _place_detached(body: list[Row], pending, runs, template, cells) -> None:
     labels: list[str] = []
     for row, kind in zip(body, kinds):
         if kind == "label":
-            key = next(m.key for t in row if (m := match_row(t.text, "t3")))
+            key = [m.key for t in row if (m := match_row(t.text, "t3"))][-1]  # the innermost label
             if key not in pending and key not in runs and key not in labels:
                 labels.append(key)
     orphans: list[list[Token]] = []
@@ -461,6 +493,8 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
     for row_key, (label, values) in pending.items():
         if len(values) > n and all(not v.text for v in values[n:]):
             values = values[:n]
+        elif len(values) >= n + 2:  # a label spanning three columns (converter markdown: "| 一、… | | | 1 …")
+            values = _without_span_leftovers(values, n)
         if len(values) == n and "" not in order:  # the official columns
             _fill(forms.T3_ROW_KEYS[row_key], values, cells)
         elif len(values) == n:
@@ -475,7 +509,11 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
     for row_key in short:
         label, values = pending[row_key]
         keys = [f"t3.{row_key}.{c}" for c in order if c]
-        if not _place_by_identities(row_key, values, order, template, cells):
+        if _place_by_identities(row_key, values, order, template, cells):
+            continue
+        if len(kept := _without_span_leftovers(values, n)) == n and "" not in order:
+            _fill(forms.T3_ROW_KEYS[row_key], kept, cells)  # blanks a label spanning columns left before them
+        else:
             _unreadable(keys, values, label, cells, problems)
 
 
@@ -541,7 +579,7 @@ def _merge_fits(fits: list[dict[int, Token]], n: int) -> list[Token | None] | No
         if len(numbers) == 1:
             merged.append(options[0])
         elif numbers == {None, 0}:
-            merged.append(next(t for t in options if t))
+            merged.append(next(t for t in options if t and t.text))  # the 0 written, not the empty cell
         else:
             return None
     return merged
@@ -555,6 +593,8 @@ def _t3_consistent(row_key, trial: dict[str, int], template, cells) -> bool:
 
 def _table4(rows, template, cells, extras, problems) -> None:
     keys = list(forms.T4_KEYS)
+    if _table4_by_groups(rows, cells):
+        return
     data: list[Token] = []
     for row in rows:
         if not row:
@@ -586,6 +626,59 @@ def _table4(rows, template, cells, extras, problems) -> None:
     if not _place_t4(keys, data, cells):
         label = Token("行政复议、行政诉讼", data[0].where if data else Where())
         _unreadable(keys, data, label, cells, problems)
+
+
+# Table 4's groups as a converter's headings name them ("### 行政诉讼（复议后起诉）"), most specific first.
+_T4_GROUP_WORDS = (
+    ("suit_after", ("复议后起诉",)),
+    ("suit_direct", ("未经复议", "直接起诉")),
+    ("review", ("行政复议",)),
+)
+_T4_COLUMN_CORES = tuple((c.key, c.cores) for c in forms.T4_COLUMNS)
+
+
+def _t4_group_named(text: str) -> str | None:
+    if len(text) > 30:
+        return None
+    return next((key for key, words in _T4_GROUP_WORDS if any(w in text for w in words)), None)
+
+
+def _t4_columns(row: Row) -> list[str] | None:
+    """The column keys a header row of five outcome labels names, in its order ("结果维持 | 结果纠正 …")."""
+    texts = [t.text.replace(" ", "") for t in row if t.text]
+    if len(texts) != len(forms.T4_COLUMNS):
+        return None
+    named = [next((k for k, cores in _T4_COLUMN_CORES if any(c in text for c in cores)), None) for text in texts]
+    return named if None not in named and len(set(named)) == len(named) else None  # type: ignore[return-value]
+
+
+def _table4_by_groups(rows, cells) -> bool:
+    """Table 4 as three small tables, each under a heading naming its group (damaged-reports §3): five
+    values under each. Taken only when all three groups are found, each once."""
+    found: dict[str, list[Cell]] = {}
+    group: str | None = None
+    columns = [c.key for c in forms.T4_COLUMNS]
+    for row in rows:
+        filled = [t for t in row if t.text]
+        if not filled:
+            continue
+        if not _texts_are_values(row):
+            named = _t4_group_named(filled[0].text) if len(filled) == 1 else None
+            if named is not None:
+                group, columns = named, [c.key for c in forms.T4_COLUMNS]
+            elif (header := _t4_columns(row)) is not None:
+                columns = header
+            continue
+        values = _trim_blanks(list(row), len(columns))
+        if group is None or group in found or len(values) != len(columns):
+            return False
+        found[group] = [_cell(f"t4.{group}.{column}", token) for column, token in zip(columns, values)]
+        group = None
+    if len(found) != len(forms.T4_GROUPS):
+        return False
+    for group_cells in found.values():
+        cells.update((c.key, c) for c in group_cells)
+    return True
 
 
 def _trim_blanks(data: list[Token], n: int) -> list[Token]:

@@ -19,13 +19,13 @@ from .model import Document, Line, Table, Template
 
 _NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(
-    r"^\s*(?:第?([一二三四五六七八九十])(?:部分)?\s*[、.,:．]|([1-6])\s*[、．]|([1-6])\.(?!\d))\s*(.*)$"
+    r"^\s*(?:#{1,6}\s*)?(?:第?([一二三四五六七八九十])(?:部分)?\s*[、.,:．]|([1-6])\s*[、．]|([1-6])\.(?!\d))\s*(.*)$"
 )
 # A line that may be a numbered heading: _HEADING's numbering at its start and no "|" on it. One pass
 # over the joined text (each line after a "\n") lets through the few lines worth _section_of's full
 # look. The lookahead turns most lines away at their first character; [^\S\n] is \s kept on its line.
 _HEADING_START = re.compile(
-    r"\n[^\S\n]*+(?=[第一二三四五六七八九十1-6])"
+    r"\n[^\S\n]*+(?:#{1,6}[^\S\n]*)?(?=[第一二三四五六七八九十1-6])"  # "## 四、…": a converter's markdown
     r"(?:第?[一二三四五六七八九十](?:部分)?[^\S\n]*[、.,:．]|[1-6][^\S\n]*[、．]|[1-6]\.(?!\d))[^|\n]*+(?![^\n])"
 )
 _DIGIT = re.compile(r"\d")
@@ -125,7 +125,7 @@ def _headings_in(text: str, blocks: list, where: Sequence[int]) -> list[Heading]
     found: list[Heading] = []
     line, counted = -1, 0
     for m in _HEADING_START.finditer(text):  # a match is a whole line, with the "\n" before it
-        heading = m[0].strip()
+        heading = m[0].strip().lstrip("#").lstrip()
         hit = _section_of(heading)
         if hit is not None:
             line += text.count("\n", counted, m.start() + 1)
@@ -140,9 +140,10 @@ def _headings_of(blocks: list, where: Sequence[int]) -> list[Heading]:
     found: list[Heading] = []
     for index in where:
         block = blocks[index]
-        hit = _section_of(block.text.strip())
+        text = block.text.strip().lstrip("#").lstrip()
+        hit = _section_of(text)
         if hit is not None:
-            found.append(Heading(hit[0], block.text.strip(), index, block.number, hit[1]))
+            found.append(Heading(hit[0], text, index, block.number, hit[1]))
     return found
 
 
@@ -161,7 +162,7 @@ def _real_pdf_headings(blocks: list, found: list[Heading]) -> list[Heading]:
         if len(text) > 30 or not text:
             continue
         loose = _LOOSE_NUMBER.match(text)
-        candidate = f"{_NUMERALS[_NUMERALS.index(loose[1])]}、{text[loose.end():]}" if loose else text
+        candidate = f"{_NUMERALS[_NUMERALS.index(loose[1])]}、{text[loose.end() :]}" if loose else text
         hit = _section_of(candidate)
         if hit is None and k + 1 < len(lines) and lines[k + 1][0] == index + 1:
             following = lines[k + 1][1].text.strip()
