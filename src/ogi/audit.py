@@ -233,14 +233,17 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
                 )
             )
     out.extend(_missing_rows(record, index))
+    ocr = record.meta.kind == "ocr"  # a row OCR read that no label names is likelier a slip than an extra row
     for extra in record.extras:
         out.append(
             finding(
                 "FORMAT-COMPLETE",
                 [],
-                f"表{'一二三四'[extra.table - 1]}有格式外的行或列：“{extra.label}”",
+                f"表{'一二三四'[extra.table - 1]}有格式外的行或列：“{extra.label}”"
+                + ("（文字识别读出，可能是识别错误，请对照原件核对）" if ocr else ""),
                 found=" | ".join(extra.values),
                 severity=Severity.warning,
+                kind="reading" if ocr else "finding",
             )
         )
     template = record.meta.template

@@ -146,7 +146,8 @@ def extract(layout: Layout, meta: Meta) -> Record:
         ordered[key] = cell
     if found < len(cells):  # rows the format lacks (the other format's), after the official ones
         ordered.update({k: c for k, c in cells.items() if k not in ordered})
-    _mark_ocr(document, ordered)
+    if _mark_ocr(document, ordered):
+        _check_ocr_digits(ordered, template)
     record.cells = ordered
     record.extras = extras
     record.problems = problems
@@ -166,14 +167,46 @@ def _is_rule(row: Row) -> bool:
     return all(_MARKDOWN_RULE.fullmatch(t.text) for t in row if t.text)
 
 
-def _mark_ocr(document, cells: dict[str, Cell]) -> None:
-    """Cells read from page images carry Origin.ocr, so a reviewer knows to look twice (issue #3)."""
+def _mark_ocr(document, cells: dict[str, Cell]) -> bool:
+    """Cells read from page images carry Origin.ocr, so a reviewer knows to look twice (issue #3). True
+    when there are such cells."""
     pages = {int(p) for p in document.hints.get("ocr_pages", "").split(",") if p.strip().isdigit()}
     if not pages and document.kind != "ocr":
-        return
+        return False
     for cell in cells.values():
         if cell.where is not None and cell.origin is Origin.source and (cell.where.page in pages or not pages):
             cell.origin = Origin.ocr
+    return True
+
+
+def _check_ocr_digits(cells: dict[str, Cell], template) -> None:
+    """OCR's digits checked by the table identities like any other reading (issue #10). A digit OCR misread
+    breaks both its row's identity and its column's; where an OCR cell lies in a broken row identity and a
+    broken column identity, and both force the same value on it, that value is the reading (origin
+    ``inferred``, OCR's reading kept as the candidate). A broken identity with no such cell is left to the
+    audit, as a reading problem when OCR read its cells."""
+    numbers = {k: c.value for k, c in cells.items() if c.state is State.number and c.value is not None}
+    results = forms.t3_result_rows(template, cells)
+    rows = [r.key for r in forms.t3_rows(template, cells)]
+    forced: dict[str, dict[str, set]] = {}  # key → axis → the values the broken identities force on it
+    for identity in _T3_IDENTITIES:
+        for x in identity.along(rows):
+            left, right = identity.expand(x, results)
+            if any(k not in numbers for k in left + right):
+                continue
+            gap = sum(numbers[k] for k in right) - sum(numbers[k] for k in left)
+            if gap == 0:
+                continue
+            for key in dict.fromkeys(left + right):
+                if cells[key].origin is Origin.ocr:
+                    shift = (gap if key in left else -gap) // (left + right).count(key)
+                    axis = "row" if identity.axis == "t3.row" else "column"
+                    forced.setdefault(key, {}).setdefault(axis, set()).add(numbers[key] + shift)
+    for key, by_axis in forced.items():
+        values = set().union(*by_axis.values())
+        if len(by_axis) == 2 and len(values) == 1 and (value := next(iter(values))) >= 0:
+            cell = cells[key]
+            cells[key] = Cell(key, value, State.number, cell.unit, cell.raw, cell.where, Origin.inferred, [cell.value])
 
 
 def _sections(layout: Layout) -> list[Section]:
