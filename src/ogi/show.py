@@ -23,11 +23,17 @@ def cell_text(cell: Cell | None, flagged: bool = False) -> Text:
     if cell.state is State.not_applicable:
         return Text(cell.raw or "无", style="dim")
     if cell.state is State.unreadable:
+        if cell.candidates:  # the readings a damaged source allows: none is a value until a reviewer picks
+            return Text("?" + "/".join(map(_number, cell.candidates)), style="red")
         return Text(cell.raw or "?", style="red")
     value = cell.value
     text = (format(value, "f") if not isinstance(value, int) else str(value)) + (cell.unit or "")
     style = "bold red" if flagged else ("magenta" if cell.origin.value != "source" else "")
     return Text(text, style=style)
+
+
+def _number(value) -> str:
+    return format(value, "f") if not isinstance(value, int) else str(value)
 
 
 def _flagged(record: Record) -> set[str]:
