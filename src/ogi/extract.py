@@ -130,9 +130,12 @@ def extract(layout: Layout, meta: Meta) -> Record:
     cells: dict[str, Cell] = {}
     extras: list[Extra] = []
     blocks = document.blocks
+    # Markdown tables only: "|---|---|" under a header (text without any "--" has none to drop).
+    ruled = document.text is None or "--" in document.text
     for table, reader in ((2, _table2), (3, _table3), (4, _table4)):
         start, end = layout.table_span(table)
-        reader(_without_rules(rows_of(blocks[start:end])), template, cells, extras, problems)
+        rows = rows_of(blocks[start:end])
+        reader(_without_rules(rows) if ruled else rows, template, cells, extras, problems)
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:
         raise NotAReport(document.source, "未找到年度报告的章节或统计表格 (no report sections or tables found)")
     ordered: dict[str, Cell] = {}
@@ -671,7 +674,7 @@ _T4_COLUMN_CORES = tuple((c.key, c.cores) for c in forms.T4_COLUMNS)
 
 
 def _t4_group_named(text: str) -> str | None:
-    if len(text) > 30:
+    if len(text) > 30 or ("复议" not in text and "起诉" not in text):
         return None
     return next((key for key, words in _T4_GROUP_WORDS if any(w in text for w in words)), None)
 
@@ -688,6 +691,9 @@ def _t4_columns(row: Row) -> list[str] | None:
 def _table4_by_groups(rows, cells) -> bool:
     """Table 4 as three small tables, each under a heading naming its group (damaged-reports §3): five
     values under each. Taken only when all three groups are found, each once."""
+    headings = [row for row in rows if len(row) == 1 and _t4_group_named(row[0].text)]
+    if len(headings) < len(forms.T4_GROUPS):  # most reports: one table 4, no group headings
+        return False
     found: dict[str, list[Cell]] = {}
     group: str | None = None
     columns = [c.key for c in forms.T4_COLUMNS]
