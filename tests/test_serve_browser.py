@@ -186,3 +186,45 @@ def test_upload_a_folder(uploaded, page, tmp_path):
     page.set_input_files("#upload-folder", str(folder))
     expect(page.locator("#upload-list li.skipped")).to_have_text(re.compile("2 个文件不是报告"))
     expect(page.locator("#upload-list li.ok")).to_have_count(2)
+
+
+def test_pick_a_reading_for_an_unread_cell(server, uploaded, page):
+    """An unread cell whose damaged digits allow several readings shows them among the reading problems
+    (读取问题), apart from the findings; one click on a reading is a correction like any other (issue #10)."""
+    from decimal import Decimal
+
+    from ogi.audit import assess
+    from ogi.corpus import Corpus
+    from ogi.model import Cell, State
+    from ogi.pipeline import parse
+
+    base, folder = server
+    record = make_record(random.Random(22), "2021", 2022, "会宁县民政局")
+    text = render_text(record, "pipe")
+    parsed = parse(text.encode(), "会宁县民政局_2022.txt")
+    key, truth = "t2.normative.issued", record.cells["t2.normative.issued"].value
+    wrong = truth + 10 if isinstance(truth, int) else Decimal(1)
+    parsed.cells[key] = Cell(key, None, State.unreadable, raw=f"{truth}|{wrong}", candidates=[wrong, truth])
+    parsed.findings, parsed.problems = assess(parsed)
+    parsed.meta.sha256 = ""  # another file than the one parsed: its own id in the corpus
+    corpus = Corpus(str(folder / "web.db"))
+    try:
+        report_id = corpus.add(parsed, (text + "\n").encode()).id
+    finally:
+        corpus.close()
+    page.goto(f"{base}/reports/{report_id}")
+    problems = page.locator("#problems")
+    assert "读取问题" in problems.locator("h2").inner_text()
+    assert key not in " ".join(page.locator("ol.findings li").evaluate_all("els => els.map(e => e.dataset.keys)"))
+    assert key in problems.locator("ol.problems li").first.get_attribute("data-keys")
+    pick = page.locator(f"li[id='pick-{key}']").get_by_role("button", name=str(truth), exact=True)
+    expect(pick).to_have_count(1)
+    expect(page.locator(f"li[id='pick-{key}'] button")).to_have_count(2)
+    pick.click()
+    expect(page.locator("#audit-log tbody tr")).to_have_count(1)
+    log = page.locator("#audit-log tbody").inner_text()
+    assert USER[0] in log and "从可能的读数中选定" in log
+    cell = page.locator(f"td[id='cell-{key}']")
+    expect(cell).to_have_class(re.compile(r"\bcorrected\b"))
+    assert cell.inner_text().strip() == str(truth)
+    expect(page.locator(f"li[id='pick-{key}']")).to_have_count(0)  # read now: no longer a reading problem

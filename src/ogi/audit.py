@@ -16,13 +16,14 @@ from .crossyear import cross_year
 from .forms import T3_COLUMNS
 from .identities import format_number as _fmt
 from .identities import judge
-from .model import Finding, Record, Severity, State
+from .model import Finding, Origin, Record, Severity, State
 from .rules import RULES, finding
 
 # Looking up an enum member (State.number) goes through the enum's metaclass and costs more than the
 # rest of a per-cell test, so the members tested for every cell are bound once here.
 _NUMBER, _UNREADABLE, _MISSING = State.number, State.unreadable, State.missing
 _UNFILLED = (State.blank, State.not_applicable)
+_OCR = Origin.ocr
 
 
 class CellIndex:
@@ -57,14 +58,37 @@ Check = Callable[[Record, CellIndex], Iterable[Finding]]
 
 
 def audit(record: Record, previous: Record | None = None) -> list[Finding]:
-    """All findings for a record: extraction problems already on it, then every rule in order."""
-    findings = _dedupe(list(record.problems))
+    """The findings against the report (审核发现): every rule in order, most severe first."""
+    return assess(record, previous)[0]
+
+
+def assess(record: Record, previous: Record | None = None) -> tuple[list[Finding], list[Finding]]:
+    """(审核发现, 读取问题): what the report gets wrong, and what ogi could not read (issue #10).
+
+    The reading problems are extraction's (``record.problems``; one whose cells have all been read since,
+    by a reviewer's correction, is gone) and those of checks that could not be made because of them."""
     index = CellIndex(record)
+    out: list[Finding] = []
     for check in _IN_ORDER:
-        findings.extend(check(record, index))
+        out.extend(check(record, index))
     if previous is not None:
-        findings.extend(cross_year(record, previous))
+        out.extend(cross_year(record, previous))
+    carried = [p for p in record.problems if _still_unread(record, p)]
+    problems = _dedupe(carried + [f for f in out if f.kind == "reading"])
+    findings = [f for f in out if f.kind == "finding"]
+    return _by_severity(findings), _by_severity(problems)
+
+
+def _by_severity(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: _SEVERITY_ORDER[f.severity.value])
+
+
+def _still_unread(record: Record, problem: Finding) -> bool:
+    """A reading problem about cells holds while one of them is still unread (not since corrected)."""
+    if not problem.keys:
+        return True
+    cells = record.cells
+    return any((c := cells.get(k)) is None or c.state in (_UNREADABLE, _MISSING) for k in problem.keys)
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -86,7 +110,28 @@ _MONEY = frozenset(k for t in forms.TEMPLATES for k in forms.keys(t) if forms.co
 
 
 def check_identities(record: Record, index: CellIndex) -> list[Finding]:
-    return judge(record, index.numbers, index.t3_rows)
+    """The table identities. One that fails on numbers read by OCR may be a slip of the OCR, not the organ's
+    arithmetic: a reading problem for the reviewer to check against the image (issue #10)."""
+    found = judge(record, index.numbers, index.t3_rows)
+    if not found or record.meta.kind != "ocr" and not _any_ocr(record):
+        return found
+    cells = record.cells
+    return [
+        f.model_copy(
+            update={
+                "kind": "reading",
+                "severity": Severity.warning,
+                "message": f.message + "（含文字识别读出的数字，可能是识别错误，请对照原件核对）",
+            }
+        )
+        if f.severity is Severity.error and any((c := cells.get(k)) and c.origin is _OCR for k in f.keys)
+        else f
+        for f in found
+    ]
+
+
+def _any_ocr(record: Record) -> bool:
+    return any(c.origin is _OCR for c in record.cells.values())
 
 
 def check_cell_types(record: Record, index: CellIndex) -> list[Finding]:
@@ -100,7 +145,11 @@ def check_cell_types(record: Record, index: CellIndex) -> list[Finding]:
         fractional = [
             k for k, v in numbers.items() if isinstance(v, Decimal) and k not in _MONEY and v != v.to_integral_value()
         ]
-    unreadable = [k for k in index.unreadable if not _reported(record, k)]
+    unread = [k for k in index.unreadable if not _reported(record, k)]
+    # A cell OCR could not make out, or whose damaged digits allow several readings, is ogi's reading
+    # failure; text such as "3件多" in a cell is the report's.
+    misread = [k for k in unread if record.cells[k].origin is _OCR or record.cells[k].candidates]
+    unreadable = [k for k in unread if k not in misread] if misread else unread
     blank = index.blank
     out = [
         finding(
@@ -117,6 +166,17 @@ def check_cell_types(record: Record, index: CellIndex) -> list[Finding]:
         )
         if keys
     ]
+    if misread:
+        out.append(
+            finding(
+                "CELL-TYPE",
+                misread,
+                "未能确定读数的单元格（文字识别不清或数字粘连有多种读法），请对照原文核对："
+                + "、".join(_show(record, k) for k in misread),
+                severity=Severity.warning,
+                kind="reading",
+            )
+        )
     if blank:
         out.append(
             finding(
@@ -158,20 +218,7 @@ def check_format_year(record: Record, index: CellIndex) -> list[Finding]:
 
 
 def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
-    out = []
-    present = {s.number for s in record.sections}
-    missing = [n for n in range(1, 7) if n not in present]
-    if missing:
-        names = "、".join(f"{'一二三四五六'[n - 1]}、{forms.SECTIONS[n - 1].title}" for n in missing)
-        out.append(
-            finding(
-                "FORMAT-COMPLETE",
-                [],
-                f"缺少第{'、'.join('一二三四五六'[n - 1] for n in missing)}部分：{names}",
-                expected="六个部分",
-                found=f"{len(present)} 个部分",
-            )
-        )
+    out = _missing_sections(record)
     for s in record.sections:
         if not s.standard:
             std = forms.SECTIONS[s.number - 1].title
@@ -186,14 +233,17 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
                 )
             )
     out.extend(_missing_rows(record, index))
+    ocr = record.meta.kind == "ocr"  # a row OCR read that no label names is likelier a slip than an extra row
     for extra in record.extras:
         out.append(
             finding(
                 "FORMAT-COMPLETE",
                 [],
-                f"表{'一二三四'[extra.table - 1]}有格式外的行或列：“{extra.label}”",
+                f"表{'一二三四'[extra.table - 1]}有格式外的行或列：“{extra.label}”"
+                + ("（文字识别读出，可能是识别错误，请对照原件核对）" if ocr else ""),
                 found=" | ".join(extra.values),
                 severity=Severity.warning,
+                kind="reading" if ocr else "finding",
             )
         )
     template = record.meta.template
@@ -204,6 +254,59 @@ def check_format_complete(record: Record, index: CellIndex) -> list[Finding]:
                 [f"t3.other.{c.key}" for c in T3_COLUMNS],
                 "表三沿用2019版“(六)其他处理”单行，2021版应分为三个子项",
                 severity=Severity.warning,
+            )
+        )
+    return out
+
+
+_NUMERALS = "一二三四五六"
+# A section whose own table was read is there, whatever became of its heading.
+_TABLE_OF_SECTION = {2: "t2.", 3: "t3.", 4: "t4."}
+
+
+def _missing_sections(record: Record) -> list[Finding]:
+    """FORMAT-COMPLETE for the sections the reader did not find, each said as sure as the reader can be:
+    a section whose table was read, or whose words stand in the text, is a heading ogi missed (a reading
+    problem); one of which nothing at all is seen is the report's lack (issue #10)."""
+    present = {s.number for s in record.sections}
+    missing = [n for n in range(1, 7) if n not in present]
+    if not missing:
+        return []
+    text = _SPACE.sub("", "".join(s.heading + s.text for s in record.sections))
+    seen, lacking = [], []
+    for n in missing:
+        table = _TABLE_OF_SECTION.get(n)
+        has_table = table is not None and any(
+            k.startswith(table) and c.state is not _MISSING for k, c in record.cells.items()
+        )
+        section = forms.SECTIONS[n - 1]
+        words = any(title in text for title in (section.title, *section.accepted))  # the heading's whole wording
+        (seen if has_table or words or not present else lacking).append(n)
+    out = []
+    if lacking:
+        names = "、".join(f"{_NUMERALS[n - 1]}、{forms.SECTIONS[n - 1].title}" for n in lacking)
+        out.append(
+            finding(
+                "FORMAT-COMPLETE",
+                [],
+                f"缺少第{'、'.join(_NUMERALS[n - 1] for n in lacking)}部分：{names}"
+                f"（已识别其余 {len(present)} 个部分的标题，全文未见这些部分的标题字样或统计表）",
+                expected="六个部分",
+                found=f"{len(present)} 个部分",
+            )
+        )
+    if seen:
+        names = "、".join(f"{_NUMERALS[n - 1]}、{forms.SECTIONS[n - 1].title}" for n in seen)
+        out.append(
+            finding(
+                "FORMAT-COMPLETE",
+                [],
+                f"未能识别第{'、'.join(_NUMERALS[n - 1] for n in seen)}部分的标题：{names}"
+                "（原文中有相应的统计表或标题字样，或未识别任何标题，请对照原文核对）",
+                expected="六个部分",
+                found=f"识别出 {len(present)} 个部分",
+                severity=Severity.warning,
+                kind="reading",
             )
         )
     return out
@@ -237,28 +340,58 @@ def _missing_rows(record: Record, index: CellIndex) -> list[Finding]:
     for row in forms.T3_ROWS[template]:
         if row.key not in has:  # a split （六） row a 2021 report replaced by the single one (forms.t3_rows)
             groups.pop(f"t3.{row.key}", None)
-    for table, name in (("t2", "表二"), ("t3", "表三"), ("t4", "表四")):
+    for number, table, name in ((2, "t2", "表二"), (3, "t3", "表三"), (4, "t4", "表四")):
         rows = {r: ks for r, ks in groups.items() if r.startswith(table + ".")}
         if not rows:
             continue
         total = sum(1 for k in forms.keys(template) if k.startswith(table + "."))
         keys = [k for ks in rows.values() for k in ks]
+        doubt = _doubt(record, number, table, len(keys) == total)
         if len(keys) == total:
-            out.append(
-                finding("FORMAT-COMPLETE", keys, f"{name}缺失或未能识别", expected=f"{total} 个单元格", found="0")
+            message = f"{name}缺失" + (
+                f"或未能识别（{doubt}，请对照原文核对）" if doubt else "（该部分正文中未见统计数字）"
             )
+            found = "0"
         else:
             labels = sorted({forms.label_of(k).rsplit("·", 1)[0] for k in keys})
-            out.append(
-                finding(
-                    "FORMAT-COMPLETE",
-                    keys,
-                    f"{name}缺少 {len(keys)} 个单元格：" + "；".join(labels),
-                    expected=f"{total} 个单元格",
-                    found=f"{total - len(keys)} 个",
-                )
+            message = f"{name}缺少 {len(keys)} 个单元格：" + "；".join(labels)
+            message += (
+                f"（{doubt}，可能是未能识别的行，请对照原文核对）" if doubt else "（表中其余各行均已读出，未见这些行）"
             )
+            found = f"{total - len(keys)} 个"
+        out.append(
+            finding(
+                "FORMAT-COMPLETE",
+                keys,
+                message,
+                expected=f"{total} 个单元格",
+                found=found,
+                severity=Severity.warning if doubt else None,
+                kind="reading" if doubt else "finding",
+            )
+        )
     return out
+
+
+_DIGITS = re.compile(r"\d")
+_SPACE = re.compile(r"\s+")
+
+
+def _doubt(record: Record, number: int, table: str, whole: bool) -> str:
+    """Why cells the reader did not find may be there all the same ("" when nothing suggests so): rows of
+    the table it could not map, rows of it it could not read, a section that holds numbers but no table."""
+    table_number = int(table[1])
+    if any(e.table == table_number for e in record.extras):
+        return "表中有未能对应到格式的行"
+    if any(k.startswith(table) for p in record.problems for k in p.keys):
+        return "表中有未能读取的行"
+    if whole:
+        section = record.section(number)
+        if section is None:
+            return "未识别该部分"
+        if len(_DIGITS.findall(section.text)) >= 10:
+            return "该部分正文中有数字，但未能识别为表格"
+    return ""
 
 
 def _sentences_with(texts: list[str], word: str) -> list[str]:

@@ -13,6 +13,8 @@ from functools import lru_cache
 from itertools import combinations
 from operator import attrgetter
 
+from rapidfuzz import fuzz, process
+
 from . import forms, repair, unflatten
 from .forms import T3_COLUMNS
 from .forms import Row as FormRow
@@ -75,7 +77,46 @@ def match_row(text: str, candidates: str) -> FormRow | None:
         for core in row.cores:
             if core in key and (len(core) > 2 or key == core):
                 return row
-    return None
+    return _similar_row(key, candidates)
+
+
+# Similarity of a label read with typos, dropped characters or OCR slips to a form label (spec
+# damaged-reports §4): "其他法律行政止公开" is 0.86 like "其他法律行政法规禁止公开", "子以公开" 0.75 like
+# "予以公开". The best match is taken only when it is this similar and clearly more so than the runner-up.
+SIMILAR = 75.0  # rapidfuzz's normalised Indel similarity, 0–100
+MARGIN = 15.0  # over the second-best distinct row
+
+
+# Labels in a table that are no row, yet look like one ("不予公开" is a letter away from "予以公开"): they
+# compete in the similarity match, so a label resembling them is matched to nothing.
+_NOT_ROWS = ("不予公开", "无法提供", "不予处理", "本年度办理结果", "申请人情况", "信息内容", "第二十条")
+
+
+@lru_cache(maxsize=64)
+def _similarity_choices(name: str) -> tuple[tuple[str, ...], tuple[FormRow | None, ...]]:
+    """Each candidate row's label key (without numbering and remarks) with its row, and the words that are
+    no row (with None)."""
+    pairs: dict[str, FormRow | None] = dict.fromkeys(_NOT_ROWS)
+    for row in reversed(CANDIDATES[name]):  # the first row of a key wins
+        pairs[label_key(row.label)] = row
+    return tuple(pairs), tuple(pairs.values())
+
+
+def _similar_row(key: str, candidates: str) -> FormRow | None:
+    """The row whose label ``key`` resembles, with a clear margin over anything else; None when two are close."""
+    if len(key) < 3:  # too short to tell a slip from another word
+        return None
+    labels, rows = _similarity_choices(candidates)
+    best = process.extract(key, labels, scorer=fuzz.ratio, limit=3, score_cutoff=SIMILAR - MARGIN)
+    if not best or best[0][1] < SIMILAR:
+        return None
+    _, score, index = best[0]
+    row = rows[index]
+    runner_up = next((s for _, s, i in best[1:] if rows[i] is None or row is None or rows[i].key != row.key), 0.0)
+    if row is None or score - runner_up < MARGIN:
+        return None
+    # A label much longer than the row's (a sentence that contains it) is not a slip of it.
+    return row if len(key) <= len(labels[index]) * 1.5 + 2 else None
 
 
 def extract(layout: Layout, meta: Meta) -> Record:
@@ -90,12 +131,15 @@ def extract(layout: Layout, meta: Meta) -> Record:
     extras: list[Extra] = []
     blocks = document.blocks
     flattened = document.hints.get("flattened")  # a page run onto one line: its tables are runs (unflatten.py)
+    # Markdown tables only: "|---|---|" under a header (text without any "--" has none to drop).
+    ruled = document.text is None or "--" in document.text
     for table, reader in ((2, _table2), (3, _table3), (4, _table4)):
         start, end = layout.table_span(table)
         if flattened:
             unflatten.read_table(table, blocks[start:end], template, cells, problems, match_row, flattened)
         else:
-            reader(rows_of(blocks[start:end]), template, cells, extras, problems)
+            rows = rows_of(blocks[start:end])
+            reader(_without_rules(rows) if ruled else rows, template, cells, extras, problems)
     if not any(c.state is not State.missing for c in cells.values()) and len(record.sections) < 2:
         raise NotAReport(document.source, "未找到年度报告的章节或统计表格 (no report sections or tables found)")
     ordered: dict[str, Cell] = {}
@@ -109,21 +153,67 @@ def extract(layout: Layout, meta: Meta) -> Record:
         ordered[key] = cell
     if found < len(cells):  # rows the format lacks (the other format's), after the official ones
         ordered.update({k: c for k, c in cells.items() if k not in ordered})
-    _mark_ocr(document, ordered)
+    if _mark_ocr(document, ordered):
+        _check_ocr_digits(ordered, template)
     record.cells = ordered
     record.extras = extras
     record.problems = problems
     return record
 
 
-def _mark_ocr(document, cells: dict[str, Cell]) -> None:
-    """Cells read from page images carry Origin.ocr, so a reviewer knows to look twice (issue #3)."""
+_MARKDOWN_RULE = re.compile(r"\s*:?-{3,}:?\s*")
+
+
+def _without_rules(rows: list[Row]) -> list[Row]:
+    """The rows without a markdown table's "|---|---|" line under its header: no cells, and its dashes
+    would read as blanks."""
+    return [r for r in rows if not (any(t.text[:2] == "--" for t in r[:2]) and _is_rule(r))]
+
+
+def _is_rule(row: Row) -> bool:
+    return all(_MARKDOWN_RULE.fullmatch(t.text) for t in row if t.text)
+
+
+def _mark_ocr(document, cells: dict[str, Cell]) -> bool:
+    """Cells read from page images carry Origin.ocr, so a reviewer knows to look twice (issue #3). True
+    when there are such cells."""
     pages = {int(p) for p in document.hints.get("ocr_pages", "").split(",") if p.strip().isdigit()}
     if not pages and document.kind != "ocr":
-        return
+        return False
     for cell in cells.values():
         if cell.where is not None and cell.origin is Origin.source and (cell.where.page in pages or not pages):
             cell.origin = Origin.ocr
+    return True
+
+
+def _check_ocr_digits(cells: dict[str, Cell], template) -> None:
+    """OCR's digits checked by the table identities like any other reading (issue #10). A digit OCR misread
+    breaks both its row's identity and its column's; where an OCR cell lies in a broken row identity and a
+    broken column identity, and both force the same value on it, that value is the reading (origin
+    ``inferred``, OCR's reading kept as the candidate). A broken identity with no such cell is left to the
+    audit, as a reading problem when OCR read its cells."""
+    numbers = {k: c.value for k, c in cells.items() if c.state is State.number and c.value is not None}
+    results = forms.t3_result_rows(template, cells)
+    rows = [r.key for r in forms.t3_rows(template, cells)]
+    forced: dict[str, dict[str, set]] = {}  # key → axis → the values the broken identities force on it
+    for identity in _T3_IDENTITIES:
+        for x in identity.along(rows):
+            left, right = identity.expand(x, results)
+            if any(k not in numbers for k in left + right):
+                continue
+            gap = sum(numbers[k] for k in right) - sum(numbers[k] for k in left)
+            if gap == 0:
+                continue
+            for key in dict.fromkeys(left + right):
+                if cells[key].origin is Origin.ocr:
+                    shift = (gap if key in left else -gap) // (left + right).count(key)
+                    axis = "row" if identity.axis == "t3.row" else "column"
+                    forced.setdefault(key, {}).setdefault(axis, set()).add(numbers[key] + shift)
+    for key, by_axis in forced.items():
+        values = set().union(*by_axis.values())
+        if len(by_axis) == 2 and len(values) == 1 and (value := next(iter(values))) >= 0:
+            cell = cells[key]
+            cells[key] = Cell(key, value, State.number, cell.unit, cell.raw, cell.where, Origin.inferred, [cell.value])
 
 
 def _sections(layout: Layout) -> list[Section]:
@@ -217,18 +307,30 @@ def _table2(rows, template, cells, extras, problems) -> None:
             _assign_plain(keys, values, label, cells, problems)
 
 
-_HEADER_WORDS = ("信息内容", "第二十条", "本年", "数量", "件数", "金额", "项目", "申请人", "结果", "总计")
+_HEADER_WORDS = ("信息内容", "第二十条", "本年", "数量", "件数", "金额", "项目", "申请人", "结果", "总计", "数据")
 
 
 def _is_header(text: str) -> bool:
     return any(w in text for w in _HEADER_WORDS)
 
 
+def _without_span_leftovers(values: list[Token], n: int) -> list[Token]:
+    """A row's values without the empty cells a merged cell left beyond the ``n`` it has: trailing ones,
+    or leading ones right after a label that spans several columns (converter markdown writes
+    "| 一、本年新收… | | | 1 | 0 …")."""
+    if len(values) <= n:
+        return values
+    if all(not v.text for v in values[n:]):
+        return values[:n]
+    if all(not v.text for v in values[: len(values) - n]):
+        return values[len(values) - n :]
+    return values
+
+
 def _assign_plain(keys, values: list[Token], label: Token, cells, problems) -> None:
-    """Assign values to keys in order; trailing blanks beyond the keys are colspan leftovers."""
+    """Assign values to keys in order; blanks beyond the keys are colspan leftovers."""
     n = len(keys)
-    if len(values) > n and all(not v.text for v in values[n:]):
-        values = values[:n]
+    values = _without_span_leftovers(values, n)
     if len(values) == n:
         _fill(keys, values, cells)
         return
@@ -239,10 +341,11 @@ def _unreadable(keys, values: list[Token], label: Token, cells, problems, why: s
     raw = " | ".join(v.text for v in values)
     for key in keys:
         cells[key] = Cell(key=key, state=State.unreadable, raw=raw, where=label.where)
-    problems.append(
+    problems.append(  # ogi's reading failure, not the organ's error: a reading problem (issue #10)
         Finding(
             rule="CELL-TYPE",
-            severity=Severity.error,
+            severity=Severity.warning,
+            kind="reading",
             keys=list(keys),
             expected=f"{len(keys)} 个数值",
             found=f"{len(values)} 个: {raw}",
@@ -258,6 +361,7 @@ def _table3(rows, template, cells, extras, problems) -> None:
     order = t3_column_order(" ".join(t.text for row in header for t in row))
     body = rows[first:] if first is not None else rows
     pending: dict[str, tuple[Token, list[Token]]] = {}
+    empty: dict[str, tuple[Token, list[Token]]] = {}  # rows of empty cells only
     runs: dict[str, tuple[Token, str]] = {}
     for label, values in _labelled_rows(body):
         row = match_row(label.text, "t3")
@@ -266,17 +370,23 @@ def _table3(rows, template, cells, extras, problems) -> None:
             if filled and len(label.text) <= 40 and not _is_header(label.text):
                 extras.append(Extra(table=3, label=label.text, values=[v.text for v in values], where=label.where))
             continue
-        if row.key in pending or row.key in runs:
+        if row.key in pending or row.key in runs or row.key in empty:
             continue
         run = None if filled else glued_run(label.text)
         if run:
             runs[row.key] = (label, run)
-        elif filled or len(values) >= 3:  # one stray empty cell is not a row of blanks
+        elif filled:
             pending[row.key] = (label, values)
+        elif len(values) >= 3:  # one stray empty cell is not a row of blanks
+            empty[row.key] = (label, values)
     if pending:
         _place_t3(pending, order, template, cells, extras, problems)
     if len(pending) + len(runs) < len(forms.T3_ROWS[template]):
+        # A row of empty cells may be a label whose values a converter put apart (detached value rows);
+        # else it is a row of blanks.
         _place_detached(body, pending, runs, template, cells)
+    if blank_rows := {k: row for k, row in empty.items() if f"t3.{k}.total" not in cells}:
+        _place_t3(blank_rows, order, template, cells, extras, problems)
     if runs:
         _split_t3(runs, pending, order, cells, problems)
 
@@ -342,7 +452,7 @@ def _place_detached(body: list[Row], pending, runs, template, cells) -> None:
     labels: list[str] = []
     for row, kind in zip(body, kinds):
         if kind == "label":
-            key = next(m.key for t in row if (m := match_row(t.text, "t3")))
+            key = [m.key for t in row if (m := match_row(t.text, "t3"))][-1]  # the innermost label
             if key not in pending and key not in runs and key not in labels:
                 labels.append(key)
     orphans: list[list[Token]] = []
@@ -423,6 +533,8 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
     for row_key, (label, values) in pending.items():
         if len(values) > n and all(not v.text for v in values[n:]):
             values = values[:n]
+        elif len(values) >= n + 2:  # a label spanning three columns (converter markdown: "| 一、… | | | 1 …")
+            values = _without_span_leftovers(values, n)
         if len(values) == n and "" not in order:  # the official columns
             _fill(forms.T3_ROW_KEYS[row_key], values, cells)
         elif len(values) == n:
@@ -437,7 +549,11 @@ def _place_t3(pending, order, template, cells, extras, problems) -> None:
     for row_key in short:
         label, values = pending[row_key]
         keys = [f"t3.{row_key}.{c}" for c in order if c]
-        if not _place_by_identities(row_key, values, order, template, cells):
+        if _place_by_identities(row_key, values, order, template, cells):
+            continue
+        if len(kept := _without_span_leftovers(values, n)) == n and "" not in order:
+            _fill(forms.T3_ROW_KEYS[row_key], kept, cells)  # blanks a label spanning columns left before them
+        else:
             _unreadable(keys, values, label, cells, problems)
 
 
@@ -503,7 +619,7 @@ def _merge_fits(fits: list[dict[int, Token]], n: int) -> list[Token | None] | No
         if len(numbers) == 1:
             merged.append(options[0])
         elif numbers == {None, 0}:
-            merged.append(next(t for t in options if t))
+            merged.append(next(t for t in options if t and t.text))  # the 0 written, not the empty cell
         else:
             return None
     return merged
@@ -517,6 +633,8 @@ def _t3_consistent(row_key, trial: dict[str, int], template, cells) -> bool:
 
 def _table4(rows, template, cells, extras, problems) -> None:
     keys = list(forms.T4_KEYS)
+    if _table4_by_groups(rows, cells):
+        return
     data: list[Token] = []
     for row in rows:
         if not row:
@@ -548,6 +666,62 @@ def _table4(rows, template, cells, extras, problems) -> None:
     if not _place_t4(keys, data, cells):
         label = Token("行政复议、行政诉讼", data[0].where if data else Where())
         _unreadable(keys, data, label, cells, problems)
+
+
+# Table 4's groups as a converter's headings name them ("### 行政诉讼（复议后起诉）"), most specific first.
+_T4_GROUP_WORDS = (
+    ("suit_after", ("复议后起诉",)),
+    ("suit_direct", ("未经复议", "直接起诉")),
+    ("review", ("行政复议",)),
+)
+_T4_COLUMN_CORES = tuple((c.key, c.cores) for c in forms.T4_COLUMNS)
+
+
+def _t4_group_named(text: str) -> str | None:
+    if len(text) > 30 or ("复议" not in text and "起诉" not in text):
+        return None
+    return next((key for key, words in _T4_GROUP_WORDS if any(w in text for w in words)), None)
+
+
+def _t4_columns(row: Row) -> list[str] | None:
+    """The column keys a header row of five outcome labels names, in its order ("结果维持 | 结果纠正 …")."""
+    texts = [t.text.replace(" ", "") for t in row if t.text]
+    if len(texts) != len(forms.T4_COLUMNS):
+        return None
+    named = [next((k for k, cores in _T4_COLUMN_CORES if any(c in text for c in cores)), None) for text in texts]
+    return named if None not in named and len(set(named)) == len(named) else None  # type: ignore[return-value]
+
+
+def _table4_by_groups(rows, cells) -> bool:
+    """Table 4 as three small tables, each under a heading naming its group (damaged-reports §3): five
+    values under each. Taken only when all three groups are found, each once."""
+    headings = [row for row in rows if len(row) == 1 and _t4_group_named(row[0].text)]
+    if len(headings) < len(forms.T4_GROUPS):  # most reports: one table 4, no group headings
+        return False
+    found: dict[str, list[Cell]] = {}
+    group: str | None = None
+    columns = [c.key for c in forms.T4_COLUMNS]
+    for row in rows:
+        filled = [t for t in row if t.text]
+        if not filled:
+            continue
+        if not _texts_are_values(row):
+            named = _t4_group_named(filled[0].text) if len(filled) == 1 else None
+            if named is not None:
+                group, columns = named, [c.key for c in forms.T4_COLUMNS]
+            elif (header := _t4_columns(row)) is not None:
+                columns = header
+            continue
+        values = _trim_blanks(list(row), len(columns))
+        if group is None or group in found or len(values) != len(columns):
+            return False
+        found[group] = [_cell(f"t4.{group}.{column}", token) for column, token in zip(columns, values)]
+        group = None
+    if len(found) != len(forms.T4_GROUPS):
+        return False
+    for group_cells in found.values():
+        cells.update((c.key, c) for c in group_cells)
+    return True
 
 
 def _trim_blanks(data: list[Token], n: int) -> list[Token]:

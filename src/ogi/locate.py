@@ -19,13 +19,13 @@ from .model import Document, Line, Table, Template
 
 _NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(
-    r"^\s*(?:第?([一二三四五六七八九十])(?:部分)?\s*[、.,:．]|([1-6])\s*[、．]|([1-6])\.(?!\d))\s*(.*)$"
+    r"^\s*(?:#{1,6}\s*)?(?:第?([一二三四五六七八九十])(?:部分)?\s*[、.,:．]|([1-6])\s*[、．]|([1-6])\.(?!\d))\s*(.*)$"
 )
 # A line that may be a numbered heading: _HEADING's numbering at its start and no "|" on it. One pass
 # over the joined text (each line after a "\n") lets through the few lines worth _section_of's full
 # look. The lookahead turns most lines away at their first character; [^\S\n] is \s kept on its line.
 _HEADING_START = re.compile(
-    r"\n[^\S\n]*+(?=[第一二三四五六七八九十1-6])"
+    r"\n[^\S\n]*+(?:#{1,6}[^\S\n]*)?(?=[第一二三四五六七八九十1-6])"  # "## 四、…": a converter's markdown
     r"(?:第?[一二三四五六七八九十](?:部分)?[^\S\n]*[、.,:．]|[1-6][^\S\n]*[、．]|[1-6]\.(?!\d))[^|\n]*+(?![^\n])"
 )
 _DIGIT = re.compile(r"\d")
@@ -85,6 +85,8 @@ def locate(document: Document) -> Layout:
         found = _headings_in(text, blocks, where) if text.count("\n") == len(where) else _headings_of(blocks, where)
         whole = text if len(where) == len(blocks) else None  # lines only: all the text there is
     layout.headings = _increasing(found)
+    if len(layout.headings) < len(SECTIONS):
+        layout.headings = _real_pdf_headings(blocks, layout.headings)
     layout.template, layout.template_evidence = detect_template(document, whole)
     return layout
 
@@ -103,7 +105,9 @@ def _section_of(text: str) -> tuple[int, bool] | None:
         return None
     body = m.group(4)
     if not any(core in body for core in SECTIONS[number - 1].cores):
-        return None
+        body = body.replace(" ", "").replace("\u3000", "")  # "一 、总 体 情 况": spaces between characters
+        if not any(core in body for core in SECTIONS[number - 1].cores):
+            return None
     key = heading_key(body)
     if body.rstrip().endswith(("。", ";")) or _DIGIT.search(key):
         return None  # a sentence or a table row ("一、本年新收…申请数量 | 3"), not a heading
@@ -121,7 +125,7 @@ def _headings_in(text: str, blocks: list, where: Sequence[int]) -> list[Heading]
     found: list[Heading] = []
     line, counted = -1, 0
     for m in _HEADING_START.finditer(text):  # a match is a whole line, with the "\n" before it
-        heading = m[0].strip()
+        heading = m[0].strip().lstrip("#").lstrip()
         hit = _section_of(heading)
         if hit is not None:
             line += text.count("\n", counted, m.start() + 1)
@@ -136,10 +140,39 @@ def _headings_of(blocks: list, where: Sequence[int]) -> list[Heading]:
     found: list[Heading] = []
     for index in where:
         block = blocks[index]
-        hit = _section_of(block.text.strip())
+        text = block.text.strip().lstrip("#").lstrip()
+        hit = _section_of(text)
         if hit is not None:
-            found.append(Heading(hit[0], block.text.strip(), index, block.number, hit[1]))
+            found.append(Heading(hit[0], text, index, block.number, hit[1]))
     return found
+
+
+# Numbering real PDFs use for the six headings besides "一、": "（一）", "(一)", "第一部分".
+_LOOSE_NUMBER = re.compile(r"^\s*[(（]\s*([一二三四五六])\s*[)）]\s*(?=\S)")
+
+
+def _real_pdf_headings(blocks: list, found: list[Heading]) -> list[Heading]:
+    """Headings as real PDFs leave them (damaged-reports §4), looked for only when some are missing: a
+    heading split over two lines ("五、存在的主要" + "问题及改进情况") and a heading numbered "（五）".
+    Taken when they give more sections than the usual look did, in increasing order."""
+    lines = [(i, b) for i, b in enumerate(blocks) if isinstance(b, Line)]
+    more: list[Heading] = []
+    for k, (index, block) in enumerate(lines):
+        text = block.text.strip()
+        if len(text) > 30 or not text:
+            continue
+        loose = _LOOSE_NUMBER.match(text)
+        candidate = f"{_NUMERALS[_NUMERALS.index(loose[1])]}、{text[loose.end() :]}" if loose else text
+        hit = _section_of(candidate)
+        if hit is None and k + 1 < len(lines) and lines[k + 1][0] == index + 1:
+            following = lines[k + 1][1].text.strip()
+            if following and len(candidate) + len(following) <= 40 and _HEADING.match(candidate):
+                hit = _section_of(candidate + following)
+                text = text + following if hit else text
+        if hit is not None:
+            more.append(Heading(hit[0], text, index, block.number, hit[1]))
+    widened = _increasing(more)
+    return widened if len(widened) > len(found) else found
 
 
 def _increasing(found: list[Heading]) -> list[Heading]:

@@ -59,6 +59,8 @@ _LEADING_GUANYU = re.compile(r"^(?:关于印发|关于公布|关于发布|关于
 _TRAILING_GUANYU = re.compile(r"(?:关于)$")
 _DATE_ONLY = re.compile(r"[\d\s年月日./\-〇零○O一二三四五六七八九十]+")
 _SENTENCE_MARK = re.compile(r"[。,:!?]")
+# An organ's name as OCR may give it: Chinese characters (brackets allowed) ending as organs' names end.
+_OCR_ORGAN = re.compile(r"[\u4e00-\u9fff()]{2,30}" + _ORGAN_SUFFIX.pattern.rstrip("$"))
 _YEAR_MENTION = re.compile(r"(20\d\d)\s*年")
 # Only the 本级政府's own report is due 3月31日; its 办公室/办公厅 is a department (1月31日), 第四十九条.
 _GOVERNMENT = re.compile(r"人民政府$")
@@ -159,6 +161,11 @@ def metadata(layout: Layout) -> Meta:
                 organ = _clean_organ(m[1].replace(" ", ""))
                 break
     organ = organ or _clean_organ(hints.get("organ") or "") or _signature_organ(tail)
+    if organ and document.kind == "ocr" and not _OCR_ORGAN.fullmatch(organ):
+        # OCR noise in the title: the signature's name if it reads clean, else the organ stays unread
+        # rather than an invented one (issue #10).
+        named = (_clean_organ(hints.get("organ") or ""), _signature_organ(tail))
+        organ = next((o for o in named if o and _OCR_ORGAN.fullmatch(o)), None)
     published = _published(hints, head_text, tail)
     year = year or _year(_all_entries(document), published)
     # Built once at the end: setting the fields of a pydantic model one by one costs more.

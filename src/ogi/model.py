@@ -150,9 +150,16 @@ class Section(BaseModel):
     standard: bool = True  # heading wording is the official one or an accepted variant
 
 
+# What a finding is about: the report's own error ("审核发现"), or what ogi could not read ("读取问题",
+# for the reviewer to check against the source; never counted as the organ's error, issue #10).
+FindingKind = Literal["finding", "reading"]
+KIND_ZH = {"finding": "审核发现", "reading": "读取问题"}
+
+
 class Finding(BaseModel):
     rule: str
     severity: Severity
+    kind: FindingKind = "finding"
     keys: list[str] = Field(default_factory=list)
     expected: str | None = None
     found: str | None = None
@@ -182,8 +189,8 @@ class Record(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     cells: dict[str, Cell] = Field(default_factory=dict)
     extras: list[Extra] = Field(default_factory=list)
-    problems: list[Finding] = Field(default_factory=list)  # what extraction could not read; audit repeats them
-    findings: list[Finding] = Field(default_factory=list)  # the audit's result (problems included)
+    problems: list[Finding] = Field(default_factory=list)  # 读取问题: what ogi could not read (kind "reading")
+    findings: list[Finding] = Field(default_factory=list)  # 审核发现: what the report gets wrong (kind "finding")
     parser_version: str = ""
 
     def value(self, key: str) -> int | Decimal | None:
@@ -227,7 +234,7 @@ class Record(BaseModel):
     def contract(self) -> dict:
         """The command line's JSON output contract (spec §8), with per-cell detail beside it."""
         # The cells by hand: pydantic's dump of 200 dataclass cells cost more than the parse (bench_parse_stream).
-        data = self.model_dump(mode="json", exclude={"problems", "cells"})
+        data = self.model_dump(mode="json", exclude={"cells"})
         values = {}
         for key, cell in self.cells.items():
             v = cell.value
@@ -237,6 +244,7 @@ class Record(BaseModel):
             "meta": data["meta"] | {"agency": self.meta.organ},
             "cells": values,
             "findings": data["findings"],
+            "problems": data["problems"],
             "detail": {k: _cell_detail(c) for k, c in self.cells.items()},
             "sections": data["sections"],
             "extras": data["extras"],
@@ -263,6 +271,7 @@ def _cell_detail(cell: Cell) -> dict:
             "box": None if w.box is None else list(w.box),
         },
         "origin": cell.origin.value,
+        "candidates": [c if isinstance(c, int) else str(c) for c in cell.candidates],
     }
 
 

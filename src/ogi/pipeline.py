@@ -1,6 +1,6 @@
 """The whole pipeline on one screen: read → normalise → unflatten → locate → metadata → extract → audit.
 
-parse(path_or_bytes) -> Record          one report, with its single-report findings
+parse(path_or_bytes) -> Record          one report, with its single-report findings and reading problems
 check(record, previous) -> list[Finding]  the audit, optionally with last year's record
 batch_mode()                              garbage-collector settings for a long run of parses
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from .audit import audit
+from .audit import assess, audit
 from .extract import extract
 from .locate import locate
 from .metadata import metadata
@@ -20,7 +20,7 @@ from .read import read, read_file
 from .unflatten import unflatten
 from .write.workbook import is_template
 
-PARSER_VERSION = "1"  # bump when extraction changes what a record holds: the corpus re-parses
+PARSER_VERSION = "2"  # bump when extraction changes what a record holds: the corpus re-parses
 
 
 def parse(source: str | Path | bytes, name: str = "") -> Record:
@@ -37,7 +37,7 @@ def parse(source: str | Path | bytes, name: str = "") -> Record:
     meta = metadata(layout)
     record = extract(layout, meta)
     record.parser_version = PARSER_VERSION
-    record.findings = audit(record)
+    record.findings, record.problems = assess(record)  # 审核发现 apart from 读取问题 (issue #10)
     return record
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import forms
-from .model import SEVERITY_ZH, Finding, Severity
+from .model import SEVERITY_ZH, Finding, FindingKind, Severity
 
 ERROR, WARNING, INFO = Severity.error, Severity.warning, Severity.info
 
@@ -297,12 +297,15 @@ def finding(
     found=None,
     message_en: str = "",
     severity: Severity | None = None,
+    kind: FindingKind = "finding",
 ) -> Finding:
-    """A finding of a catalogue rule: its severity and English title unless given."""
+    """A finding of a catalogue rule: its severity and English title unless given. ``kind="reading"``: a
+    reading problem under the rule it kept from being checked, not a finding against the report."""
     spec = RULE_BY_ID[rule]
     return Finding(
         rule=rule,
         severity=severity or spec.severity,
+        kind=kind,
         keys=keys,
         message=message,
         message_en=message_en or spec.title_en,

@@ -23,11 +23,17 @@ def cell_text(cell: Cell | None, flagged: bool = False) -> Text:
     if cell.state is State.not_applicable:
         return Text(cell.raw or "无", style="dim")
     if cell.state is State.unreadable:
+        if cell.candidates:  # the readings a damaged source allows: none is a value until a reviewer picks
+            return Text("?" + "/".join(map(_number, cell.candidates)), style="red")
         return Text(cell.raw or "?", style="red")
     value = cell.value
     text = (format(value, "f") if not isinstance(value, int) else str(value)) + (cell.unit or "")
     style = "bold red" if flagged else ("magenta" if cell.origin.value != "source" else "")
     return Text(text, style=style)
+
+
+def _number(value) -> str:
+    return format(value, "f") if not isinstance(value, int) else str(value)
 
 
 def _flagged(record: Record) -> set[str]:
@@ -90,7 +96,7 @@ def table4(record: Record) -> Table:
 
 def findings_panel(record: Record) -> Panel:
     if not record.findings:
-        return Panel(Text("未发现问题", style="green"), title="审核结果", title_align="left")
+        return Panel(Text("未发现问题", style="green"), title="审核发现", title_align="left")
     lines = []
     for f in record.findings:
         line = Text()
@@ -99,8 +105,22 @@ def findings_panel(record: Record) -> Panel:
         line.append(f.message)
         lines.append(line)
     counts = {s: sum(1 for f in record.findings if f.severity is s) for s in Severity}
-    title = "审核结果：" + "，".join(f"{SEVERITY_ZH[s]} {n}" for s, n in counts.items() if n)
+    title = "审核发现：" + "，".join(f"{SEVERITY_ZH[s]} {n}" for s, n in counts.items() if n)
     return Panel(Group(*lines), title=title, title_align="left")
+
+
+def problems_panel(record: Record) -> Panel | None:
+    """读取问题: what ogi could not read, apart from the findings: the reviewer checks them against the source."""
+    if not record.problems:
+        return None
+    lines = []
+    for f in record.problems:
+        line = Text()
+        line.append(f"{f.rule} ", style="bold")
+        line.append(f.message)
+        lines.append(line)
+    title = f"读取问题（请对照原文核对，不计入报告错误）：{len(record.problems)} 条"
+    return Panel(Group(*lines), title=title, title_align="left", border_style="dim")
 
 
 def header(record: Record) -> Text:
@@ -125,4 +145,6 @@ def show_record(console: Console, record: Record, tables: bool = True) -> None:
         console.print(table2(record))
         console.print(table3(record))
         console.print(table4(record))
+    if (problems := problems_panel(record)) is not None:
+        console.print(problems)
     console.print(findings_panel(record))

@@ -58,7 +58,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from .. import forms
-from ..audit import audit
+from ..audit import assess
 from ..figures import figures_row
 from ..forms import TEMPLATES, keys
 from ..model import REPORT_STATUSES, REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
@@ -462,11 +462,16 @@ class Corpus:
             key_id = self.key_id(conn, key)
             conn.execute(cells.delete().where(cells.c.report_id == report_id, cells.c.key_id == key_id))
             conn.execute(cells.insert().values(**rows.encode_cell(report_id, key_id, record.cells[key])))
-        record.findings = audit(record)
+        record.findings, record.problems = assess(record)
         conn.execute(figures.update().where(figures.c.report_id == report_id).values(**figures_row(record)))
         kept = rows.reviews(conn, [report_id])
-        conn.execute(findings.delete().where(findings.c.report_id == report_id, findings.c.origin == "audit"))
-        rows.insert_findings(conn, [rows.encode_finding(report_id, "audit", f) for f in record.findings], kept)
+        conn.execute(findings.delete().where(findings.c.report_id == report_id, findings.c.origin.in_(_OWN)))
+        rows.insert_findings(
+            conn,
+            [rows.encode_finding(report_id, "problem", f) for f in record.problems]
+            + [rows.encode_finding(report_id, "audit", f) for f in record.findings],
+            kept,
+        )
         row = conn.execute(sa.select(reports.c.organ_id, reports.c.year).where(reports.c.id == report_id)).first()
         conn.execute(
             reports.update()
@@ -916,9 +921,13 @@ class Corpus:
         *,
         limit: int | None = 500,
         offset: int = 0,
+        reading: bool = False,
         **by,
     ) -> list[FindingRow]:
-        return self._read(query.list_findings, _filters(filters, by), report_id, limit=limit, offset=offset)
+        """Findings against the reports, or with ``reading`` their reading problems (读取问题) instead."""
+        return self._read(
+            query.list_findings, _filters(filters, by), report_id, limit=limit, offset=offset, reading=reading
+        )
 
     def finding_report(self, finding_id: int) -> int:
         """The report a finding belongs to."""
@@ -1027,6 +1036,10 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process of that number
         return True
     return True
+
+
+# The findings a report's own audit writes: its reading problems and its findings (not the corpus's).
+_OWN = ("problem", "audit")
 
 
 def _no_report(report_id: int) -> NotFound:

@@ -63,6 +63,7 @@ class FindingRow:
     id: int
     report_id: int
     origin: str
+    kind: str  # finding (审核发现) or reading (读取问题)
     rule: str
     severity: str
     keys: list[str]
@@ -126,7 +127,7 @@ class Filters:
             conds.append(organs.c.kind == self.kind)
         if self.rule or self.severity or self.status:
             # IN (…) rather than EXISTS: SQLite then starts from the findings index, not from every report.
-            sub = sa.select(findings.c.report_id).where(findings.c.origin != "problem", *self.finding_conditions())
+            sub = sa.select(findings.c.report_id).where(findings.c.kind == "finding", *self.finding_conditions())
             conds.append(reports.c.id.in_(sub))
         if self.q:
             part = to_simplified(self.q)
@@ -312,7 +313,7 @@ def next_report(conn: sa.Connection, after: int, f: Filters) -> int | None:
 
 
 def list_findings(
-    conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0
+    conn: sa.Connection, f: Filters, report_id: int | None, *, limit: int | None, offset: int = 0, reading: bool = False
 ) -> list[FindingRow]:
     # Rule, severity and status select findings here, not reports that have some (Filters.conditions).
     # One report's findings whatever its version; across the corpus, those of current reports (``CURRENT``).
@@ -324,7 +325,7 @@ def list_findings(
                 organs, organs.c.id == reports.c.organ_id
             )
         )
-        .where(findings.c.origin != "problem", *report_filters.conditions())
+        .where(findings.c.kind == ("reading" if reading else "finding"), *report_filters.conditions())
         .order_by(findings.c.report_id, findings.c.id)
         .offset(offset)
     )

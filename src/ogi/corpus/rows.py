@@ -54,10 +54,12 @@ CELL_COLUMNS = (
     "row",
     "col",
     "box",
+    "candidates",
 )
 FINDING_COLUMNS = (
     "report_id",
     "origin",
+    "kind",
     "rule",
     "severity",
     "cell_keys",
@@ -80,9 +82,9 @@ class Prepared:
     organ_name: str | None  # the organ as written (or from the title) → organs.resolve
     organ_key: str | None  # its normalised spelling (the alias key), computed here rather than by the writer
     sections: list[tuple]  # (number, heading, text, line, standard)
-    cells: list[tuple]  # (key, value, scale, state, origin, unit, raw, line, page, tbl, row, col, box)
+    cells: list[tuple]  # (key, value, scale, state, origin, unit, raw, line, page, tbl, row, col, box, candidates)
     extras: list[tuple]  # (tbl, label, values, line)
-    findings: list[tuple]  # (origin, rule, severity, cell_keys, expected, found, message, message_en)
+    findings: list[tuple]  # (origin, kind, rule, severity, cell_keys, expected, found, message, message_en)
     figures: dict
     data: bytes | None  # zlib-compressed source
     counts: tuple[int, int, int]  # errors, warnings, infos among the audit's findings
@@ -116,11 +118,12 @@ def cell_tuple(c: Cell) -> tuple:
         w.row,
         w.col,
         ",".join(f"{x:g}" for x in w.box) if w.box else None,
+        " ".join(map(plain, c.candidates)) if c.candidates else None,
     )
 
 
 def finding_tuple(origin: str, f: Finding) -> tuple:
-    return (origin, f.rule, f.severity.value, " ".join(f.keys), f.expected, f.found, f.message, f.message_en)
+    return (origin, f.kind, f.rule, f.severity.value, " ".join(f.keys), f.expected, f.found, f.message, f.message_en)
 
 
 def finding_row(report_id: int, t: tuple, other: int | None = None) -> dict:
@@ -249,6 +252,7 @@ def decode_cell(key: str, r) -> Cell:
         raw=r.raw if r.raw is not None else (plain(value) or ""),
         where=where,
         origin=ORIGINS[r.origin],
+        candidates=[Decimal(x) if "." in x else int(x) for x in r.candidates.split()] if r.candidates else [],
     )
 
 
@@ -273,6 +277,7 @@ def decode_finding(r) -> Finding:
     return Finding(
         rule=r.rule,
         severity=Severity(r.severity),
+        kind=r.kind,
         keys=r.cell_keys.split() if r.cell_keys else [],
         expected=r.expected,
         found=r.found,
@@ -282,7 +287,7 @@ def decode_finding(r) -> Finding:
 
 
 def _review_key(row) -> tuple:
-    return (row["report_id"], row["rule"], row["cell_keys"], row["other_report_id"])
+    return (row["report_id"], row["kind"], row["rule"], row["cell_keys"], row["other_report_id"])
 
 
 def reviews(conn: sa.Connection, report_ids: list[int]) -> dict[tuple, dict]:
@@ -347,13 +352,11 @@ def insert_findings(conn: sa.Connection, rows: list[dict], kept: dict[tuple, dic
 
 
 def recount(conn: sa.Connection, report_ids: list[int]) -> None:
-    """Refresh the per-report finding counts (problems are repeated among the audit's findings)."""
+    """Refresh the per-report finding counts: findings against the report, never reading problems."""
     for column, severity in (("errors", "error"), ("warnings", "warning"), ("infos", "info")):
         n = (
             sa.select(sa.func.count())
-            .where(
-                findings.c.report_id == reports.c.id, findings.c.origin != "problem", findings.c.severity == severity
-            )
+            .where(findings.c.report_id == reports.c.id, findings.c.kind == "finding", findings.c.severity == severity)
             .scalar_subquery()
         )
         conn.execute(reports.update().where(reports.c.id.in_(report_ids)).values({column: n}))
@@ -414,7 +417,7 @@ def load_record(
         sections=secs,
         cells=cell_map,
         extras=xs,
-        problems=[decode_finding(f) for f in fs if f.origin == "problem"],
-        findings=[decode_finding(f) for f in fs if f.origin != "problem"],
+        problems=[decode_finding(f) for f in fs if f.kind == "reading"],
+        findings=[decode_finding(f) for f in fs if f.kind != "reading"],
         parser_version=r.parser_version,
     )

@@ -193,6 +193,7 @@ cells = Table(
     Column("row", SmallInteger),
     Column("col", SmallInteger),
     Column("box", String(80)),
+    Column("candidates", Text),  # an unread cell's possible readings, space-separated, best first (issue #10)
     sqlite_with_rowid=False,
 )
 # Covering index for "total of key K by year/region": scan one key's entries, join reports by id.
@@ -225,6 +226,9 @@ findings = Table(
     Column("id", Integer, primary_key=True),
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
     Column("origin", String(8), nullable=False),  # problem (extraction) / audit (single report) / corpus
+    # finding: against the report (审核发现); reading: what ogi could not read (读取问题), never counted as
+    # the organ's error (issue #10)
+    Column("kind", String(8), nullable=False, default="finding", server_default="finding"),
     Column("rule", String(20), nullable=False),
     Column("severity", String(8), nullable=False),
     Column("cell_keys", Text, nullable=False, default=""),  # space-separated cell keys
@@ -241,7 +245,7 @@ findings = Table(
 Index("ix_findings_report", findings.c.report_id, findings.c.origin)
 # Covering for "findings by rule" and the rule/severity filters of the report list (100,000 reports: ~400,000 rows).
 Index(
-    "ix_findings_rule", findings.c.rule, findings.c.severity, findings.c.origin, findings.c.status, findings.c.report_id
+    "ix_findings_rule", findings.c.rule, findings.c.severity, findings.c.kind, findings.c.status, findings.c.report_id
 )
 
 corrections = Table(

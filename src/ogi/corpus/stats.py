@@ -224,7 +224,7 @@ def findings_by_rule(conn: sa.Connection, by: Sequence[str], f: Filters) -> list
             sa.func.count(sa.distinct(findings.c.report_id)).label("reports"),
         )
         .select_from(source)
-        .where(findings.c.origin != "problem", findings.c.status != "dismissed", *conds)
+        .where(findings.c.kind == "finding", findings.c.status != "dismissed", *conds)
         .group_by(*groups, findings.c.rule, findings.c.severity)
         .order_by(*groups, findings.c.rule, findings.c.severity)
     )

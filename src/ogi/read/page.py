@@ -276,8 +276,18 @@ def _width(table: Table) -> int:
 
 
 def _continues(first: Table, second: Table) -> bool:
-    """A table on the next page with the same columns, at the top of that page, continues the first."""
-    return first.page is not None and second.page == first.page + 1 and _width(first) == _width(second)
+    """A table on the next page with the same columns, at the top of that page, continues the first. An
+    office suite's PDF draws only the column rules a page's rows need (table 3's third label column starts
+    with its (三) rows), so straight after a page break a width off by one or two still continues it."""
+    last = (
+        max((t.where.page for t in first.rows[-1] if t.where.page is not None), default=first.page)
+        if first.rows
+        else first.page
+    )
+    if last is None or second.page != last + 1:  # the page the first ends on: it may run over several
+        return False
+    gap = abs(_width(first) - _width(second))
+    return gap == 0 or (gap <= 2 and _width(first) >= 5)
 
 
 def _join(first: Table, second: Table) -> Table:
@@ -295,19 +305,39 @@ def _join(first: Table, second: Table) -> Table:
             Token(t.text + tail[t.where.col].text, t.where) if t.where.col in tail and not _is_value(t.text) else t
             for t in head
         ]
+    elif extra and rows and (label := _label_tail(rows[-1], extra[0])) is not None:
+        head = rows[-1]
+        extra.pop(0)
+        last = max(i for i, t in enumerate(head) if t.text and not _is_value(t.text))
+        rows[-1] = [Token(t.text + label, t.where) if i == last else t for i, t in enumerate(head)]
     return Table(rows=reindex(rows + extra, first.index), index=first.index, page=first.page)
 
 
 def _is_value(text: str) -> bool:
-    return bool(re.fullmatch(r"[+\-−增减]?\d[\d,.]*\S{0,2}", text))
+    """A number with at most a short unit; a numbered label cut short ("5.要求") is none."""
+    return bool(re.fullmatch(r"[+\-−增减]?\d[\d,.]*\S{0,2}", text)) and not _NUMBERED.match(text)
+
+
+def _label_tail(last: list[Token], first: list[Token]) -> str | None:
+    """The rest of a row label broken by the page end, when the two pages' columns do not line up: the new
+    page's first row holds one piece of text and nothing else, the broken row a label and values."""
+    filled = [t.text for t in first if t.text]
+    if len(filled) != 1 or _is_value(filled[0]) or len(filled[0]) > 40:
+        return None
+    texts = [t.text for t in last if t.text]
+    labelled = any(not _is_value(x) for x in texts) and any(_is_value(x) for x in texts)
+    return filled[0] if labelled else None
 
 
 def _is_row_tail(last: list[Token], first: list[Token]) -> bool:
-    """A row broken by the page end: the new page's first row has label text and no values."""
-    cols = [t.where.col for t in last]
+    """A row broken by the page end: the new page's first row has label text and no values, in columns the
+    broken row has. Merged group cells to its left restart on the new page as cells of their own (an office
+    suite's PDF), so the new row may have more columns than the broken one: those stay empty."""
+    cols = {t.where.col for t in last}
+    filled = [t for t in first if t.text]
     return (
-        [t.where.col for t in first] == cols
-        and any(t.text for t in first)
-        and not any(_is_value(t.text) for t in first)
+        bool(filled)
+        and all(t.where.col in cols for t in filled)
+        and not any(_is_value(t.text) for t in filled)
         and any(_is_value(t.text) for t in last)
     )

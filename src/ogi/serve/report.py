@@ -16,6 +16,7 @@ from ..corpus import Corpus
 from ..corpus.accounts import ROLES
 from ..corpus.rows import META_FIELDS
 from ..grid import source_grid
+from ..identities import format_number
 from ..model import (
     REPORT_STATUS_ZH,
     REPORT_STATUSES,
@@ -113,6 +114,7 @@ def finding_row(f) -> dict:
         "id": f.id,
         "rule": f.rule,
         "title": finding_title(f.rule, f.severity),
+        "kind": f.kind,
         "severity": f.severity,
         "keys": f.keys,
         "expected": f.expected,
@@ -197,12 +199,15 @@ def report_data(corpus: CorpusDep, report_id: Id, user: User | None = Depends(re
     rows = corpus.findings(report_id, limit=None)
     corrections = corpus.corrections(report_id)
     finding_rows = [finding_row(f) for f in rows]
+    # 读取问题: what ogi could not read, for the reviewer to check against the source; never among the
+    # findings or their counts (issue #10).
+    problem_rows = [finding_row(f) for f in corpus.findings(report_id, limit=None, reading=True)]
     history = corpus.review_history(report_id)
     meta_log = [m | {"field_zh": META_FIELDS.get(m["field"], m["field"])} for m in corpus.meta_corrections(report_id)]
     status_log = corpus.report_status_history(report_id)
     if user is None:
-        finding_rows, history, corrections = anonymous(finding_rows), anonymous(history), anonymous(corrections)
-        meta_log, status_log = anonymous(meta_log), anonymous(status_log)
+        finding_rows, problem_rows, history = anonymous(finding_rows), anonymous(problem_rows), anonymous(history)
+        corrections, meta_log, status_log = anonymous(corrections), anonymous(meta_log), anonymous(status_log)
     resolved = resolved_reviews(history)
     cells = _cell_rows(record)
     listed = corpus.report_row(report_id)
@@ -221,6 +226,13 @@ def report_data(corpus: CorpusDep, report_id: Id, user: User | None = Depends(re
         "findings": finding_rows,
         "resolved": resolved,
         "review_log": [h | {"title": finding_title(h["rule"], h["severity"])} for h in history],
+        "problems": problem_rows,
+        # An unread cell's candidate readings, to pick one with a click (a correction like any other).
+        "candidates": {
+            k: [format_number(x) for x in c.candidates]
+            for k, c in record.cells.items()
+            if c.candidates and c.value is None
+        },
         "corrections": corrections,
         "sections": [s.model_dump(mode="json") for s in record.sections],
         "extras": [e.model_dump(mode="json") for e in record.extras],
@@ -401,7 +413,8 @@ def review(
     report_id = corpus.finding_report(finding_id)
     with lock:
         corpus.review_finding(finding_id, status, who=user.name, comment=comment.strip() or None)
-    row = next(f for f in corpus.findings(report_id, limit=None) if f.id == finding_id)
+    both = corpus.findings(report_id, limit=None) + corpus.findings(report_id, limit=None, reading=True)
+    row = next(f for f in both if f.id == finding_id)
     if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
         # The page's review buttons: just this finding again, swapped in place (the page keeps its place).
         # The summary box leaves out findings judged 不成立: it is sent along, swapped out of band.
@@ -439,6 +452,7 @@ def correct(
         {
             "cell": cell.dump(mode="json") if cell else None,
             "findings": [f.model_dump(mode="json") for f in record.findings],
+            "problems": [f.model_dump(mode="json") for f in record.problems],
             "corrections": corpus.corrections(report_id),
         }
     )
