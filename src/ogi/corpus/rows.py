@@ -307,6 +307,7 @@ def record_review(conn: sa.Connection, finding, status: str, who: str, comment: 
     conn.execute(
         finding_reviews.insert().values(
             report_id=finding.report_id,
+            kind=finding.kind,
             rule=finding.rule,
             cell_keys=finding.cell_keys,
             other_report_id=finding.other_report_id,
@@ -333,9 +334,9 @@ def review_history(conn: sa.Connection, report_id: int) -> list[dict]:
     current = {
         _review_key(r)
         for r in conn.execute(
-            sa.select(findings.c.report_id, findings.c.rule, findings.c.cell_keys, findings.c.other_report_id).where(
-                findings.c.report_id == report_id
-            )
+            sa.select(
+                findings.c.report_id, findings.c.kind, findings.c.rule, findings.c.cell_keys, findings.c.other_report_id
+            ).where(findings.c.report_id == report_id)
         ).mappings()
     }
     rows = conn.execute(

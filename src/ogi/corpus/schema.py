@@ -274,6 +274,9 @@ finding_reviews = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column(
+        "kind", String(8), nullable=False, default="finding", server_default="finding"
+    ),  # finding (审核发现) / reading (读取问题)
     Column("rule", String(20), nullable=False),
     Column("cell_keys", Text, nullable=False, default=""),
     Column("other_report_id", Integer),

@@ -11,6 +11,7 @@ import logging
 import queue
 import tempfile
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
@@ -107,31 +108,48 @@ def parse_file(item: tuple[bytes, str]) -> Record | tuple[str, str]:
 
 # Uploads are parsed in child processes, each file under the same time and memory budget as in ``ogi ingest``
 # (pool.Limits): a file that would hang the parser or exhaust memory is stopped and recorded, and the web
-# server itself never runs a reader. One single-worker pool per concurrent upload, started when first needed
-# and kept (a worker starts in about a second); at most PARSERS files are parsed at once per server process.
+# server itself never runs a reader. PARSERS threads, started once and kept for the life of the server
+# process, each own a single-worker pool and take files from one queue: a worker is tied to the thread that
+# started it (it ends with that thread, pool.py), so request threads, which come and go, never start one.
 PARSERS = 2
 UPLOAD_LIMITS = Limits(seconds=120.0, memory_mb=2048)
-_idle_pools: queue.LifoQueue[Pool] = queue.LifoQueue()
-_pool_free = threading.Semaphore(PARSERS)
+_jobs: queue.Queue[tuple[bytes, str, Future]] = queue.Queue()
+_parsers: list[threading.Thread] = []
+_parsers_lock = threading.Lock()
+
+
+def _parser() -> None:
+    pool = Pool(parse_file, 1, limits=UPLOAD_LIMITS, init=batch_mode)
+    while True:
+        data, name, answer = _jobs.get()
+        pool.limits = UPLOAD_LIMITS  # read each time: the budget is the module's setting
+        try:
+            answer.set_result(_parse_with(pool, data, name))
+        except BaseException as exc:  # handed to the request that waits for it
+            answer.set_exception(exc)
+
+
+def _parse_with(pool: Pool, data: bytes, name: str) -> Record | tuple[str, str]:
+    try:
+        for item, result in pool.run([(data, name)]):
+            if item is TICK:
+                continue
+            return (result.error, result.reason) if isinstance(result, Failed) else result
+    except PoolError as exc:
+        return "ReadError", str(exc)
+    return "ReadError", "解析进程没有返回结果"
 
 
 def parse_in_child(data: bytes, name: str) -> Record | tuple[str, str]:
     """``parse_file`` in a parser process; a stopped worker's file comes back as (error, reason)."""
-    with _pool_free:
-        try:
-            pool = _idle_pools.get_nowait()
-        except queue.Empty:
-            pool = Pool(parse_file, 1, limits=UPLOAD_LIMITS, init=batch_mode)
-        try:
-            for item, answer in pool.run([(data, name)]):
-                if item is TICK:
-                    continue
-                return (answer.error, answer.reason) if isinstance(answer, Failed) else answer
-            return "ReadError", "解析进程没有返回结果"
-        except PoolError as exc:
-            return "ReadError", str(exc)
-        finally:
-            _idle_pools.put(pool)
+    with _parsers_lock:
+        while len(_parsers) < PARSERS:
+            thread = threading.Thread(target=_parser, name="ogi-upload-parser", daemon=True)
+            thread.start()
+            _parsers.append(thread)
+    answer: Future = Future()
+    _jobs.put((data, name, answer))
+    return answer.result()
 
 
 def ingest_one(corpus: Corpus, lock: threading.Lock, name: str, data: bytes, root: str) -> dict:

@@ -45,6 +45,7 @@ def upgrade() -> None:
         "finding_reviews",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False, server_default="finding"),
         sa.Column("rule", sa.String(length=20), nullable=False),
         sa.Column("cell_keys", sa.Text(), nullable=False),
         sa.Column("other_report_id", sa.Integer(), nullable=True),
@@ -90,10 +91,10 @@ def upgrade() -> None:
     _supersede_existing()
     # The verdicts given before this revision, so that the next re-audit finds them.
     op.execute(
-        "INSERT INTO finding_reviews (report_id, rule, cell_keys, other_report_id, severity, message, expected, found,"
-        " status, comment, reviewer, at)"
-        " SELECT report_id, rule, cell_keys, other_report_id, severity, message, expected, found, status, comment,"
-        " COALESCE(reviewer, ''), COALESCE(reviewed, CURRENT_TIMESTAMP) FROM findings WHERE status <> 'open'"
+        "INSERT INTO finding_reviews (report_id, kind, rule, cell_keys, other_report_id, severity, message, expected,"
+        " found, status, comment, reviewer, at)"
+        " SELECT report_id, kind, rule, cell_keys, other_report_id, severity, message, expected, found, status,"
+        " comment, COALESCE(reviewer, ''), COALESCE(reviewed, CURRENT_TIMESTAMP) FROM findings WHERE status <> 'open'"
     )
 
 
