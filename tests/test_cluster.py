@@ -41,7 +41,10 @@ def write_reports(folder, n: int, seed: int = 3) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def threads():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as lc, Client(lc) as c:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as lc,
+        Client(lc) as c,
+    ):
         yield c
 
 
@@ -51,7 +54,7 @@ def test_cluster_run_end_to_end(tmp_path, threads):
     dest = tmp_path / "ds"
     summary = cluster.to_dataset([str(tmp_path / "in")], dest, threads, batch_size=5)
     assert (summary.reports, summary.failed, summary.skipped) == (24, 1, 0)
-    (source, reason), = summary.failures
+    ((source, reason),) = summary.failures
     assert source.endswith("broken.pdf") and any("\u4e00" <= ch <= "\u9fff" for ch in reason)
 
     reports = cluster.read_table(dest, "reports").to_pylist()
@@ -109,7 +112,9 @@ def test_worker_killed_mid_run(tmp_path):
         pids = client.run(os.getpid)
         outcome = {}
         run = threading.Thread(
-            target=lambda: outcome.setdefault("summary", cluster.to_dataset([str(tmp_path / "in")], dest, client, batch_size=2))
+            target=lambda: outcome.setdefault(
+                "summary", cluster.to_dataset([str(tmp_path / "in")], dest, client, batch_size=2)
+            )
         )
         run.start()
         deadline = time.monotonic() + 30

@@ -7,7 +7,7 @@
     findings/…, problems/…       审核发现 and 读取问题: sha256, rule, severity, kind, keys, expected, found, message
     failures/                    files that could not be read: source, sha256, error, reason (in Chinese)
     _done/<batch>.json           the manifest: the sources (and their sha256) of each finished batch
-``load(dest, corpus)``              the dataset into a corpus through its bulk store path, then the cross-year rules once.
+``load(dest, corpus)``                 the dataset into a corpus by its bulk store path, then the cross-year rules once.
 
 Resumable without losses or duplicates: a batch's Parquet files are named after the batch and count only once its
 manifest entry is written (atomically, after them); files of a batch without one — a run killed while writing —
@@ -169,7 +169,9 @@ def parse_batch(sources: list[str]) -> dict[str, pa.Table]:
             sha = hashlib.sha256(data).hexdigest()
             record = parse(data, source)
         except OgiError as exc:
-            rows["failures"].append({"sha256": sha, "source": source, "error": type(exc).__name__, "reason": exc.problem})
+            rows["failures"].append(
+                {"sha256": sha, "source": source, "error": type(exc).__name__, "reason": exc.problem}
+            )
             continue
         except OSError as exc:
             reason = f"无法读取文件：{exc.strerror or exc}"
@@ -252,7 +254,11 @@ def _write_batch(dest: Path, batch: str, tables: dict[str, pa.Table], sources: l
             basename_template=f"{batch}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
         )
-    shas = {r["source"]: r["sha256"] for name in ("reports", "failures") for r in tables[name].select(["source", "sha256"]).to_pylist()}
+    shas = {
+        r["source"]: r["sha256"]
+        for name in ("reports", "failures")
+        for r in tables[name].select(["source", "sha256"]).to_pylist()
+    }
     entry = dest / DONE / f"{batch}.json"
     temporary = entry.with_suffix(".tmp")
     temporary.write_text(json.dumps([[s, shas.get(s)] for s in sources], ensure_ascii=False), encoding="utf-8")
@@ -314,11 +320,17 @@ def read_table(dest: str | os.PathLike, name: str, columns: list[str] | None = N
     dest = Path(dest)
     folder = dest / name
     done = finished(dest)
-    files = [str(p) for p in sorted(folder.rglob("*.parquet")) if p.name.split("-", 1)[0] in done] if folder.exists() else []
+    files = (
+        [str(p) for p in sorted(folder.rglob("*.parquet")) if p.name.split("-", 1)[0] in done]
+        if folder.exists()
+        else []
+    )
     if not files:
         return SCHEMAS[name].empty_table().select(columns) if columns else SCHEMAS[name].empty_table()
-    partitioning = None if name == "failures" else pads.partitioning(
-        pa.schema([("year", pa.int32()), ("province", pa.string())]), flavor="hive"
+    partitioning = (
+        None
+        if name == "failures"
+        else pads.partitioning(pa.schema([("year", pa.int32()), ("province", pa.string())]), flavor="hive")
     )
     return pads.dataset(files, format="parquet", partitioning=partitioning, partition_base_dir=str(folder)).to_table(
         columns=columns
@@ -336,7 +348,9 @@ class Loaded:
         return f"入库 {self.added} 份报告，已在库中 {self.unchanged} 份，记录失败 {self.failures} 份"
 
 
-def load(dest: str | os.PathLike, corpus, *, chunk: int = 500, progress: Callable[[int, int], None] | None = None) -> Loaded:
+def load(
+    dest: str | os.PathLike, corpus, *, chunk: int = 500, progress: Callable[[int, int], None] | None = None
+) -> Loaded:
     """A dataset into ``corpus`` (an ``ogi.corpus.Corpus``): its bulk store path in chunks, failures recorded,
     then the cross-year rules once. Loading twice adds nothing: reports are stored by sha256."""
     from .corpus.rows import prepare  # with the corpus the caller opened

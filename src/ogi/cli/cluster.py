@@ -11,7 +11,7 @@ import sys
 import typer
 
 from ..model import OgiError
-from .app import EXIT_OK, EXIT_UNREADABLE, app, console, errors
+from .app import EXIT_OK, EXIT_UNREADABLE, app, console, errors, exit_on_error
 
 _MISSING = "需要安装可选组件：pip install 'ogi[cluster]'（Dask、distributed、fsspec）"
 
@@ -22,8 +22,13 @@ def _progress(quiet: bool, label: str):
         return None, None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # only with a terminal
 
-    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=errors)
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+    )
     task = bar.add_task(label, total=None)
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -75,10 +80,10 @@ def load_command(
     except ImportError:
         errors.print(f"[red]错误[/red] {_MISSING}")
         raise typer.Exit(EXIT_UNREADABLE) from None
-    from .corpus import opened  # the corpus: only when this command runs
+    from ..corpus import Corpus  # SQLAlchemy: only when this command runs
 
     bar, progress = _progress(quiet, "入库")
-    with opened(db) as corpus:
+    with exit_on_error(), Corpus(db) as corpus:
         try:
             if bar:
                 bar.start()

@@ -59,7 +59,9 @@ def ingest(
     memory: int = typer.Option(2048, "--memory", min=64, help="每个解析进程的内存上限（MB），超出记为失败"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
     cluster: str | None = typer.Option(
-        None, "--cluster", help="在 Dask 集群上解析：调度器地址 tcp://主机:8786 或 local；结果写入 --dataset，再用 ogi load 入库"
+        None,
+        "--cluster",
+        help="在 Dask 集群上解析：调度器地址 tcp://主机:8786 或 local；结果写入 --dataset，再用 ogi load 入库",
     ),
     dataset: str = typer.Option("ogi-dataset", "--dataset", help="--cluster 时写出的 Parquet 数据集目录"),
 ) -> None:
