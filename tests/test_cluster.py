@@ -120,11 +120,13 @@ def test_worker_killed_mid_run(tmp_path):
         deadline = time.monotonic() + 30
         while not any(client.processing().values()) and time.monotonic() < deadline:
             time.sleep(0.01)
+        finished_before_kill = len(list((dest / cluster.DONE).glob("*.json")))
         os.kill(next(iter(pids.values())), signal.SIGKILL)
         run.join(120)
         assert not run.is_alive()
         rerun = cluster.to_dataset([str(tmp_path / "in")], dest, client, batch_size=2)
     first = outcome["summary"]
+    assert finished_before_kill < 20  # the worker died while batches were still out
     assert first.reports + rerun.reports == 40
     assert rerun.skipped + rerun.reports + rerun.failed == 40
     shas = cluster.read_table(dest, "reports", ["sha256"]).column("sha256").to_pylist()

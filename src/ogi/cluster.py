@@ -243,22 +243,39 @@ def _remove_unfinished(dest: Path, done: dict) -> None:
                 path.unlink()
 
 
-def _write_batch(dest: Path, batch: str, tables: dict[str, pa.Table], sources: list[str]) -> None:
+def _write_tables(dest: str, batch: str, tables: dict[str, pa.Table]) -> None:
+    """A batch's rows as Parquet files named after the batch: a task run twice (its worker lost after writing)
+    writes the same files again, never a second copy."""
     for name, table in tables.items():
         if not table.num_rows:
             continue
         pq.write_to_dataset(
             table,
-            str(dest / name),
+            f"{dest}/{name}",
             partition_cols=None if name == "failures" else PARTITIONS,
             basename_template=f"{batch}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
         )
-    shas = {
-        r["source"]: r["sha256"]
-        for name in ("reports", "failures")
-        for r in tables[name].select(["source", "sha256"]).to_pylist()
+
+
+def run_batch(sources: list[str], dest: str, batch: str) -> dict:
+    """Runs on a worker: parse the batch and write its Parquet files there (the dataset is on storage the workers
+    share: a network folder or an object store); only what the client needs comes back."""
+    tables = parse_batch(sources)
+    _write_tables(dest, batch, tables)
+    return {
+        "reports": tables["reports"].num_rows,
+        "pairs": [
+            [r["source"], r["sha256"]]
+            for name in ("reports", "failures")
+            for r in tables[name].select(["source", "sha256"]).to_pylist()
+        ],
+        "failures": [(r["source"], r["reason"]) for r in tables["failures"].select(["source", "reason"]).to_pylist()],
     }
+
+
+def _finish_batch(dest: Path, batch: str, sources: list[str], pairs: list[list]) -> None:
+    shas = dict(pairs)
     entry = dest / DONE / f"{batch}.json"
     temporary = entry.with_suffix(".tmp")
     temporary.write_text(json.dumps([[s, shas.get(s)] for s in sources], ensure_ascii=False), encoding="utf-8")
@@ -280,7 +297,8 @@ def to_dataset(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> Summary:
-    """Parse every source not finished before on the cluster of ``client``; write each batch as it completes."""
+    """Parse every source not finished before on the cluster of ``client``; each batch's Parquet files are written
+    by its worker into ``dest`` (a folder every worker reaches), its manifest entry here when it completes."""
     dest = Path(dest)
     (dest / DONE).mkdir(parents=True, exist_ok=True)
     done = finished(dest)
@@ -290,25 +308,26 @@ def to_dataset(
     todo = [s for s in sources if s not in seen]
     summary = Summary(skipped=len(sources) - len(todo))
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    futures = {client.submit(parse_batch, b, key=f"ogi-parse-{batch_id(b)}", pure=False): b for b in batches}
+    target = str(dest.resolve())
+    futures = {
+        client.submit(run_batch, b, target, batch_id(b), key=f"ogi-parse-{batch_id(b)}", pure=False): b for b in batches
+    }
     if progress:
         progress(0, len(todo))
     handled = 0
     for future in as_completed(futures):
         batch = futures.pop(future)
         try:
-            tables = future.result()
+            done_batch = future.result()
         except Exception:  # a batch whose workers kept dying (KilledWorker): left for the next run
             summary.lost_batches += 1
             continue
         finally:
             future.release()
-        _write_batch(dest, batch_id(batch), tables, batch)
-        summary.reports += tables["reports"].num_rows
-        summary.failed += tables["failures"].num_rows
-        summary.failures.extend(
-            (r["source"], r["reason"]) for r in tables["failures"].select(["source", "reason"]).to_pylist()
-        )
+        _finish_batch(dest, batch_id(batch), batch, done_batch["pairs"])
+        summary.reports += done_batch["reports"]
+        summary.failed += len(done_batch["failures"])
+        summary.failures.extend(done_batch["failures"])
         handled += len(batch)
         if progress:
             progress(handled, len(todo))
