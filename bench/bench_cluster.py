@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=cluster.BATCH_SIZE)
+    parser.add_argument("--batch", type=int, default=None, help="reports a task (default: as ogi ingest --cluster)")
     parser.add_argument("--db", default=None, help="corpus URL for the load (default: a fresh SQLite file)")
     args = parser.parse_args()
 

@@ -41,7 +41,7 @@ TABLES = ("reports", "cells", "findings", "problems", "failures")
 PARTITIONS = ["year", "province"]
 UNKNOWN_PROVINCE = "未知"
 DONE = "_done"
-BATCH_SIZE = 50
+BATCH_SIZE = 200  # reports a task: fewer, larger Parquet files (a batch writes one file a partition and table)
 
 _FINDING_SCHEMA = pa.schema(
     [
@@ -161,6 +161,7 @@ def parse_batch(sources: list[str]) -> dict[str, pa.Table]:
     from .pipeline import parse
 
     rows: dict[str, list[dict]] = {name: [] for name in TABLES}
+    cells: dict[str, list] = {name: [] for name in SCHEMAS["cells"].names}
     for source in sources:
         sha = None
         try:
@@ -201,23 +202,23 @@ def parse_batch(sources: list[str]) -> dict[str, pa.Table]:
                 "province": province,
             }
         )
-        rows["cells"].extend(
-            {
-                "sha256": sha,
-                "key": c.key,
-                "value": _text(c.value),
-                "state": c.state.value,
-                "unit": c.unit,
-                "raw": c.raw,
-                "origin": c.origin.value,
-                "year": year,
-                "province": province,
-            }
-            for c in record.cells.values()
-        )
+        # The long form by columns, not a dict a cell: ~200 cells a report make this the batch's largest table.
+        n = len(record.cells)
+        cells["sha256"].extend([sha] * n)
+        cells["year"].extend([year] * n)
+        cells["province"].extend([province] * n)
+        for c in record.cells.values():
+            cells["key"].append(c.key)
+            cells["value"].append(_text(c.value))
+            cells["state"].append(c.state.value)
+            cells["unit"].append(c.unit)
+            cells["raw"].append(c.raw)
+            cells["origin"].append(c.origin.value)
         rows["findings"].extend(_finding_rows(sha, record.findings, year, province))
         rows["problems"].extend(_finding_rows(sha, record.problems, year, province))
-    return {name: pa.Table.from_pylist(rows[name], schema=SCHEMAS[name]) for name in TABLES}
+    tables = {name: pa.Table.from_pylist(rows[name], schema=SCHEMAS[name]) for name in TABLES if name != "cells"}
+    tables["cells"] = pa.Table.from_pydict(cells, schema=SCHEMAS["cells"])
+    return tables
 
 
 def batch_id(sources: list[str]) -> str:
@@ -294,7 +295,7 @@ def to_dataset(
     dest: str | os.PathLike,
     client: Client,
     *,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Summary:
     """Parse every source not finished before on the cluster of ``client``; each batch's Parquet files are written
@@ -307,6 +308,9 @@ def to_dataset(
     sources = list(dict.fromkeys(expand(paths)))
     todo = [s for s in sources if s not in seen]
     summary = Summary(skipped=len(sources) - len(todo))
+    if batch_size is None:  # at most BATCH_SIZE, and a few batches a worker so that every worker has some
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        batch_size = max(1, min(BATCH_SIZE, -(-len(todo) // (4 * workers))))
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     target = str(dest.resolve())
     futures = {
@@ -378,18 +382,19 @@ def load(
     dest = Path(dest)
     if not (dest / DONE).is_dir():
         raise OgiError(str(dest), "不是 ogi ingest --cluster 写出的数据集（缺少 _done 清单）")
-    known = set(corpus.known(failures=False))
-    table = read_table(dest, "reports", ["sha256", "record"])
+    known = corpus.known(failures=False)  # sha256 → parser version of the stored reports
+    table = read_table(dest, "reports", ["sha256", "parser_version", "record"])
     result = Loaded()
     total = table.num_rows
     done = 0
     for batch in table.to_batches(max_chunksize=chunk):
         preps = []
-        for sha, text in zip(batch.column("sha256").to_pylist(), batch.column("record").to_pylist()):
-            if sha in known:
+        columns = (batch.column(name).to_pylist() for name in ("sha256", "parser_version", "record"))
+        for sha, version, text in zip(*columns):
+            if known.get(sha) == version:  # stored by this parser: nothing to decode (another version: re-stored)
                 result.unchanged += 1
                 continue
-            known.add(sha)
+            known[sha] = version
             record = Record.model_validate_json(text)
             preps.append(prepare(record))
         for outcome in corpus.add_many(preps) if preps else []:
