@@ -2,10 +2,10 @@
 
 ``app.py`` holds the Typer app, the consoles and the exit codes; each command module registers its
 commands on that app when imported here: parse (parse, check, rules, schema), corpus (ingest, stats,
-export, organs), codebook (keys), render, serve (serve, user) and demo.
+export, organs), cluster (ingest --cluster, load), codebook (keys), render, serve (serve, user) and demo.
 """
 
-from . import parse, demo, render, write, corpus, codebook, serve  # noqa: F401, I001  each registers its commands, in the order `ogi --help` lists them
+from . import parse, demo, render, write, corpus, cluster, codebook, serve  # noqa: F401, I001  each registers its commands, in the order `ogi --help` lists them
 from .app import app
 
 __all__ = ["app"]

@@ -58,8 +58,19 @@ def ingest(
     timeout: float = typer.Option(300, "--timeout", min=1, help="每个文件的解析时限（秒），超时记为失败"),
     memory: int = typer.Option(2048, "--memory", min=64, help="每个解析进程的内存上限（MB），超出记为失败"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
+    cluster: str | None = typer.Option(
+        None,
+        "--cluster",
+        help="在 Dask 集群上解析：调度器地址 tcp://主机:8786 或 local；结果写入 --dataset，再用 ogi load 入库",
+    ),
+    dataset: str = typer.Option("ogi-dataset", "--dataset", help="--cluster 时写出的 Parquet 数据集目录"),
 ) -> None:
     """把报告加入语料库：按内容去重，可中断后续传，失败的文件记录原因后继续。"""
+    if cluster:
+        from .cluster import ingest_on_cluster  # Dask: an optional extra, imported only when --cluster is given
+
+        ingest_on_cluster(paths, cluster, dataset, workers=workers, quiet=quiet)
+        return
     from ..corpus.ingest import ingest as run  # the corpus: only when this command runs
     from ..pool import Limits  # with the ingest it configures: multiprocessing only when this command runs
 
