@@ -128,6 +128,7 @@ def _compare(record: Record, parsed: Record) -> tuple[int, int, int]:
             assert got.state is State.unreadable and key in reported
         total += key.startswith(("t3.", "t4."))
     assert all(f.severity is not Severity.error for f in parsed.problems)  # our reading, never the organ's error
+    assert all(f.kind == "reading" for f in parsed.problems)
     return exact, wrong, total
 
 

@@ -124,3 +124,19 @@ def test_corpus_stores_an_unread_cells_candidates(corpus):
     record.cells["t2.normative.issued"].candidates = [13, Decimal("575394432.52")]
     report_id = corpus.add(record).id
     assert corpus.get(report_id).cells["t2.normative.issued"].candidates == [13, Decimal("575394432.52")]
+
+
+def test_a_flattened_pages_reading_problems_are_stored_and_listed_as_such(corpus):
+    """The notes of the flattened-page reader (cells left with candidates) are 读取问题 in the corpus too:
+    listed apart, never among the findings or their counts."""
+    from ogi.render.damage import crawler_page
+
+    record = make_record(random.Random(5), "2019", 2020, "临江县教育局")
+    parsed = parse(crawler_page(record, "glued", seed=5).encode(), "page.txt")
+    unread = {k for k, c in parsed.cells.items() if c.candidates}
+    assert unread, "this page leaves some cells with several readings"
+    report_id = corpus.add(parsed).id
+    problems = corpus.findings(report_id, limit=None, reading=True)
+    assert {f.kind for f in problems} == {"reading"}
+    assert unread <= {k for f in problems for k in f.keys}
+    assert not [f for f in corpus.findings(report_id, limit=None) if set(f.keys) & unread]

@@ -73,7 +73,12 @@ def assess(record: Record, previous: Record | None = None) -> tuple[list[Finding
         out.extend(check(record, index))
     if previous is not None:
         out.extend(cross_year(record, previous))
-    carried = [p for p in record.problems if _still_unread(record, p)]
+    # Whatever extraction put in ``record.problems`` is a reading problem, whichever stage wrote it.
+    carried = [
+        p if p.kind == "reading" else p.model_copy(update={"kind": "reading"})
+        for p in record.problems
+        if _still_unread(record, p)
+    ]
     problems = _dedupe(carried + [f for f in out if f.kind == "reading"])
     findings = [f for f in out if f.kind == "finding"]
     return _by_severity(findings), _by_severity(problems)

@@ -396,7 +396,9 @@ def _unfound(keys: list[str], label: str, where: Where, cells, problems) -> None
 
 def _note(message: str, keys: list[str]) -> Finding:
     """A reading problem of ogi, not a finding against the report: never error severity."""
-    return Finding(rule="CELL-TYPE", severity=Severity.info, keys=keys, message=message, message_en=message)
+    return Finding(
+        rule="CELL-TYPE", kind="reading", severity=Severity.info, keys=keys, message=message, message_en=message
+    )
 
 
 def _summary(cells: dict[str, Cell]) -> Finding:

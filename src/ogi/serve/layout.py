@@ -52,7 +52,15 @@ def cell_view(key: str, cell: Cell | None, flags: dict[str, str], corrections: d
             "line": None,
         }
     state = cell.state
-    text = value_text(cell) if state is State.number else ("" if state is State.blank else cell.raw or "?")
+    if state is State.number:
+        text = value_text(cell)
+    elif state is State.blank:
+        text = ""
+    elif cell.candidates:
+        # A glued run left unread shows as a question, not as its digits (which would read as a number).
+        text = "？"
+    else:
+        text = cell.raw or "?"
     where = cell.where
     place = []
     if where is not None:
@@ -67,6 +75,7 @@ def cell_view(key: str, cell: Cell | None, flags: dict[str, str], corrections: d
         label,
         f"状态：{STATE_ZH[state]}",
         f"原文：“{cell.raw}”" if cell.raw else "原文：（空白）",
+        *(["可能的读数：" + "、".join(str(c) for c in cell.candidates)] if cell.candidates else []),
         "来源：" + ("，".join(p for p in place if p) or "未记录") + f"（{ORIGIN_ZH[cell.origin]}）",
     ]
     if key in corrections:
@@ -74,7 +83,7 @@ def cell_view(key: str, cell: Cell | None, flags: dict[str, str], corrections: d
         tip.append(
             f"原值 {c['old_value'] if c['old_value'] is not None else '（空白）'}，{c['who']} 于 {c['at']:%Y-%m-%d %H:%M} 更正"  # noqa: E501 - one message / one line of markup
         )
-    classes = [state.value, cell.origin.value, flags.get(key, "")]
+    classes = [state.value, cell.origin.value, "candidates" if cell.candidates else "", flags.get(key, "")]
     return {
         "key": key,
         "text": text,
