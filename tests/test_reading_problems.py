@@ -140,3 +140,8 @@ def test_a_flattened_pages_reading_problems_are_stored_and_listed_as_such(corpus
     assert {f.kind for f in problems} == {"reading"}
     assert unread <= {k for f in problems for k in f.keys}
     assert not [f for f in corpus.findings(report_id, limit=None) if set(f.keys) & unread]
+    # The list's own filter: reports with a reading problem still to check, apart from the findings' filters.
+    clean = make_record(random.Random(6), "2019", 2020, "临江县财政局")
+    clean_id = corpus.add(parse(render_text(clean, "pipe").encode(), "clean.txt")).id
+    assert corpus.findings(clean_id, limit=None, reading=True) == []
+    assert corpus.count() == 2 and [r.id for r in corpus.reports(reading=True)] == [report_id]

@@ -100,6 +100,7 @@ class Filters:
     review: str | None = None  # the report's review status (model.REPORT_STATUSES)
     assignee: str | None = None  # the reviewer the report is assigned to
     versions: bool = False  # True: superseded versions too; by default only the current report of an organ-year
+    reading: bool = False  # True: only reports with a reading problem (读取问题) still to check against the source
 
     def conditions(self) -> list:
         """WHERE terms over ``reports`` outer-joined with ``organs`` (``REPORTS_JOIN``)."""
@@ -128,6 +129,10 @@ class Filters:
         if self.rule or self.severity or self.status:
             # IN (…) rather than EXISTS: SQLite then starts from the findings index, not from every report.
             sub = sa.select(findings.c.report_id).where(findings.c.kind == "finding", *self.finding_conditions())
+            conds.append(reports.c.id.in_(sub))
+        if self.reading:
+            # Open reading problems only: one a reviewer has marked as checked no longer asks for a look.
+            sub = sa.select(findings.c.report_id).where(findings.c.kind == "reading", findings.c.status == "open")
             conds.append(reports.c.id.in_(sub))
         if self.q:
             part = to_simplified(self.q)

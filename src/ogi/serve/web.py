@@ -205,6 +205,7 @@ def filters(
     ),
     assignee: str | None = Query(None, description="分配给哪位审核人"),
     versions: bool = Query(False, description="包括已被新版本替代的旧版本"),
+    reading: bool = Query(False, description="只看有待核对的读取问题的报告（ogi 未能读准的内容）"),
 ) -> Filters:
     """Query parameters → the corpus's Filters; empty form fields mean "any" (an HTML form sends year= when
     blank), and values outside their choices are ignored rather than refused."""
@@ -223,6 +224,7 @@ def filters(
         review=review if review in REPORT_STATUSES else None,
         assignee=(assignee or "").strip() or None,
         versions=versions,
+        reading=reading,
     )
 
 
