@@ -170,3 +170,37 @@ def test_a_county_the_table_lacks_after_a_real_province_is_flagged():
     assert (info.province, info.city, info.county, info.kind) == ("浙江省", None, None, "人民政府")
     assert "示例3市" in info.region_note
     assert derive("钦州市北部湾华侨投资区管委会").region_note is None  # a zone, not a place to look up
+
+
+@pytest.mark.parametrize(
+    "url, place",
+    [
+        ("https://www.huining.gov.cn/zwgk/ndbg/1.htm", "会宁县"),  # one division reads "huining"
+        ("http://www.jiangsu.gov.cn/art/2024/1/1.html", "江苏省"),
+        ("www.jinyun.gov.cn", "缙云县"),
+        ("https://www.chaoyang.gov.cn/", None),  # 朝阳区 (北京) and 朝阳市 (辽宁): no guess
+        ("https://www.stats.gov.cn/", None),  # not a place
+        ("https://www.huining.com/", None),  # not a government site
+    ],
+)
+def test_a_government_sites_host_names_its_division(url, place):
+    from ogi.divisions import from_domain
+
+    assert from_domain(url) == place
+
+
+def test_the_crawlers_link_places_an_organ_whose_name_leaves_out_its_region():
+    """A crawled page of 会宁县's site whose title says only "教育局": the organ is 会宁县教育局, in 甘肃省."""
+    record = make_record(random.Random(8), "2021", 2022, "教育局")
+    body = RENDERERS["text"].write(record, RenderOptions(seed=1)).decode("utf-8")
+    page = (
+        "标题: 教育局2022年政府信息公开工作年度报告\n发布时间: 2023-01-20\n"
+        "原文链接: https://www.huining.gov.cn/zwgk/ndbg/3.htm\n" + "=" * 20 + " 正文 " + "=" * 20 + "\n" + body
+    )
+    parsed = parse(page.encode("utf-8"), "crawled.txt")
+    assert parsed.meta.organ == "会宁县教育局"
+    info = derive(parsed.meta.organ, 2022)
+    assert (info.province, info.county) == ("甘肃省", "会宁县")
+    # Without the link, the name alone places nothing (never a guess).
+    alone = parse(page.replace("https://www.huining.gov.cn/zwgk/ndbg/3.htm", "").encode("utf-8"), "crawled.txt")
+    assert alone.meta.organ == "教育局"

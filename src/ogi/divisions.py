@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .normalise import to_simplified
 
@@ -193,6 +194,52 @@ def locate(name: str, year: int | None = None) -> Place:
     if not found.county and not township and (shaped := region_prefix(rest)) and not shaped.endswith(_ZONES):
         problem = f"“{shaped}”不在行政区划表中"  # 浙江省 found, then a county the table does not have
     return Place("resolved", found.province, found.city, found.county, township, found.code, rest, problem)
+
+
+# What a division's name ends with, longest first; the rest is the stem a site's host spells in pinyin.
+_SUFFIXES = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "地区",
+    "省",
+    "市",
+    "县",
+    "区",
+    "旗",
+    "盟",
+)
+_HOST_WORDS = {"www", "gov", "cn", "com", "net", "org", "zwgk", "xxgk", "zfxxgk", "portal", "site"}
+
+
+@cache
+def _by_pinyin() -> dict[str, frozenset[str]]:
+    from pypinyin import lazy_pinyin  # the pinyin tables: only when a place must come from a site's host name
+
+    index: dict[str, set[str]] = defaultdict(set)
+    for name in table().by_name:
+        stem = next((name[: -len(s)] for s in _SUFFIXES if name.endswith(s) and len(name) - len(s) >= 2), None)
+        if stem:
+            index["".join(lazy_pinyin(stem))].add(name)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+def from_domain(url: str) -> str | None:
+    """The division a government site's host spells ("www.huining.gov.cn" → 会宁县), when exactly one
+    division's name reads so in pinyin; None otherwise — "chaoyang" is 朝阳区 and 朝阳市, and a guessed
+    place is worse than none."""
+    host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
+    if not host.endswith(".gov.cn"):
+        return None
+    names: set[str] = set()
+    for label in host.split("."):
+        if len(label) >= 4 and label.isascii() and label.isalpha() and label not in _HOST_WORDS:
+            names |= _by_pinyin().get(label, frozenset())
+    return next(iter(names)) if len(names) == 1 else None
 
 
 def region_prefix(text: str) -> str | None:

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from itertools import islice
 
+from .divisions import from_domain, region_prefix
 from .locate import Layout
 from .model import Document, Line, Meta, Table
 
@@ -166,6 +167,9 @@ def metadata(layout: Layout) -> Meta:
         # rather than an invented one (issue #10).
         named = (_clean_organ(hints.get("organ") or ""), _signature_organ(tail))
         organ = next((o for o in named if o and _OCR_ORGAN.fullmatch(o)), None)
+    # "教育局" published on www.huining.gov.cn is 会宁县's: the site names the place the name leaves out.
+    if organ and hints.get("url") and not region_prefix(organ) and (place := from_domain(hints["url"])):
+        organ = organ if place[:2] in organ else place + organ
     published = _published(hints, head_text, tail)
     year = year or _year(_all_entries(document), published)
     # Built once at the end: setting the fields of a pydantic model one by one costs more.
