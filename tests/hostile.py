@@ -354,7 +354,10 @@ def _child(data: bytes, name: str, memory_mb: int, limits: dict, conn) -> None:
 
     for limit, value in limits.items():
         setattr(budget, limit, value)  # a smaller budget, so that CI reaches a limit in seconds
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+    # The forked child starts with the address space of the test process that forked it (libraries and thread
+    # stacks of earlier tests), so the reader's budget is counted on top of that, not from zero.
+    cap = (_address_space_mb() + memory_mb) << 20
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     start = time.perf_counter()
     try:
         from ogi.grid import source_grid
@@ -374,6 +377,17 @@ def _child(data: bytes, name: str, memory_mb: int, limits: dict, conn) -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     conn.send((status, time.perf_counter() - start, rss, error))
     conn.close()
+
+
+def _address_space_mb() -> int:
+    """This process's virtual size in MB (Linux /proc; 0 where unknown)."""
+    import resource
+
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[0]) * resource.getpagesize() >> 20
+    except OSError:
+        return 0
 
 
 def run_limited(

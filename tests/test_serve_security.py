@@ -313,6 +313,8 @@ def test_upload_with_a_corrupt_file_stores_the_others_and_records_it(tmp_path, m
 def test_an_upload_is_parsed_in_a_child_under_the_time_limit(tmp_path, monkeypatch):
     """A file that outlasts the per-file budget is stopped in its parser process and recorded; the server
     answers for it and goes on (the budget is made tiny here so that any file outlasts it)."""
+    import queue
+
     import ogi.serve.upload as upload_module
     from ogi.pool import Limits
 
@@ -320,6 +322,9 @@ def test_an_upload_is_parsed_in_a_child_under_the_time_limit(tmp_path, monkeypat
     client = TestClient(app)
     token = login(client, *REVIEWER)
     files = [("files", ("slow.txt", generated(2021, 1)[1].encode(), "text/plain"))]
+    # Parser threads and pools of this test's own, whatever earlier tests left in the shared ones.
+    monkeypatch.setattr(upload_module, "_jobs", queue.Queue())
+    monkeypatch.setattr(upload_module, "_parsers", [])
     monkeypatch.setattr(upload_module, "UPLOAD_LIMITS", Limits(seconds=0.0))
     r = client.post("/api/upload", files=files, headers={"X-CSRF-Token": token})
     (result,) = r.json()["results"]
