@@ -13,34 +13,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import io
-import random
 import time
 
 
 def register(n: int, seed: int = 1) -> list[dict[str, object]]:
-    from ogi.write.tally import APPLICANTS, result_names
+    from ogi.render.sample import make_register
 
-    rng = random.Random(seed)
-    names, applicants = list(result_names("2021")), list(APPLICANTS)
-    rows = []
-    for i in range(n):
-        received = dt.date(2024, 9, 1) + dt.timedelta(days=rng.randint(0, 560))
-        answered = received + dt.timedelta(days=rng.randint(0, 25)) if rng.random() < 0.92 else None
-        rows.append(
-            {
-                "编号": f"YSQ-{i:05d}",
-                "收到日期": received.isoformat(),
-                "申请人类型": rng.choice(applicants),
-                "答复日期": answered.isoformat() if answered else "",
-                "办理结果": rng.choice(names) if answered else "",
-                "是否延期": "是" if rng.random() < 0.05 else "",
-                "收费金额": "",
-                "备注": "",
-            }
-        )
-    return rows
+    return make_register(n, seed, extended=0.05)
 
 
 def best(fn, repeat: int) -> float:

@@ -5,6 +5,11 @@ too when OGI_PG_URL is set (e.g. postgresql://ogi:ogi@127.0.0.1/ogi_test — see
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,3 +58,25 @@ def db_url(request, tmp_path) -> str:
 def corpus(db_url):
     with Corpus(db_url) as c:
         yield c
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread of this process (the browser tests): its base URL."""
+    import uvicorn  # the server: only for the tests that drive a browser
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

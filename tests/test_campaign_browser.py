@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 import zipfile
 
 import pytest
@@ -22,7 +20,8 @@ from ogi.audit import audit
 from ogi.serve import Settings, create_app
 
 from .builders import record
-from .test_serve_browser import ARGS, CHROMIUM, TIMEOUT, USER, _free_port, expect, sync_api, uvicorn
+from .conftest import serving
+from .test_serve_browser import ARGS, CHROMIUM, TIMEOUT, USER, expect, sync_api
 
 # 本年新收 1, nothing carried out: 表三 does not balance in the 自然人 and the 总计 column (T3-BALANCE twice);
 # a blank 予以公开 cell gives info items (identities not checked, a blank cell).
@@ -45,17 +44,8 @@ def site(tmp_path_factory):
     misread = record("浙江省丽水市缙云上县交通运输局", 2032, {}, sha="misread")  # OCR: county and year wrong
     misread.findings = audit(misread)
     ids["misread"] = corpus.add(misread).id
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", ids, corpus, folder
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, ids, corpus, folder
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +23,7 @@ expect = sync_api.expect
 from ogi.render import inject, make_record, render_text
 from ogi.serve import Settings, create_app
 
-from .conftest import seed_path
+from .conftest import seed_path, serving
 
 ARGS = [
     "--headless",
@@ -42,12 +39,6 @@ USER = ("reviewer", "reviewer-pass")
 TIMEOUT = 15_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
@@ -55,17 +46,8 @@ def server(tmp_path_factory):
     app.state.accounts.add(*USER, "reviewer")
     if not all(app.state.vendor.values()):
         pytest.skip("front-end packages missing: run npm ci")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", folder
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, folder
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,6 @@ from __future__ import annotations
 import csv
 import random
 import re
-import socket
-import threading
-import time
 import warnings
 from pathlib import Path
 
@@ -24,6 +21,8 @@ from ogi.pipeline import parse
 from ogi.render.sample import make_record
 from ogi.serve import Settings, create_app
 from ogi.write.tally import COLUMNS
+
+from .conftest import serving
 
 ORGAN = "会宁县财政局"
 WRITER = ("writer1", "writer-pass-1")
@@ -131,77 +130,58 @@ def test_check_save_history_download_publish_over_http(tmp_path):
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)")
 def test_browser_writer_composes_and_publishes(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
-    uvicorn = pytest.importorskip("uvicorn")
     expect = sync_api.expect
     db, _ = corpus_with_last_year(tmp_path)
     app = create_app(db, Settings())
     if not all(app.state.vendor.values()):
         pytest.skip("front-end packages missing: run npm ci")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
     register = tmp_path / "台账.csv"
     expected = register_csv(register)
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-            context = browser.new_context(accept_downloads=True, locale="zh-CN")
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            page.goto(f"{base}/login?next=/compose")
-            page.fill("input[name=name]", WRITER[0])
-            page.fill("input[name=password]", WRITER[1])
-            page.click("form.login button[type=submit]")
-            page.wait_for_url(f"{base}/compose")
-            page.fill("#compose-year", "2025")
-            page.click(".compose-pick button[type=submit]")
-            page.wait_for_url(re.compile(r".*/compose/edit.*"))
-            carried_in = page.locator('input[name="t3.carried_in.natural"]')
-            expect(carried_in).to_have_value("2")  # prefilled from last year
-            page.fill('input[name="t3.new.natural"]', "3")
-            page.fill('input[name="t3.total.natural"]', "5")
-            page.fill('input[name="t3.carried_out.natural"]', "0")
-            expect(page.locator("#checks-ok")).to_be_visible()
-            page.fill('input[name="t3.new.natural"]', "4")  # 4 + 2 ≠ 5 + 0
-            expect(page.locator('#checks li[data-rule="T3-BALANCE"]')).to_contain_text("应为 6，实为 5")
-            marked = page.locator('input[name="t3.new.natural"]')
-            expect(marked).to_have_css("background-color", "rgb(248, 203, 173)")
-            page.fill('input[name="t3.new.natural"]', "3")  # fixed
-            expect(page.locator("#checks-ok")).to_be_visible()
-            page.set_input_files("#register-file", str(register))
-            page.click("#register-upload")
-            expect(page.locator("#compose-message")).to_contain_text("计入 4 件")
-            for key, value in expected.items():
-                expect(page.locator(f'input[name="{key}"]')).to_have_value(str(value))
-            page.fill('textarea[name="s5"]', "一是政策解读形式较为单一。下一步将丰富解读形式。")
-            page.click("#compose-save")
-            expect(page.locator("#compose-message")).to_contain_text("已保存草稿")
-            expect(page.locator(".compose-history li")).to_contain_text(WRITER[0])
-            with page.expect_download() as download:
-                page.click("#download-docx")
-            docx = Path(download.value.path()).read_bytes()
-            back = parse(docx, "r.docx")
-            assert {k: back.value(k) for k in expected} == expected
-            page.click("#compose-publish")
-            page.wait_for_url(re.compile(r".*/reports/\d+"))
-            page.goto(f"{base}/reports")
-            expect(page.locator("body")).to_contain_text(ORGAN)
-            expect(page.locator("body")).to_contain_text("2025")
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(app) as base, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        context = browser.new_context(accept_downloads=True, locale="zh-CN")
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.goto(f"{base}/login?next=/compose")
+        page.fill("input[name=name]", WRITER[0])
+        page.fill("input[name=password]", WRITER[1])
+        page.click("form.login button[type=submit]")
+        page.wait_for_url(f"{base}/compose")
+        page.fill("#compose-year", "2025")
+        page.click(".compose-pick button[type=submit]")
+        page.wait_for_url(re.compile(r".*/compose/edit.*"))
+        carried_in = page.locator('input[name="t3.carried_in.natural"]')
+        expect(carried_in).to_have_value("2")  # prefilled from last year
+        page.fill('input[name="t3.new.natural"]', "3")
+        page.fill('input[name="t3.total.natural"]', "5")
+        page.fill('input[name="t3.carried_out.natural"]', "0")
+        expect(page.locator("#checks-ok")).to_be_visible()
+        page.fill('input[name="t3.new.natural"]', "4")  # 4 + 2 ≠ 5 + 0
+        expect(page.locator('#checks li[data-rule="T3-BALANCE"]')).to_contain_text("应为 6，实为 5")
+        marked = page.locator('input[name="t3.new.natural"]')
+        expect(marked).to_have_css("background-color", "rgb(248, 203, 173)")
+        page.fill('input[name="t3.new.natural"]', "3")  # fixed
+        expect(page.locator("#checks-ok")).to_be_visible()
+        page.set_input_files("#register-file", str(register))
+        page.click("#register-upload")
+        expect(page.locator("#compose-message")).to_contain_text("计入 4 件")
+        for key, value in expected.items():
+            expect(page.locator(f'input[name="{key}"]')).to_have_value(str(value))
+        page.fill('textarea[name="s5"]', "一是政策解读形式较为单一。下一步将丰富解读形式。")
+        page.click("#compose-save")
+        expect(page.locator("#compose-message")).to_contain_text("已保存草稿")
+        expect(page.locator(".compose-history li")).to_contain_text(WRITER[0])
+        with page.expect_download() as download:
+            page.click("#download-docx")
+        docx = Path(download.value.path()).read_bytes()
+        back = parse(docx, "r.docx")
+        assert {k: back.value(k) for k in expected} == expected
+        page.click("#compose-publish")
+        page.wait_for_url(re.compile(r".*/reports/\d+"))
+        page.goto(f"{base}/reports")
+        expect(page.locator("body")).to_contain_text(ORGAN)
+        expect(page.locator("body")).to_contain_text("2025")
+        browser.close()

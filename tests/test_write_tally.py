@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import random
 
 import openpyxl
 from typer.testing import CliRunner
@@ -16,6 +15,7 @@ from ogi import forms
 from ogi.audit import audit
 from ogi.cli import app
 from ogi.model import Cell, Meta, Record, State
+from ogi.render.sample import make_register
 from ogi.write import new_draft
 from ogi.write.tally import APPLICANTS, COLUMNS, build_register, read_register, result_names, tally
 from ogi.write.template import build_template
@@ -23,28 +23,6 @@ from ogi.write.workbook import read_workbook
 from ogi.write.workdays import working_days_after
 
 runner = CliRunner()
-
-
-def generated_register(n: int, seed: int, template: str = "2021") -> list[dict[str, object]]:
-    rng = random.Random(seed)
-    names, applicants = list(result_names(template)), list(APPLICANTS)
-    rows = []
-    for i in range(n):
-        received = dt.date(2024, 9, 1) + dt.timedelta(days=rng.randint(0, 560))
-        answered = received + dt.timedelta(days=rng.randint(0, 25)) if rng.random() < 0.92 else None
-        rows.append(
-            {
-                "编号": f"YSQ-{i:05d}",
-                "收到日期": received.isoformat(),
-                "申请人类型": rng.choice(applicants),
-                "答复日期": answered.isoformat() if answered else "",
-                "办理结果": rng.choice(names) if answered else "",
-                "是否延期": "",
-                "收费金额": "",
-                "备注": "",
-            }
-        )
-    return rows
 
 
 def independent_count(rows, year: int, template: str) -> dict[str, int]:
@@ -72,7 +50,7 @@ def independent_count(rows, year: int, template: str) -> dict[str, int]:
 
 
 def test_ten_thousand_cases_equal_an_independent_count_and_the_identities_hold():
-    rows = generated_register(10_000, 5)
+    rows = make_register(10_000, 5)
     result = tally(rows, 2025)
     assert result.cells == independent_count(rows, 2025, "2021")
     assert result.cells["t3.new.total"] > 5000 and result.cells["t3.carried_in.total"] > 100
@@ -183,12 +161,12 @@ def test_tally_fills_table_three_of_the_template(tmp_path):
     template.write_bytes(build_template(new_draft("2021", 2025, "会宁县财政局")))
     register = tmp_path / "台账.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(build_register("2021")))
-    for row in generated_register(50, 2):
+    for row in make_register(50, 2):
         book["台账"].append([row[c] for c in COLUMNS])
     book.save(register)
     result = runner.invoke(app, ["tally", str(register), "--year", "2025", "--into", str(template)])
     assert result.exit_code in (0, 1), result.output
     back = read_workbook(template.read_bytes(), "年报.xlsx")
-    expected = independent_count(generated_register(50, 2), 2025, "2021")
+    expected = independent_count(make_register(50, 2), 2025, "2021")
     assert {k: back.cells[k].value for k in expected} == expected
     assert back.cells["t2.rules.issued"].state is State.blank  # the rest of the template untouched

@@ -468,3 +468,30 @@ def _incomplete(r: Record, rng: random.Random) -> tuple[Record, list[str]]:
     for k in keys:
         r.cells[k] = Cell(key=k, value=None, state=State.missing)
     return r, keys
+
+
+def make_register(n: int, seed: int, template: Template = "2021", extended: float = 0.0) -> list[dict[str, object]]:
+    """A generated case register (依申请公开台账) of ``n`` cases, as ``write.tally`` reads one: receipt dates
+    from September 2024 over about 19 months, 92% answered within 25 days, every applicant type and result of
+    ``template``; a share ``extended`` of the cases marked 是否延期."""
+    from ..write.tally import APPLICANTS, result_names  # the writers' package: only when a register is made
+
+    rng = random.Random(seed)
+    names, applicants = list(result_names(template)), list(APPLICANTS)
+    rows: list[dict[str, object]] = []
+    for i in range(n):
+        received = dt.date(2024, 9, 1) + dt.timedelta(days=rng.randint(0, 560))
+        answered = received + dt.timedelta(days=rng.randint(0, 25)) if rng.random() < 0.92 else None
+        rows.append(
+            {
+                "编号": f"YSQ-{i:05d}",
+                "收到日期": received.isoformat(),
+                "申请人类型": rng.choice(applicants),
+                "答复日期": answered.isoformat() if answered else "",
+                "办理结果": rng.choice(names) if answered else "",
+                "是否延期": "是" if extended and rng.random() < extended else "",
+                "收费金额": "",
+                "备注": "",
+            }
+        )
+    return rows
