@@ -132,6 +132,8 @@ reports = Table(
 )
 Index("ix_reports_year_organ", reports.c.year, reports.c.organ_id)
 Index("ix_reports_organ_year", reports.c.organ_id, reports.c.year)
+# The same report from another file (same.same_report) is looked up by organ spelling and year on every ingest.
+Index("ix_reports_organ_key_year", reports.c.organ_key, reports.c.year)
 Index("ix_reports_stale", reports.c.stale)
 Index("ix_reports_review", reports.c.review_status, reports.c.assignee)
 

@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_report_sources")),
     )
     op.create_index(op.f("ix_report_sources_report_id"), "report_sources", ["report_id"], unique=False)
+    # same.same_report looks for a stored report of the same organ spelling and year before every new file.
+    op.create_index("ix_reports_organ_key_year", "reports", ["organ_key", "year"], unique=False)
     conn = op.get_bind()
     _organs_again(conn)
     _figures_again(conn)
@@ -86,6 +88,7 @@ def _figures_again(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reports_organ_key_year", table_name="reports")
     op.drop_index(op.f("ix_report_sources_report_id"), table_name="report_sources")
     op.drop_table("report_sources")
     with op.batch_alter_table("figures") as batch:
