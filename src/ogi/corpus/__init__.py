@@ -101,6 +101,22 @@ class Added:
     status: str  # added / reparsed / unchanged / same (another file of a stored report)
 
 
+def _report_row(prep: Prepared, organ_id: int | None, organ_key: str | None, run_id: int | None, added) -> dict:
+    """The ``reports`` row of a prepared report: its own columns, where it belongs, and its finding counts."""
+    errors_, warnings_, infos_ = prep.counts
+    return dict(
+        prep.report,
+        organ_id=organ_id,
+        organ_key=organ_key,
+        run_id=run_id,
+        added=added,
+        stale=True,
+        errors=errors_,
+        warnings=warnings_,
+        infos=infos_,
+    )
+
+
 class Corpus:
     """A corpus of reports in one database. Use as a context manager or call ``close()``."""
 
@@ -261,20 +277,7 @@ class Corpus:
         report_rows = []
         for prep in new:
             organ_id, organ_key = organ_of.get(prep.organ_name or "", (None, None))
-            errors_, warnings_, infos_ = prep.counts
-            report_rows.append(
-                dict(
-                    prep.report,
-                    organ_id=organ_id,
-                    organ_key=organ_key,
-                    run_id=run_id,
-                    added=added,
-                    stale=True,
-                    errors=errors_,
-                    warnings=warnings_,
-                    infos=infos_,
-                )
-            )
+            report_rows.append(_report_row(prep, organ_id, organ_key, run_id, added))
         stmt = reports.insert().returning(reports.c.id, sort_by_parameter_order=True)
         ids = list(conn.execute(stmt, report_rows).scalars())
         key_id = self.key_id
@@ -368,18 +371,7 @@ class Corpus:
     ) -> int:
         year = prep.report.get("year")
         organ_id, organ_key = organ_ids.resolve(conn, prep.organ_name, year) if prep.organ_name else (None, None)
-        errors_, warnings_, infos_ = prep.counts
-        row = dict(
-            prep.report,
-            organ_id=organ_id,
-            organ_key=organ_key,
-            run_id=run_id,
-            added=now(),
-            stale=True,
-            errors=errors_,
-            warnings=warnings_,
-            infos=infos_,
-        )
+        row = _report_row(prep, organ_id, organ_key, run_id, now())
         kept = {}
         if old_id is None:
             report_id = conn.execute(reports.insert().values(**row)).inserted_primary_key[0]
