@@ -215,17 +215,18 @@ def _state(pid: int) -> str:
 
 
 def _check_whole(corpus: Corpus) -> None:
-    """Every stored report is complete: all its cells, six sections, its figures row."""
+    """Every stored report is complete: its cells row with all its format's cells, six sections, its figures row."""
     with corpus.engine.connect() as conn:
         rows = conn.execute(
             sa.text(
-                "select r.template, (select count(*) from cells c where c.report_id = r.id),"
+                "select r.id, r.template, (select count(*) from cells c where c.report_id = r.id),"
                 " (select count(*) from sections s where s.report_id = r.id),"
                 " (select count(*) from figures f where f.report_id = r.id) from reports r"
             )
         ).all()
-    for template, n_cells, n_sections, n_figures in rows:
-        assert (n_cells, n_sections, n_figures) == (len(forms.keys(template)), 6, 1)
+    for report_id, template, n_cells, n_sections, n_figures in rows:
+        assert (n_cells, n_sections, n_figures) == (1, 6, 1)
+        assert set(corpus.get(report_id).cells) == set(forms.keys(template))
 
 
 def test_new_parser_version_reparses(tmp_path, records):

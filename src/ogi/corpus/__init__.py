@@ -60,7 +60,6 @@ import sqlalchemy as sa
 from .. import forms
 from ..audit import assess
 from ..figures import figures_row
-from ..forms import TEMPLATES, keys
 from ..model import REPORT_STATUSES, REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
 from ..values import parse_value
 from . import organs as organ_ids
@@ -70,17 +69,25 @@ from .database import database_url, migrate, open_engine, write_lock
 from .drafts import Drafts
 from .query import Filters, FindingRow, ReportRow
 from .refresh import refresh_stale
-from .rows import CELL_COLUMNS, FINDING_COLUMNS, META_COLUMN, META_FIELDS, Prepared, finding_row, meta_value, prepare
-from .same import add_source, same_file, same_report
+from .rows import (
+    CELLS_COLUMNS,
+    FINDING_COLUMNS,
+    META_COLUMN,
+    META_FIELDS,
+    Prepared,
+    cells_row,
+    finding_row,
+    meta_value,
+    prepare,
+)
+from .same import add_source, file_key, same_file, same_reports
 from .schema import (
-    cell_keys,
     cells,
     corrections,
     extras,
     figures,
     findings,
     meta_corrections,
-    organ_aliases,
     organ_changes,
     organs,
     report_reviews,
@@ -127,8 +134,6 @@ class Corpus:
             migrate(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(shown_url(self.url), f"无法打开数据库：{database_problem(exc)}") from None
-        self._key_names: dict[int, str] = {}
-        self._keys = self._load_keys()
         self._sql: dict[tuple, str] = {}
 
     @property
@@ -149,37 +154,6 @@ class Corpus:
 
     def close(self) -> None:
         self.engine.dispose()
-
-    def _load_keys(self) -> dict[str, int]:
-        wanted = [k for t in TEMPLATES for k in keys(t)]
-        with self.engine.connect() as conn:
-            known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
-        if all(k in known for k in wanted):
-            return known
-        with self._writing() as conn:  # another process may be adding the same keys right now
-            known = dict(conn.execute(sa.select(cell_keys.c.key, cell_keys.c.id)).all())
-            new = [k for k in dict.fromkeys(wanted) if k not in known]
-            if new:
-                start = max(known.values(), default=0) + 1
-                rows = [{"id": start + i, "key": k} for i, k in enumerate(new)]
-                conn.execute(cell_keys.insert(), rows)
-                known.update({r["key"]: r["id"] for r in rows})
-        return known
-
-    @property
-    def _key_of(self) -> dict[int, str]:
-        if len(self._key_names) != len(self._keys):
-            self._key_names = {v: k for k, v in self._keys.items()}
-        return self._key_names
-
-    def key_id(self, conn: sa.Connection, key: str) -> int:
-        if key not in self._keys:
-            known = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
-            if known is None:
-                known = (conn.execute(sa.select(sa.func.max(cell_keys.c.id))).scalar() or 0) + 1
-                conn.execute(cell_keys.insert().values(id=known, key=key))
-            self._keys[key] = known
-        return self._keys[key]
 
     def add(
         self, record: Record | Prepared, source: bytes | None = None, *, run_id: int | None = None, refresh: bool = True
@@ -203,7 +177,6 @@ class Corpus:
             with self._writing() as conn:
                 return self._store(conn, items, run_id)
         except sa.exc.SQLAlchemyError as exc:
-            self._keys = self._load_keys()  # a rolled-back transaction may have taken new key ids with it
             if len(items) == 1:
                 problem = f"无法保存报告：{database_problem(exc)}"
                 return [StoreError(items[0].report["source"], problem)]
@@ -247,14 +220,19 @@ class Corpus:
         if new:
             # Another file of a report stored before, or of one earlier in this batch, is listed as its source.
             stored: list[Prepared] = []
+            by_key: dict[tuple, list[Prepared]] = {}
             twins: list[tuple[Prepared, Prepared]] = []
+            known = same_reports(conn, list(new.values()))
             for prep in new.values():
-                if (same_id := same_report(conn, prep)) is not None:
+                if (same_id := known.get(prep.sha256)) is not None:
                     results[prep.sha256] = Added(same_id, "same")
-                elif (twin := next((p for p in stored if same_file(p, prep)), None)) is not None:
+                elif (
+                    twin := next((p for p in by_key.get(file_key(prep), ()) if same_file(p, prep)), None)
+                ) is not None:
                     twins.append((prep, twin))
                 else:
                     stored.append(prep)
+                    by_key.setdefault(file_key(prep), []).append(prep)
             for prep, report_id in zip(stored, self._insert_new(conn, stored, run_id) if stored else []):
                 results[prep.sha256] = Added(report_id, "added")
             self._settle_deadlines(conn, [results[p.sha256].id for p in stored])
@@ -280,11 +258,10 @@ class Corpus:
             report_rows.append(_report_row(prep, organ_id, organ_key, run_id, added))
         stmt = reports.insert().returning(reports.c.id, sort_by_parameter_order=True)
         ids = list(conn.execute(stmt, report_rows).scalars())
-        key_id = self.key_id
         sections_, cells_, figures_, extras_, findings_, sources_ = [], [], [], [], [], []
         for report_id, prep in zip(ids, new):
             sections_ += [(report_id, *s) for s in prep.sections]
-            cells_ += [(report_id, key_id(conn, c[0]), *c[1:]) for c in prep.cells]
+            cells_.append(cells_row(report_id, prep))
             figures_.append((report_id, *prep.figures.values()))
             extras_ += [(report_id, *e) for e in prep.extras]
             findings_ += [tuple(finding_row(report_id, f).values()) for f in prep.findings]
@@ -292,7 +269,7 @@ class Corpus:
                 sources_.append((prep.sha256, prep.data))
         bulk = self._insert_bulk
         bulk(conn, "sections", ("report_id", "number", "heading", "text", "line", "standard"), sections_)
-        bulk(conn, "cells", CELL_COLUMNS, cells_)
+        bulk(conn, "cells", CELLS_COLUMNS, cells_)
         bulk(conn, "figures", ("report_id", *new[0].figures), figures_)
         bulk(conn, "extras", ("report_id", "tbl", "label", "cell_values", "line"), extras_)
         bulk(conn, "findings", FINDING_COLUMNS, findings_)
@@ -325,26 +302,8 @@ class Corpus:
                     self._reaudit(conn, r.id, {})
 
     def _organ_ids(self, conn: sa.Connection, preps: list[Prepared]) -> dict[str, tuple[int, str]]:
-        """Organ name as written → (organ id, alias key): known spellings in one query, new ones resolved."""
-        names = {p.organ_name: p.organ_key for p in preps if p.organ_name and p.organ_key}
-        years = {p.organ_name: p.report.get("year") for p in preps if p.organ_name}
-        by_key = (
-            dict(
-                conn.execute(
-                    sa.select(organ_aliases.c.key, organ_aliases.c.organ_id).where(
-                        organ_aliases.c.key.in_(set(names.values()))
-                    )
-                ).all()
-            )
-            if names
-            else {}
-        )
-        out = {}
-        for name, key in names.items():
-            if key not in by_key:
-                by_key[key] = organ_ids.resolve(conn, name, years.get(name))[0]
-            out[name] = (by_key[key], key)
-        return out
+        """Organ name as written → (organ id, alias key), for a batch at once."""
+        return organ_ids.resolve_many(conn, {p.organ_name: p.report.get("year") for p in preps if p.organ_name})
 
     def _forget_failures(self, conn: sa.Connection, stored: list[Prepared]) -> None:
         """A file stored now is no longer a failure (by its bytes or by its path)."""
@@ -389,7 +348,7 @@ class Corpus:
             ("report_id", "number", "heading", "text", "line", "standard"),
             [(report_id, *s) for s in prep.sections],
         )
-        raw(conn, "cells", CELL_COLUMNS, [(report_id, self.key_id(conn, c[0]), *c[1:]) for c in prep.cells])
+        raw(conn, "cells", CELLS_COLUMNS, [cells_row(report_id, prep)])
         raw(conn, "figures", ("report_id", *prep.figures), [(report_id, *prep.figures.values())])
         raw(
             conn, "extras", ("report_id", "tbl", "label", "cell_values", "line"), [(report_id, *e) for e in prep.extras]
@@ -448,12 +407,11 @@ class Corpus:
 
     def _reaudit(self, conn: sa.Connection, report_id: int, changes: dict) -> Record:
         """Apply corrections {key: row with new_value/new_state/new_unit} and re-run the single-report audit."""
-        record = rows.load_record(conn, report_id, self._key_of)
+        record = rows.load_record(conn, report_id)
         for key, c in changes.items():
             record.cells[key] = rows.corrected_cell(record.cells.get(key), key, c.new_value, c.new_state, c.new_unit)
-            key_id = self.key_id(conn, key)
-            conn.execute(cells.delete().where(cells.c.report_id == report_id, cells.c.key_id == key_id))
-            conn.execute(cells.insert().values(**rows.encode_cell(report_id, key_id, record.cells[key])))
+        if changes:
+            rows.write_cells(conn, report_id, record.cells)
         record.findings, record.problems = assess(record)
         conn.execute(figures.update().where(figures.c.report_id == report_id).values(**figures_row(record)))
         kept = rows.reviews(conn, [report_id])
@@ -484,7 +442,7 @@ class Corpus:
         """Correct one cell (value as text, e.g. "12" or "—"): the old value stays in ``corrections``."""
         number, state, unit = parse_value("" if value is None else str(value))
         with self.engine.begin() as conn:
-            old = rows.load_record(conn, report_id, self._key_of, only_keys={self._keys.get(key, -1)})
+            old = rows.load_record(conn, report_id, only_keys={key})
             if old is None:
                 raise _no_report(report_id)
             cell = old.cells.get(key)
@@ -644,10 +602,8 @@ class Corpus:
     def _supersede(self, conn: sa.Connection, pairs: list[tuple]) -> None:
         """One current report per organ and year: the newest version (latest publication date, then the latest
         to arrive) is current, each earlier one points to it with ``superseded_by``."""
-        for organ_id, year in set(pairs):
-            if organ_id is None or year is None:
-                continue
-            versions = query.versions_of(conn, organ_id, year)
+        known = {(organ_id, year) for organ_id, year in pairs if organ_id is not None and year is not None}
+        for versions in query.versions_of_many(conn, known).values():
             newest = versions[-1]["id"] if versions else None
             for v in versions:
                 wanted = None if v["id"] == newest else newest
@@ -753,7 +709,7 @@ class Corpus:
 
     def refresh(self, report_ids: list[int] | None = None) -> int:
         """Recompute cross-year findings (crossyear.py) for stale reports; returns how many were checked."""
-        return refresh_stale(self.engine, self._key_of, report_ids)
+        return refresh_stale(self.engine, report_ids)
 
     def start_run(self, paths: list[str], parser_version: str) -> int:
         """A new ingest run, ``running`` on this host and process; runs whose process died are ended first."""
@@ -824,7 +780,7 @@ class Corpus:
 
     def get(self, report_id: int) -> Record:
         with self.engine.connect() as conn:
-            record = rows.load_record(conn, report_id, self._key_of)
+            record = rows.load_record(conn, report_id)
         if record is None:
             raise _no_report(report_id)
         return record

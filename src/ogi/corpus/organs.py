@@ -163,24 +163,59 @@ def name_from_title(title: str | None) -> str | None:
 def resolve(conn: sa.Connection, name: str, year: int | None = None) -> tuple[int, str]:
     """The organ id for a name as written (creating organ and alias when new) and the alias key; ``year``
     picks the divisions list the region is read against."""
-    info = derive(name, year)
-    found = conn.execute(sa.select(organ_aliases.c.organ_id).where(organ_aliases.c.key == info.key)).scalar()
-    if found is not None:
-        return found, info.key
-    organ_id = _same_core(conn, info)
-    if organ_id is None:
-        organ_id = conn.execute(organs.insert().values(**asdict(info), imported=False)).inserted_primary_key[0]
-    conn.execute(organ_aliases.insert().values(key=info.key, organ_id=organ_id, name=name))
-    return organ_id, info.key
+    return resolve_many(conn, {name: year})[name]
 
 
-def _same_core(conn: sa.Connection, info: OrganInfo) -> int | None:
-    """A spelling with or without the region prefix joins the one organ that has the same core."""
-    rows = conn.execute(
-        sa.select(organs.c.id, organs.c.province, organs.c.city, organs.c.county, organs.c.imported)
-        .where(organs.c.core == info.core)
-        .limit(3)
-    ).all()
+def resolve_many(conn: sa.Connection, names: dict[str, int | None]) -> dict[str, tuple[int, str]]:
+    """``resolve`` for the organ names of a batch (name → the year it was read for): the known aliases and
+    the organs of the same cores are read in one query each, new aliases written in one statement. Names are
+    decided in order, so a spelling with its region and one without in the same batch join one organ."""
+    key_of = {name: organ_key(name) for name in names}
+    known: dict[str, int] = {}
+    keys = sorted(set(key_of.values()))
+    for start in range(0, len(keys), 500):
+        stmt = sa.select(organ_aliases.c.key, organ_aliases.c.organ_id)
+        known.update(conn.execute(stmt.where(organ_aliases.c.key.in_(keys[start : start + 500]))).all())
+    # Only a spelling not seen before is read against the divisions and weighed against organs of its core.
+    infos = {name: derive(name, year) for name, year in names.items() if key_of[name] not in known}
+    by_core: dict[str, list[_Known]] = {}
+    cores = sorted({i.core for i in infos.values()})
+    for start in range(0, len(cores), 500):
+        stmt = sa.select(
+            organs.c.core, organs.c.id, organs.c.province, organs.c.city, organs.c.county, organs.c.imported
+        ).where(organs.c.core.in_(cores[start : start + 500]))
+        for core, *row in conn.execute(stmt):
+            by_core.setdefault(core, []).append(_Known(*row))
+    out, aliases = {}, []
+    for name in names:
+        key = key_of[name]
+        if key not in known:
+            info = infos[name]
+            organ_id = _same_core(conn, info, by_core.setdefault(info.core, []))
+            if organ_id is None:
+                organ_id = conn.execute(organs.insert().values(**asdict(info), imported=False)).inserted_primary_key[0]
+                by_core[info.core].append(_Known(organ_id, info.province, info.city, info.county, False))
+            known[key] = organ_id
+            aliases.append({"key": key, "organ_id": organ_id, "name": name})
+        out[name] = (known[key], key)
+    if aliases:
+        conn.execute(organ_aliases.insert(), aliases)
+    return out
+
+
+@dataclass(slots=True)
+class _Known:
+    """An organ as ``_same_core`` weighs it."""
+
+    id: int
+    province: str | None
+    city: str | None
+    county: str | None
+    imported: bool
+
+
+def _same_core(conn: sa.Connection, info: OrganInfo, rows: list[_Known]) -> int | None:
+    """A spelling with or without the region prefix joins the one organ that has the same core (``rows``)."""
     region = (info.province, info.city, info.county)
     if any(region):
         # Only an organ known without any region can be the same one; it then learns the region.
@@ -203,6 +238,7 @@ def _same_core(conn: sa.Connection, info: OrganInfo) -> int | None:
                     level=info.level,
                 )
             )
+            blank[0].province, blank[0].city, blank[0].county = region
         return blank[0].id
     return rows[0].id if len(rows) == 1 else None
 

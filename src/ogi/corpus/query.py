@@ -11,7 +11,7 @@ in simplified characters whatever the user typed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields, replace
 
 import sqlalchemy as sa
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from .. import divisions
 from ..forms import deadline, due_as_government
 from ..normalise import to_simplified
-from .rows import decode_cell
-from .schema import cell_keys, cells, failures, finding_reviews, findings, organs, reports
+from .rows import decode_cell, unpack_cells
+from .schema import cells, failures, finding_reviews, findings, organs, reports
 
 # The one definition of a current report, for lists, counts, coverage, figures and exports alike: the newest
 # version of an organ's report for a year (an older one has ``superseded_by`` set when a newer one arrives).
@@ -260,12 +260,33 @@ def count_reports(conn: sa.Connection, f: Filters) -> int:
 def versions_of(conn: sa.Connection, organ_id: int, year: int) -> list[dict]:
     """The reports of one organ and year, oldest version first: by publication date (undated ones first), then
     by arrival. The last is the current one (``CURRENT``)."""
-    rows = conn.execute(
-        sa.select(reports.c.id, reports.c.published, reports.c.added, reports.c.superseded_by, reports.c.source).where(
-            reports.c.organ_id == organ_id, reports.c.year == year
-        )
-    ).mappings()
-    return sorted((dict(r) for r in rows), key=lambda r: (r["published"] or dt.date.min, r["id"]))
+    return versions_of_many(conn, [(organ_id, year)]).get((organ_id, year), [])
+
+
+def versions_of_many(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[dict]]:
+    """``versions_of`` for many (organ, year) pairs in one query a few hundred organs (a batch of an ingest)."""
+    wanted = set(pairs)
+    out: dict[tuple[int, int], list[dict]] = {}
+    organ_ids = sorted({o for o, _ in wanted})
+    years = {y for _, y in wanted}
+    for start in range(0, len(organ_ids), 500):
+        rows = conn.execute(
+            sa.select(
+                reports.c.id,
+                reports.c.organ_id,
+                reports.c.year,
+                reports.c.published,
+                reports.c.added,
+                reports.c.superseded_by,
+                reports.c.source,
+            ).where(reports.c.organ_id.in_(organ_ids[start : start + 500]), reports.c.year.in_(years))
+        ).mappings()
+        for r in rows:
+            if (r["organ_id"], r["year"]) in wanted:
+                out.setdefault((r["organ_id"], r["year"]), []).append(dict(r))
+    for versions in out.values():
+        versions.sort(key=lambda r: (r["published"] or dt.date.min, r["id"]))
+    return out
 
 
 def resolved_reviews(conn: sa.Connection, f: Filters) -> list[dict]:
@@ -528,22 +549,19 @@ def _report_batch(conn: sa.Connection, after: int, f: Filters) -> list[dict]:
 
 def _cells_of(conn: sa.Connection, ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {i: [] for i in ids}
-    stmt = (
-        sa.select(cells, cell_keys.c.key)
-        .join(cell_keys, cell_keys.c.id == cells.c.key_id)
-        .where(cells.c.report_id.in_(ids))
-        .order_by(cells.c.report_id, cells.c.key_id)
-    )
-    for r in conn.execute(stmt):
-        cell = decode_cell(r.key, r)
-        out[r.report_id].append(
-            {
-                "key": cell.key,
-                "value": cell.value,
-                "state": cell.state,
-                "unit": cell.unit,
-                "raw": cell.raw,
-                "origin": cell.origin,
-            }
-        )
+    for report_id, detail in conn.execute(
+        sa.select(cells.c.report_id, cells.c.detail).where(cells.c.report_id.in_(ids))
+    ):
+        for t in unpack_cells(detail):
+            cell = decode_cell(t)
+            out[report_id].append(
+                {
+                    "key": cell.key,
+                    "value": cell.value,
+                    "state": cell.state,
+                    "unit": cell.unit,
+                    "raw": cell.raw,
+                    "origin": cell.origin,
+                }
+            )
     return out

@@ -14,10 +14,10 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, cross_year, peer_finding
-from ..model import Cell, Meta, Record, Section
+from ..model import Cell, Meta, Record, Section, State
 from .database import write_lock
-from .rows import decode_value, encode_finding, insert_findings, recount, reviews
-from .schema import STATES, cells, findings, reports, runs, sections
+from .rows import encode_finding, insert_findings, recount, reviews, stored_number
+from .schema import VALUE_KEYS, cells, findings, reports, runs, sections
 
 
 def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
@@ -30,24 +30,23 @@ def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
     )
 
 
-def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) -> dict[int, Record]:
+def _light_records(conn: sa.Connection, ids: list[int]) -> dict[int, Record]:
     """Just what the rules read: meta, the needed cells' values and the prose sections, for many reports at once."""
-    needed = set(NEEDED_KEYS)
-    key_ids = [k for k, name in key_of.items() if name in needed]
     out = {}
     for r in conn.execute(
         sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name).where(reports.c.id.in_(ids))
     ):
         out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
-    # Value and state only: the rules read nothing else, and decoding whole cells (provenance, raw text)
-    # was two thirds of a refresh (bench/bench_ingest.py).
-    for report_id, key_id, value, scale, state in conn.execute(
-        sa.select(cells.c.report_id, cells.c.key_id, cells.c.value, cells.c.scale, cells.c.state).where(
-            cells.c.report_id.in_(ids), cells.c.key_id.in_(key_ids)
-        )
-    ).all():
-        key = key_of[key_id]
-        out[report_id].cells[key] = Cell(key=key, value=decode_value(value, scale), state=STATES[state])
+    # Values only, from their columns: the rules read nothing else (a cell counts only when it holds a number,
+    # and a value is stored only for those), and unpacking every cell of a report cost half a refresh.
+    needed = [k for k in NEEDED_KEYS if k in VALUE_KEYS]
+    for row in conn.execute(
+        sa.select(cells.c.report_id, *(cells.c[k] for k in needed)).where(cells.c.report_id.in_(ids))
+    ):
+        kept = out[row[0]].cells
+        for key, value in zip(needed, row[1:]):
+            if value is not None:
+                kept[key] = Cell(key=key, value=stored_number(value), state=State.number)
     for s in conn.execute(
         sa.select(sections.c.report_id, sections.c.number, sections.c.text).where(
             sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE)
@@ -57,9 +56,7 @@ def _light_records(conn: sa.Connection, ids: list[int], key_of: dict[int, str]) 
     return out
 
 
-def refresh_stale(
-    engine: sa.Engine, key_of: dict[int, str], report_ids: list[int] | None = None, batch: int = 400
-) -> int:
+def refresh_stale(engine: sa.Engine, report_ids: list[int] | None = None, batch: int = 400) -> int:
     """Recompute corpus findings of stale reports (all, or ``report_ids`` and their stale next years)."""
     forced = set(report_ids or ())  # asked for by id (a correction): refreshed even if not marked stale
     with engine.connect() as conn:
@@ -90,7 +87,7 @@ def refresh_stale(
                 ).scalars()
                 due = sorted(set(still) | (set(chosen) & forced))
                 if due:
-                    _refresh_batch(conn, due, key_of, indexes)
+                    _refresh_batch(conn, due, indexes)
     return sum(len(t) for t in by_year.values())
 
 
@@ -119,11 +116,11 @@ def previous_reports(conn: sa.Connection, wanted: set[tuple[int, int]]) -> dict[
     return {pair: rid for pair, (_, rid) in best.items()}
 
 
-def _refresh_batch(conn: sa.Connection, ids: list[int], key_of: dict[int, str], indexes: dict) -> None:
+def _refresh_batch(conn: sa.Connection, ids: list[int], indexes: dict) -> None:
     rows = conn.execute(sa.select(reports.c.id, reports.c.organ_id, reports.c.year).where(reports.c.id.in_(ids))).all()
     wanted = {(r.organ_id, r.year - 1) for r in rows if r.organ_id is not None and r.year is not None}
     prev_of = previous_reports(conn, wanted)
-    records = _light_records(conn, list(set(ids) | set(prev_of.values())), key_of)
+    records = _light_records(conn, list(set(ids) | set(prev_of.values())))
     new_rows, partners = [], set()
     for r in rows:
         prev_id = prev_of.get((r.organ_id, (r.year or 0) - 1))

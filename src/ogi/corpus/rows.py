@@ -5,7 +5,8 @@ a pydantic Record costs the single writing process more than a worker spends par
 cells is CPU work the workers can do in parallel. A ``Prepared`` holds only str/int/float/bytes tuples,
 which cross process boundaries cheaply (issue #4: ingest limited by parsing).
 
-Rows → Record: ``load_record`` (and ``decode_cell``/``decode_finding``). Findings are written with
+Rows → Record: ``load_record`` (and ``decode_cell``/``decode_finding``). A report's cells are one row of
+``cells``: packed whole by ``pack_cells``, and their values in a column a key. Findings are written with
 ``insert_findings``, which gives a finding computed again the reviewer's latest verdict on it (``reviews``; the
 verdicts themselves live in ``finding_reviews`` and are never deleted).
 """
@@ -18,18 +19,20 @@ import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
 import sqlalchemy as sa
 
 from ..crossyear import fingerprint
 from ..figures import figures_row
 from ..model import Cell, Extra, Finding, InvalidInput, Meta, Origin, Record, Section, Severity, State, Where
 from ..normalise import to_simplified
-from .organs import derive, name_from_title
+from .organs import name_from_title, organ_key
 from .schema import (
     ORIGIN_CODE,
     ORIGINS,
     STATE_CODE,
     STATES,
+    VALUE_KEYS,
     cells,
     corrections,
     extras,
@@ -39,9 +42,9 @@ from .schema import (
     sections,
 )
 
-CELL_COLUMNS = (
-    "report_id",
-    "key_id",
+# A cell in ``cells.detail`` (``pack_cells``): these fields in this order. Part of the stored format.
+CELL_FIELDS = (
+    "key",
     "value",
     "scale",
     "state",
@@ -56,6 +59,7 @@ CELL_COLUMNS = (
     "box",
     "candidates",
 )
+CELLS_COLUMNS = ("report_id", "detail", *VALUE_KEYS)
 FINDING_COLUMNS = (
     "report_id",
     "origin",
@@ -75,6 +79,9 @@ FINDING_COLUMNS = (
 )
 
 
+_MSGPACK = msgspec.msgpack.Encoder()
+
+
 @dataclass(slots=True)
 class Prepared:
     sha256: str
@@ -82,7 +89,8 @@ class Prepared:
     organ_name: str | None  # the organ as written (or from the title) → organs.resolve
     organ_key: str | None  # its normalised spelling (the alias key), computed here rather than by the writer
     sections: list[tuple]  # (number, heading, text, line, standard)
-    cells: list[tuple]  # (key, value, scale, state, origin, unit, raw, line, page, tbl, row, col, box, candidates)
+    cells: bytes  # every cell whole, packed (``pack_cells``); b"" when the report has none
+    values: tuple  # the value of each key of ``VALUE_KEYS`` (None: blank, unread or not in its format)
     extras: list[tuple]  # (tbl, label, values, line)
     findings: list[tuple]  # (origin, kind, rule, severity, cell_keys, expected, found, message, message_en)
     figures: dict
@@ -122,6 +130,27 @@ def cell_tuple(c: Cell) -> tuple:
     )
 
 
+def pack_cells(tuples: list[tuple]) -> bytes:
+    """Cells (``cell_tuple``s) → the ``cells.detail`` of their report: MessagePack, deflated (a report's ~200
+    cells take ~1.5 KB). msgspec encodes and decodes them in tens of microseconds."""
+    return zlib.compress(_MSGPACK.encode(tuples), 1) if tuples else b""
+
+
+def unpack_cells(detail: bytes | None) -> list[list]:
+    """``cells.detail`` → the cells' field lists (``CELL_FIELDS`` order)."""
+    return msgspec.msgpack.decode(zlib.decompress(detail)) if detail else []
+
+
+def cell_values(cells: dict[str, Cell]) -> tuple:
+    """The value columns of ``cells`` for a report's cells: a float per key of ``VALUE_KEYS`` or None."""
+    return tuple(None if (c := cells.get(k)) is None or c.value is None else float(c.value) for k in VALUE_KEYS)
+
+
+def cells_row(report_id: int, prep: Prepared) -> tuple:
+    """The ``cells`` row of a prepared report, columns in ``CELLS_COLUMNS`` order."""
+    return (report_id, prep.cells, *prep.values)
+
+
 def finding_tuple(origin: str, f: Finding) -> tuple:
     return (origin, f.kind, f.rule, f.severity.value, " ".join(f.keys), f.expected, f.found, f.message, f.message_en)
 
@@ -156,11 +185,12 @@ def prepare(record: Record, source: bytes | None = None) -> Prepared:
         sha256=sha,
         report=report,
         organ_name=organ_name,
-        organ_key=derive(organ_name).key if organ_name else None,
+        organ_key=organ_key(organ_name) if organ_name else None,
         sections=[
             (s.number, s.heading, s.text, s.line, s.standard) for s in {s.number: s for s in record.sections}.values()
         ],
-        cells=[cell_tuple(c) for c in record.cells.values()],
+        cells=pack_cells([cell_tuple(c) for c in record.cells.values()]),
+        values=cell_values(record.cells),
         extras=[(e.table, e.label, "\t".join(e.values), e.where.line if e.where else None) for e in record.extras],
         findings=(
             [finding_tuple("problem", f) for f in record.problems]
@@ -217,10 +247,6 @@ def meta_value(field: str, text: str | None):
     raise InvalidInput(field, f"不能更正的字段 {field!r}（可选：{'、'.join(META_FIELDS)}）")
 
 
-def encode_cell(report_id: int, key_id: int, c: Cell) -> dict:
-    return dict(zip(CELL_COLUMNS, (report_id, key_id, *cell_tuple(c)[1:])))
-
-
 def decode_value(value: float | None, scale: int | None) -> int | Decimal | None:
     if value is None:
         return None
@@ -229,31 +255,53 @@ def decode_value(value: float | None, scale: int | None) -> int | Decimal | None
     return Decimal(value).quantize(Decimal(1).scaleb(-scale))
 
 
-def decode_cell(key: str, r) -> Cell:
-    value = decode_value(r.value, r.scale)
-    has_where = any(x is not None for x in (r.line, r.page, r.tbl, r.row, r.col, r.box))
+def stored_number(value: float) -> int | Decimal:
+    """A value column's float as the number it was: an integer, or the decimal its shortest repr spells
+    ("532934.41"); exact for the counts and the amounts of two decimal places the tables hold."""
+    return int(value) if value.is_integer() else Decimal(repr(value))
+
+
+def decode_cell(t: list) -> Cell:
+    """A packed cell (``CELL_FIELDS`` order) → the Cell it was made from."""
+    key, value, scale, state, origin, unit, raw, line, page, tbl, row, col, box, candidates = t
+    number = decode_value(value, scale)
+    has_where = any(x is not None for x in (line, page, tbl, row, col, box))
     where = (
         Where(
-            line=r.line,
-            page=r.page,
-            table=r.tbl,
-            row=r.row,
-            col=r.col,
-            box=tuple(float(x) for x in r.box.split(",")) if r.box else None,
+            line=line,
+            page=page,
+            table=tbl,
+            row=row,
+            col=col,
+            box=tuple(float(x) for x in box.split(",")) if box else None,
         )
         if has_where
         else None
     )
     return Cell(
         key=key,
-        value=value,
-        state=STATES[r.state],
-        unit=r.unit,
-        raw=r.raw if r.raw is not None else (plain(value) or ""),
+        value=number,
+        state=STATES[state],
+        unit=unit,
+        raw=raw if raw is not None else (plain(number) or ""),
         where=where,
-        origin=ORIGINS[r.origin],
-        candidates=[Decimal(x) if "." in x else int(x) for x in r.candidates.split()] if r.candidates else [],
+        origin=ORIGINS[origin],
+        candidates=[Decimal(x) if "." in x else int(x) for x in candidates.split()] if candidates else [],
     )
+
+
+def stored_cells(conn: sa.Connection, report_id: int, only: set[str] | None = None) -> dict[str, Cell]:
+    """A stored report's cells (only the keys ``only`` when given)."""
+    detail = conn.execute(sa.select(cells.c.detail).where(cells.c.report_id == report_id)).scalar()
+    return {t[0]: decode_cell(t) for t in unpack_cells(detail) if only is None or t[0] in only}
+
+
+def write_cells(conn: sa.Connection, report_id: int, record_cells: dict[str, Cell]) -> None:
+    """Replace a stored report's cells with these (a correction, a re-audit)."""
+    conn.execute(cells.delete().where(cells.c.report_id == report_id))
+    packed = pack_cells([cell_tuple(c) for c in record_cells.values()])
+    values = dict(zip(VALUE_KEYS, cell_values(record_cells)))
+    conn.execute(cells.insert().values({"report_id": report_id, "detail": packed, **values}))
 
 
 def corrected_cell(old: Cell | None, key: str, value: str | None, state: str, unit: str | None) -> Cell:
@@ -370,13 +418,7 @@ def latest_corrections(conn: sa.Connection, report_id: int, key: str | None = No
     return {r.key: r for r in rows}
 
 
-def load_record(
-    conn: sa.Connection,
-    report_id: int,
-    key_of: dict[int, str],
-    *,
-    only_keys: set[int] | None = None,
-) -> Record | None:
+def load_record(conn: sa.Connection, report_id: int, *, only_keys: set[str] | None = None) -> Record | None:
     r = conn.execute(sa.select(reports).where(reports.c.id == report_id)).first()
     if r is None:
         return None
@@ -399,10 +441,7 @@ def load_record(
         Section(number=s.number, heading=s.heading, text=s.text, line=s.line, standard=s.standard)
         for s in conn.execute(stmt)
     ]
-    stmt = sa.select(cells).where(cells.c.report_id == report_id).order_by(cells.c.key_id)
-    if only_keys is not None:
-        stmt = stmt.where(cells.c.key_id.in_(only_keys))
-    cell_map = {key_of[c.key_id]: decode_cell(key_of[c.key_id], c) for c in conn.execute(stmt)}
+    cell_map = stored_cells(conn, report_id, only_keys)
     xs = [
         Extra(
             table=e.tbl,

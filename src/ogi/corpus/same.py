@@ -1,6 +1,6 @@
 """One report, several files: the same organ-year report read from its DOCX, HTML, PDF and text is one report.
 
-``same_report`` is the one decision, called from the store path before a new file becomes a report. A file
+``same_reports`` is the one decision, called from the store path before a new file becomes a report. A file
 is the same report as a stored one when the year, template and organ spelling (or both organs unknown)
 agree, every cell agrees in value and state, and the narratives share most of their sampled shingles
 (``crossyear.fingerprint``; formats differ in line breaks and page furniture, never in most of the text).
@@ -16,42 +16,62 @@ from array import array
 import sqlalchemy as sa
 
 from ..model import now
-from .organs import organ_key
-from .rows import Prepared
-from .schema import cell_keys, cells, report_sources, reports, sources
+from .rows import Prepared, unpack_cells
+from .schema import cells, report_sources, reports, sources
 
 # Share of the smaller fingerprint's sampled shingles that the other must have.
 TEXT_AGREEMENT = 0.8
 _CANDIDATES = 20
+_GROUP = (reports.c.organ_key, reports.c.year, reports.c.template)
 
 
-def same_report(conn: sa.Connection, prep: Prepared) -> int | None:
-    """The id of the stored report ``prep`` is another file of (recording the file as its source), or None."""
-    report = prep.report
-    key = organ_key(prep.organ_name) if prep.organ_name else None
-    if report.get("year") is None or not prep.cells:
-        return None
-    organ = reports.c.organ_key == key if key else reports.c.organ_key.is_(None)
-    candidates = conn.execute(
-        sa.select(reports.c.id, reports.c.fingerprint)
-        .where(
-            reports.c.year == report["year"],
-            reports.c.template == report.get("template"),
-            reports.c.sha256 != prep.sha256,
-            organ,
-        )
-        .limit(_CANDIDATES)
-    ).all()
-    mine = _cells(prep)
-    for candidate in candidates:
-        if _text_agrees(report.get("fingerprint"), candidate.fingerprint) and _stored_cells(conn, candidate.id) == mine:
-            add_source(conn, candidate.id, prep)
-            return candidate.id
-    return None
+def same_reports(conn: sa.Connection, preps: list[Prepared]) -> dict[str, int]:
+    """sha256 → the id of the stored report each file is another file of (the file recorded as its source),
+    for the files that are; the stored candidates of a whole batch are looked up at once."""
+    judged = [p for p in preps if p.report.get("year") is not None and p.cells]
+    candidates: dict[tuple, list] = {}
+    keyed = [p for p in judged if p.organ_key]
+    for start in range(0, len(keyed), 500):
+        chunk = keyed[start : start + 500]
+        for row in conn.execute(
+            sa.select(reports.c.id, reports.c.sha256, reports.c.fingerprint, *_GROUP).where(
+                reports.c.organ_key.in_({p.organ_key for p in chunk}),
+                reports.c.year.in_({p.report["year"] for p in chunk}),
+            )
+        ):
+            candidates.setdefault((row.organ_key, row.year, row.template), []).append(row)
+    out = {}
+    for prep in judged:
+        group = (prep.organ_key, prep.report["year"], prep.report.get("template"))
+        if prep.organ_key is None:  # both organs unknown: the same year and format, a few at most
+            rows = conn.execute(
+                sa.select(reports.c.id, reports.c.sha256, reports.c.fingerprint, *_GROUP)
+                .where(reports.c.organ_key.is_(None), reports.c.year == group[1], reports.c.template == group[2])
+                .limit(_CANDIDATES)
+            ).all()
+        else:
+            rows = candidates.get(group, [])[:_CANDIDATES]
+        mine = None
+        for candidate in rows:
+            if candidate.sha256 == prep.sha256 or not _text_agrees(
+                prep.report.get("fingerprint"), candidate.fingerprint
+            ):
+                continue
+            mine = _cells(prep.cells) if mine is None else mine
+            if _stored_cells(conn, candidate.id) == mine:
+                add_source(conn, candidate.id, prep)
+                out[prep.sha256] = candidate.id
+                break
+    return out
+
+
+def file_key(prep: Prepared) -> tuple:
+    """What two files of one report share exactly: files with different keys are never the same report."""
+    return (prep.report.get("year"), prep.report.get("template"), prep.organ_key, prep.values)
 
 
 def same_file(first: Prepared, other: Prepared) -> bool:
-    """Whether two files of one batch, neither stored yet, are the same report (the test ``same_report``
+    """Whether two files of one batch, neither stored yet, are the same report (the test ``same_reports``
     makes against the corpus)."""
     a, b = first.report, other.report
     if (
@@ -60,25 +80,21 @@ def same_file(first: Prepared, other: Prepared) -> bool:
         or (a.get("year"), a.get("template")) != (b.get("year"), b.get("template"))
     ):
         return False
-    key_a = organ_key(first.organ_name) if first.organ_name else None
-    key_b = organ_key(other.organ_name) if other.organ_name else None
     return (
-        key_a == key_b and _text_agrees(a.get("fingerprint"), b.get("fingerprint")) and _cells(first) == _cells(other)
+        first.organ_key == other.organ_key
+        and first.values == other.values
+        and _text_agrees(a.get("fingerprint"), b.get("fingerprint"))
+        and _cells(first.cells) == _cells(other.cells)
     )
 
 
-def _cells(prep: Prepared) -> dict[str, tuple]:
+def _cells(detail: bytes | None) -> dict[str, tuple]:
     # (key, value, scale, state, …): value and state are what a figure reads
-    return {c[0]: (c[1], c[3]) for c in prep.cells}
+    return {c[0]: (c[1], c[3]) for c in unpack_cells(detail)}
 
 
 def _stored_cells(conn: sa.Connection, report_id: int) -> dict[str, tuple]:
-    rows = conn.execute(
-        sa.select(cell_keys.c.key, cells.c.value, cells.c.state)
-        .join(cell_keys, cell_keys.c.id == cells.c.key_id)
-        .where(cells.c.report_id == report_id)
-    )
-    return {r.key: (r.value, r.state) for r in rows}
+    return _cells(conn.execute(sa.select(cells.c.detail).where(cells.c.report_id == report_id)).scalar())
 
 
 def _text_agrees(a: bytes | None, b: bytes | None) -> bool:

@@ -1,11 +1,10 @@
 """The corpus tables (issue #4 item 1), SQLAlchemy 2 Core. The Alembic revisions in ``migrations/`` create them.
 
-One row per report, organ, alias, section, cell, finding, correction, run and failure — no JSON blobs —
-so the figures of ``stats.py`` are plain indexed GROUP BYs on SQLite and PostgreSQL alike.
-
-Compactness matters at 100,000 reports × ~200 cells (20 M cell rows): cell keys are small integers
-(``cell_keys``), a cell's state and origin are small integer codes (``STATES``/``ORIGINS``), and the raw
-text is stored only when it differs from the value written plainly (NULL = "the value as written").
+One row per report, organ, alias, section, finding, correction, run and failure, so the figures of
+``stats.py`` are plain GROUP BYs on SQLite and PostgreSQL alike. A report's cells are one row of ``cells``:
+a column per cell key holding its value, and the cells whole in one packed field (a cell's state and origin
+as small integer codes, ``STATES``/``ORIGINS``; the raw text only where it differs from the value written
+plainly) — at a million reports that is a million rows, not two hundred million.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from sqlalchemy import (
 )
 
 from ..figures import FIGURES
+from ..forms import TEMPLATES, keys
 from ..model import Origin, State
 
 # Codes are part of the stored format: append only, never reorder.
@@ -132,7 +132,7 @@ reports = Table(
 )
 Index("ix_reports_year_organ", reports.c.year, reports.c.organ_id)
 Index("ix_reports_organ_year", reports.c.organ_id, reports.c.year)
-# The same report from another file (same.same_report) is looked up by organ spelling and year on every ingest.
+# The same report from another file (same.same_reports) is looked up by organ spelling and year on every ingest.
 Index("ix_reports_organ_key_year", reports.c.organ_key, reports.c.year)
 Index("ix_reports_stale", reports.c.stale)
 Index("ix_reports_review", reports.c.review_status, reports.c.assignee)
@@ -169,37 +169,22 @@ sections = Table(
     sqlite_with_rowid=False,
 )
 
-cell_keys = Table(
-    "cell_keys",
-    metadata,
-    Column("id", SmallInteger, primary_key=True, autoincrement=False),
-    Column("key", String(60), nullable=False, unique=True),
-)
+# Every cell key of either format (``ogi.forms``), in the forms' order: one column of ``cells`` each.
+VALUE_KEYS: tuple[str, ...] = tuple(dict.fromkeys(k for t in TEMPLATES for k in keys(t)))
 
+# One row per report (revision 0009). ``detail`` is every cell whole — value, state, origin, unit, raw text,
+# where it was read, candidate readings — packed by ``rows.pack_cells``; it is what a record is rebuilt from.
+# The value of each cell is also in the column named by its key (NULL: blank, unread, or not in the report's
+# format), so that "total of key K by year and region" is a plain SUM over one column. Why not a row per cell:
+# ~200 rows a report cost the single writing process more than a worker spends parsing the report (issue #12,
+# bench/bench_ingest.py); one row of ~230 values costs a fiftieth of that. No foreign key (see revision 0008).
 cells = Table(
     "cells",
     metadata,
-    # No foreign keys (revision 0008): on PostgreSQL their per-row check cost 9× the insert; the store
-    # writes a report's cells only with the report, and whoever deletes a report deletes its cells.
-    Column("report_id", Integer, primary_key=True),
-    Column("key_id", SmallInteger, primary_key=True),
-    Column("value", Float),  # the number; exact decimals are rebuilt with ``scale``
-    Column("scale", SmallInteger),  # decimal places of a Decimal value; NULL for an integer
-    Column("state", SmallInteger, nullable=False),
-    Column("origin", SmallInteger, nullable=False, default=0),
-    Column("unit", String(10)),
-    Column("raw", Text),  # NULL when the source text is just the value written plainly
-    Column("line", Integer),
-    Column("page", SmallInteger),
-    Column("tbl", SmallInteger),
-    Column("row", SmallInteger),
-    Column("col", SmallInteger),
-    Column("box", String(80)),
-    Column("candidates", Text),  # an unread cell's possible readings, space-separated, best first (issue #10)
-    sqlite_with_rowid=False,
+    Column("report_id", Integer, primary_key=True, autoincrement=False),
+    Column("detail", LargeBinary, nullable=False),
+    *(Column(key, Float) for key in VALUE_KEYS),
 )
-# Covering index for "total of key K by year/region": scan one key's entries, join reports by id.
-Index("ix_cells_key", cells.c.key_id, cells.c.report_id, cells.c.value)
 
 # The sums the derived rates of spec §6 need (ogi.figures), one row per report, kept beside the cells at every
 # write so that rates and rate rankings over 100,000 reports scan one narrow table instead of 28 cell keys.
@@ -208,7 +193,7 @@ figures = Table(
     metadata,
     Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
     *(Column(name, Float) for name in FIGURES),
-    Column("derived", String(200)),  # figures the identities gave from other cells (ogi.figures), space-separated
+    Column("derived", Text),  # figures the identities gave from other cells (ogi.figures), space-separated
 )
 
 extras = Table(

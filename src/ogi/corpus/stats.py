@@ -13,11 +13,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from ..figures import FIGURES, LEFT_OUT, MEASURE, MEASURES, Measure, ratio
-from ..forms import label_of
+from ..forms import TEMPLATES, keys, label_of
 from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput
 from .query import REPORTS_JOIN, Filters
-from .schema import cell_keys, cells, figures, findings, organs, reports
+from .schema import VALUE_KEYS, cells, figures, findings, organs, reports
 
 BY = {
     "year": reports.c.year,
@@ -62,11 +62,23 @@ def _by(by: Sequence[str]) -> list:
     return [BY[b].label(b) for b in by]
 
 
-def _key_id(conn: sa.Connection, key: str) -> int:
-    kid = conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key == key)).scalar()
-    if kid is None:
+def _key_value(key: str) -> tuple:
+    """A cell key → (its value column, the formats that have it)."""
+    if key not in VALUE_KEYS:
         raise InvalidInput("stats", f"未知的单元格 {key}（单元格键见 ogi keys 与 docs/codebook.md）")
-    return kid
+    return cells.c[key], [t for t in TEMPLATES if key in keys(t)]
+
+
+def _value_of(key: str, harmonised: bool) -> tuple:
+    """(A report's value of ``key`` as SQL, the formats that have it). A harmonised variable (ogi.harmonise) is
+    the sum of its cells in the report's format, unknown when any of them is (a blank is not a 0)."""
+    if not harmonised:
+        return _key_value(key)
+    variable = HARMONISED_BY_NAME.get(key)
+    if variable is None:
+        raise InvalidInput("stats", f"未知的统一变量 {key}（统一变量见 ogi keys --harmonised 与 docs/codebook.md）")
+    sums = {t: sum((cells.c[k] for k in parts[1:]), cells.c[parts[0]]) for t, parts in variable.parts.items() if parts}
+    return sa.case(*((reports.c.template == t, total) for t, total in sums.items())), list(sums)
 
 
 def totals(
@@ -79,29 +91,20 @@ def totals(
     """Σ of each cell key per group, with how many reports (and how many had a number there). With
     ``harmonised``, a key is a harmonised variable (ogi.harmonise): the cells of either format that make it,
     per report, unknown when any part is (a blank is not a 0)."""
-    keys = [keys] if isinstance(keys, str) else list(keys)
+    names = [keys] if isinstance(keys, str) else list(keys)
     groups = _by(by)
     out: dict[tuple, dict] = {}
-    for key in keys:
-        kids = _key_ids(conn, key, harmonised)
-        per_report = (
-            sa.select(
-                cells.c.report_id,
-                sa.case((sa.func.count(cells.c.value) == sa.func.count(), sa.func.sum(cells.c.value))).label("value"),
-            )
-            .where(cells.c.key_id.in_(kids))
-            .group_by(cells.c.report_id)
-            .subquery()
-        )
+    for key in names:
+        value, templates = _value_of(key, harmonised)
         stmt = (
             sa.select(
                 *groups,
                 sa.func.count().label("reports"),
-                sa.func.count(per_report.c.value).label("numbers"),
-                sa.func.sum(per_report.c.value).label("total"),
+                sa.func.count(value).label("numbers"),
+                sa.func.sum(value).label("total"),
             )
-            .select_from(per_report.join(REPORTS_JOIN, reports.c.id == per_report.c.report_id))
-            .where(*f.conditions())
+            .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
+            .where(reports.c.template.in_(templates), *f.conditions())
             .group_by(*groups)
             .order_by(*groups)
         )
@@ -112,16 +115,6 @@ def totals(
             entry["reports"] = max(entry["reports"], r["reports"])
             entry.setdefault("numbers", {})[key] = r["numbers"]
     return list(out.values())
-
-
-def _key_ids(conn: sa.Connection, key: str, harmonised: bool) -> list[int]:
-    if not harmonised:
-        return [_key_id(conn, key)]
-    variable = HARMONISED_BY_NAME.get(key)
-    if variable is None:
-        raise InvalidInput("stats", f"未知的统一变量 {key}（统一变量见 ogi keys --harmonised 与 docs/codebook.md）")
-    parts = {k for keys in variable.parts.values() for k in keys}
-    return list(conn.execute(sa.select(cell_keys.c.id).where(cell_keys.c.key.in_(parts))).scalars()) or [-1]
 
 
 def _clean(x):
@@ -195,9 +188,8 @@ def ranking(
         cols = base_cols + [value.label("value")] + ([den.label("base")] if den is not None else [])
         source = figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id)
     else:
-        kid = _key_id(conn, measure)
-        value = cells.c.value
-        cols, conds = base_cols + [value.label("value")], conds + [cells.c.key_id == kid, value.is_not(None)]
+        value, _ = _key_value(measure)
+        cols, conds = base_cols + [value.label("value")], conds + [value.is_not(None)]
         source = cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id)
     order = value.asc() if ascending else value.desc()
     stmt = sa.select(*cols).select_from(source).where(*conds).order_by(order, reports.c.id).limit(top)

@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_report_sources")),
     )
     op.create_index(op.f("ix_report_sources_report_id"), "report_sources", ["report_id"], unique=False)
-    # same.same_report looks for a stored report of the same organ spelling and year before every new file.
+    # same.same_reports looks for a stored report of the same organ spelling and year before every new file.
     op.create_index("ix_reports_organ_key_year", "reports", ["organ_key", "year"], unique=False)
     conn = op.get_bind()
     _organs_again(conn)
