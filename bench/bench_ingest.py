@@ -9,6 +9,9 @@
                                                           what the store alone sustains, and a big corpus
     python bench/bench_ingest.py --db big.db --queries    only time the stats queries on an existing corpus
     python bench/bench_ingest.py --mode records --n 100000 --db postgresql://…   the store alone, into PostgreSQL
+    python bench/bench_ingest.py --mode records --n 1000000 --distinct 5000 --no-refresh --db postgresql://…
+                                                          a million reports (copies of 5,000 generated ones under
+                                                          200,000 organs), then the stats queries timed
 
 Reports come from the lead's generator (ogi.render): N/5 organs in 100 counties, years 2019–2023, every text
 layout. Generation is not timed. Figures go in the closing note, not in asserts.
@@ -102,6 +105,19 @@ def generate_files(folder: Path, n: int) -> None:
         (folder / f"{i:06d}.txt").write_text(render_text(r, LAYOUTS[i % len(LAYOUTS)], seed=i), encoding="utf-8")
 
 
+def clone(prep, i: int):
+    """A prepared report as another organ's, another year's, with its own sha256 (records mode, ``--distinct``):
+    a million-report corpus from a few thousand parsed ones, the same mix of values, findings and blanks."""
+    import dataclasses
+
+    from ogi.corpus.organs import organ_key
+
+    name = organ_name(i // 5)
+    year = 2019 + i % 5  # each copy its own organ-year: never taken for another file of a stored report
+    report = prep.report | {"sha256": f"{i:064x}", "source": f"clone-{i}", "organ_name": name, "year": year}
+    return dataclasses.replace(prep, sha256=report["sha256"], report=report, organ_name=name, organ_key=organ_key(name))
+
+
 def _parse_only(path: str) -> int:
     from ogi.pipeline import parse
     from ogi.read import read_file
@@ -169,6 +185,10 @@ def main() -> None:
     ap.add_argument("--db", help="SQLite path or database URL (records mode, --queries)")
     ap.add_argument("--queries", action="store_true", help="only time the stats queries on --db")
     ap.add_argument("--keep", action="store_true", help="keep the generated files and database")
+    ap.add_argument(
+        "--distinct", type=int, help="records mode: generate this many reports, store the rest as copies of them"
+    )
+    ap.add_argument("--no-refresh", action="store_true", help="records mode: leave the cross-year pass out")
     ap.add_argument("--pg", help="also ingest into this PostgreSQL database (all its tables are dropped first)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
@@ -218,23 +238,37 @@ def ingest_once(args, work: Path, db: str | Path) -> None:
         from ogi.corpus.rows import prepare
 
         sampler.start()
-        timing = {"generate": 0.0, "prepare": 0.0, "store": 0.0}
+        timing = {"generate": 0.0, "prepare": 0.0, "store": 0.0, "refresh": 0.0}
+        distinct = args.distinct or args.n
+        made: list = []
+        generated = records(distinct)
         with Corpus(db) as corpus:
             batch = []
-            for i, r in records(args.n):
-                r.meta.sha256 = f"{i:064x}"
-                r.parser_version = "bench"
+            last_tick = time.perf_counter()
+            for i in range(args.n):
                 t = time.perf_counter()
-                batch.append(prepare(r))  # done by the ingest workers in a real run
+                if i < distinct:
+                    _, r = next(generated)
+                    r.meta.sha256 = f"{i:064x}"
+                    r.parser_version = "bench"
+                    made.append(prepare(r))  # done by the ingest workers in a real run
+                    prep = made[-1]
+                else:  # a copy of a generated report under another organ, year and sha256: the corpus grows
+                    prep = clone(made[i % distinct], i)
                 timing["prepare"] += time.perf_counter() - t
-                if len(batch) == 64 or i == args.n - 1:
+                batch.append(prep)
+                if len(batch) == 512 or i == args.n - 1:
                     t = time.perf_counter()
                     corpus.add_many(batch)
                     timing["store"] += time.perf_counter() - t
                     batch = []
-            t = time.perf_counter()
-            corpus.refresh()
-            timing["refresh"] = time.perf_counter() - t
+                if time.perf_counter() - last_tick > 60:
+                    last_tick = time.perf_counter()
+                    print(f"  … {i + 1} stored, {(i + 1) / timing['store']:.0f} reports/s of store time", flush=True)
+            if not args.no_refresh:
+                t = time.perf_counter()
+                corpus.refresh()
+                timing["refresh"] = time.perf_counter() - t
         seconds = timing["store"] + timing["refresh"]
         print(
             f"store only: {args.n} records: add {timing['store']:.1f} s + cross-year refresh {timing['refresh']:.1f} s "

@@ -81,3 +81,19 @@ def open_engine(url: str, echo: bool = False) -> sa.Engine:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def new_ids(conn: sa.Connection, table: sa.Table, n: int) -> list[int]:
+    """``n`` fresh ids of ``table``'s integer key, taken before the rows are written, so that many rows can go
+    in one COPY or executemany instead of one INSERT … RETURNING each. Call it under ``write_lock``: on SQLite
+    the ids follow the largest one stored; on PostgreSQL they come from the column's own sequence, so rows
+    inserted without an id still get others."""
+    if n <= 0:
+        return []
+    key = next(iter(table.primary_key.columns))
+    if conn.dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, key.name)
+        stmt = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, n))
+        return list(conn.execute(stmt).scalars())
+    start = (conn.execute(sa.select(sa.func.max(key))).scalar() or 0) + 1
+    return list(range(start, start + n))

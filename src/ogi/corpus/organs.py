@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from ..divisions import clean_name, locate, region_prefix
 from ..model import InvalidInput
 from ..normalise import to_simplified
+from .database import new_ids
 from .schema import organ_aliases, organs, reports
 
 # One spelling per organ: the forms the same organ's name takes in different years.
@@ -186,32 +187,40 @@ def resolve_many(conn: sa.Connection, names: dict[str, int | None]) -> dict[str,
         ).where(organs.c.core.in_(cores[start : start + 500]))
         for core, *row in conn.execute(stmt):
             by_core.setdefault(core, []).append(_Known(*row))
-    out, aliases = {}, []
+    out, aliases, created = {}, [], []
     for name in names:
         key = key_of[name]
         if key not in known:
             info = infos[name]
             organ_id = _same_core(conn, info, by_core.setdefault(info.core, []))
-            if organ_id is None:
-                organ_id = conn.execute(organs.insert().values(**asdict(info), imported=False)).inserted_primary_key[0]
-                by_core[info.core].append(_Known(organ_id, info.province, info.city, info.county, False))
+            if organ_id is None:  # a new organ: a placeholder id (negative) until the batch's ids are taken
+                organ_id = -len(created) - 1
+                created.append(_Known(organ_id, info.province, info.city, info.county, False, info))
+                by_core[info.core].append(created[-1])
             known[key] = organ_id
             aliases.append({"key": key, "organ_id": organ_id, "name": name})
         out[name] = (known[key], key)
+    ids = new_ids(conn, organs, len(created))
+    if created:
+        conn.execute(organs.insert(), [asdict(c.info) | {"id": i, "imported": False} for c, i in zip(created, ids)])
+    for alias in aliases:
+        if alias["organ_id"] < 0:
+            alias["organ_id"] = ids[-alias["organ_id"] - 1]
     if aliases:
         conn.execute(organ_aliases.insert(), aliases)
-    return out
+    return {name: (ids[-i - 1] if i < 0 else i, key) for name, (i, key) in out.items()}
 
 
 @dataclass(slots=True)
 class _Known:
     """An organ as ``_same_core`` weighs it."""
 
-    id: int
+    id: int  # negative: an organ of this batch, not written yet
     province: str | None
     city: str | None
     county: str | None
     imported: bool
+    info: OrganInfo | None = None  # what a new one will be written as
 
 
 def _same_core(conn: sa.Connection, info: OrganInfo, rows: list[_Known]) -> int | None:
@@ -222,7 +231,9 @@ def _same_core(conn: sa.Connection, info: OrganInfo, rows: list[_Known]) -> int 
         blank = [r for r in rows if not any((r.province, r.city, r.county))]
         if len(blank) != 1 or len(rows) != 1:
             return None
-        if not blank[0].imported:
+        if blank[0].info is not None:  # new in this batch: it is written with the region
+            blank[0].info = info
+        elif not blank[0].imported:
             conn.execute(
                 organs.update()
                 .where(organs.c.id == blank[0].id)
