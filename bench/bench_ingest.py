@@ -196,6 +196,9 @@ def main() -> None:
     if not args.queries:
         ingest_once(args, work, db)
     with Corpus(db) as corpus:
+        start = time.perf_counter()
+        if corpus.summarise():  # PostgreSQL: the stored aggregates, when the data changed since they were built
+            print(f"aggregates built in {time.perf_counter() - start:.1f} s")
         print(f"corpus: {corpus.count()} reports, {db_size(db):.0f} MB")
         for name, seconds, rows in time_queries(corpus):
             print(f"  {name:<40} {seconds * 1000:8.1f} ms  ({rows} rows)")

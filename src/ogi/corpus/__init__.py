@@ -63,7 +63,7 @@ from ..figures import figures_row
 from ..model import REPORT_STATUSES, REVIEW_STATUSES, InvalidInput, NotFound, Record, State, StoreError, now
 from ..values import parse_value
 from . import organs as organ_ids
-from . import query, rows, stats
+from . import query, rows, stats, summaries
 from .accounts import Accounts
 from .database import database_url, migrate, new_ids, open_engine, write_lock
 from .drafts import Drafts
@@ -168,19 +168,28 @@ class Corpus:
             self.refresh([result.id])
         return result
 
-    def add_many(self, items: list[Prepared], *, run_id: int | None = None) -> list[Added | StoreError]:
+    def add_many(
+        self, items: list[Prepared], *, run_id: int | None = None, resumable: bool = False
+    ) -> list[Added | StoreError]:
         """Several whole reports in one transaction (ingest): one statement per table for the whole batch, so
         the single writing process keeps up with the parsing workers. A kill loses the open batch only, never
         part of a report. When the batch fails, each report is retried alone so one bad report cannot sink the
-        others. Idempotent under concurrency: the transaction holds the corpus write lock (``write_lock``)."""
+        others. Idempotent under concurrency: the transaction holds the corpus write lock (``write_lock``).
+
+        ``resumable``: the caller finds out by itself what is stored (an ingest skips stored files by their
+        sha256 and parses the rest again), so PostgreSQL may report the commit before it is on disk
+        (``synchronous_commit`` off for this transaction): a server crash can lose the last fraction of a
+        second of batches, never part of one, and the next run stores them again. A web upload is not."""
         try:
             with self._writing() as conn:
+                if resumable and conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 return self._store(conn, items, run_id)
         except sa.exc.SQLAlchemyError as exc:
             if len(items) == 1:
                 problem = f"无法保存报告：{database_problem(exc)}"
                 return [StoreError(items[0].report["source"], problem)]
-        return [self.add_many([prep], run_id=run_id)[0] for prep in items]
+        return [self.add_many([prep], run_id=run_id, resumable=resumable)[0] for prep in items]
 
     @contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
@@ -714,6 +723,12 @@ class Corpus:
         """Recompute cross-year findings (crossyear.py) for stale reports; returns how many were checked."""
         return refresh_stale(self.engine, report_ids)
 
+    def summarise(self) -> bool:
+        """Build the stored aggregates of the statistics when they are out of date (PostgreSQL; ``summaries``).
+        A full ``refresh`` does this by itself; True when they were built."""
+        with self._writing() as conn:
+            return summaries.rebuild(conn)
+
     def start_run(self, paths: list[str], parser_version: str) -> int:
         """A new ingest run, ``running`` on this host and process; runs whose process died are ended first."""
         self.end_dead_runs()
@@ -860,7 +875,7 @@ class Corpus:
         return row
 
     def count(self, filters: Filters | None = None, **by) -> int:
-        return self._read(query.count_reports, _filters(filters, by))
+        return self._read(stats.count, _filters(filters, by))
 
     def history(self, organ_id: int) -> list[ReportRow]:
         return self.reports(organ=organ_id, order="year", limit=None)

@@ -281,7 +281,7 @@ class _Batch:
             if answer[0] == "failed":
                 self._fail(*answer[1:])
         if parsed:
-            results = self.corpus.add_many([answer[3] for answer in parsed], run_id=self.summary.run_id)
+            results = self.corpus.add_many([answer[3] for answer in parsed], run_id=self.summary.run_id, resumable=True)
             for (_, item, sha, _), added in zip(parsed, results):
                 if isinstance(added, OgiError):
                     self._fail(item, sha, added.__class__.__name__, added.problem)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, cross_year, peer_finding
 from ..model import Cell, Meta, Record, Section, State
+from . import summaries
 from .database import write_lock
 from .rows import encode_finding, insert_findings, recount, reviews, stored_number
 from .schema import VALUE_KEYS, cells, findings, reports, runs, sections
@@ -88,6 +89,10 @@ def refresh_stale(engine: sa.Engine, report_ids: list[int] | None = None, batch:
                 due = sorted(set(still) | (set(chosen) & forced))
                 if due:
                     _refresh_batch(conn, due, indexes)
+    if report_ids is None:  # a full pass (the end of an ingest or a load): the aggregates follow the reports
+        with engine.begin() as conn:
+            write_lock(conn)
+            summaries.rebuild(conn)
     return sum(len(t) for t in by_year.values())
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from ..figures import FIGURES
+from ..figures import FIGURES, MEASURES
 from ..forms import TEMPLATES, keys
 from ..model import Origin, State
 
@@ -396,3 +396,44 @@ login_failures = Table(
 )
 Index("ix_login_failures_account", login_failures.c.account, login_failures.c.at)
 Index("ix_login_failures_address", login_failures.c.address, login_failures.c.at)
+
+
+# Stored aggregates for the statistics of a national corpus (``summaries.py``, revision 0010): the current
+# reports summed per year, format, province and kind of organ — every value column with how many numbers it
+# had, every pooled figure of ``ogi.figures.MEASURES`` with how many reports it left out — and the findings
+# against them per rule. A few thousand rows stand for a million reports. Used only while ``summary_state``
+# says they are up to date; on PostgreSQL triggers clear that flag on any write they depend on.
+SUMMARY_DIMS = ("year", "template", "province", "kind")
+summaries = Table(
+    "summaries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer),
+    Column("template", String(10)),
+    Column("province", String(50)),
+    Column("kind", String(50)),
+    Column("reports", Integer, nullable=False),
+    *(Column(key, Float) for key in VALUE_KEYS),
+    *(Column(key + "#n", Integer) for key in VALUE_KEYS),
+    *(Column(f"{m.name}#{part}", Float) for m in MEASURES for part in ("num", "den", "left")),
+)
+finding_summaries = Table(
+    "finding_summaries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer),
+    Column("template", String(10)),
+    Column("province", String(50)),
+    Column("kind", String(50)),
+    Column("rule", String(40), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("findings", Integer, nullable=False),
+    Column("reports", Integer, nullable=False),
+)
+summary_state = Table(
+    "summary_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("valid", Boolean, nullable=False),
+    Column("built", DateTime),
+)

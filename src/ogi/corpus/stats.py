@@ -12,12 +12,14 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from ..figures import FIGURES, LEFT_OUT, MEASURE, MEASURES, Measure, ratio
+from ..figures import FIGURES, LEFT_OUT, MEASURE, MEASURES, ratio
 from ..forms import TEMPLATES, keys, label_of
 from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput
-from .query import REPORTS_JOIN, Filters
+from . import summaries
+from .query import REPORTS_JOIN, Filters, count_reports
 from .schema import VALUE_KEYS, cells, figures, findings, organs, reports
+from .summaries import left_out, numerator, pooled
 
 BY = {
     "year": reports.c.year,
@@ -96,24 +98,27 @@ def totals(
     out: dict[tuple, dict] = {}
     for key in names:
         value, templates = _value_of(key, harmonised)
-        stmt = (
-            sa.select(
-                *groups,
-                sa.func.count().label("reports"),
-                sa.func.count(value).label("numbers"),
-                sa.func.sum(value).label("total"),
+        found = None if harmonised else summaries.totals(conn, key, by, f)
+        if found is None:
+            stmt = (
+                sa.select(
+                    *groups,
+                    sa.func.count().label("reports"),
+                    sa.func.count(value).label("numbers"),
+                    sa.func.sum(value).label("total"),
+                )
+                .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
+                .where(reports.c.template.in_(templates), *f.conditions())
+                .group_by(*groups)
+                .order_by(*groups)
             )
-            .select_from(cells.join(REPORTS_JOIN, reports.c.id == cells.c.report_id))
-            .where(reports.c.template.in_(templates), *f.conditions())
-            .group_by(*groups)
-            .order_by(*groups)
-        )
-        for r in conn.execute(stmt).mappings():
+            found = list(conn.execute(stmt).mappings())
+        for r in found:
             group = tuple(r[b] for b in by)
-            entry = out.setdefault(group, {b: r[b] for b in by} | {"reports": r["reports"]})
+            entry = out.setdefault(group, {b: r[b] for b in by} | {"reports": int(r["reports"])})
             entry[key] = _clean(r["total"])
-            entry["reports"] = max(entry["reports"], r["reports"])
-            entry.setdefault("numbers", {})[key] = r["numbers"]
+            entry["reports"] = max(entry["reports"], int(r["reports"]))
+            entry.setdefault("numbers", {})[key] = int(r["numbers"] or 0)
     return list(out.values())
 
 
@@ -123,36 +128,24 @@ def _clean(x):
     return int(x) if float(x).is_integer() else round(float(x), 4)
 
 
-def _numerator(m: Measure):
-    return sum((figures.c[c] for c in m.plus), sa.literal(0.0)) - sum((figures.c[c] for c in m.minus), sa.literal(0.0))
-
-
-def _pooled(m: Measure) -> tuple:
-    cols = [figures.c[c] for c in m.plus + m.minus + m.over]
-    known = sa.and_(*(c.is_not(None) for c in cols))
-    num = _numerator(m)
-    den = sum((figures.c[c] for c in m.over), sa.literal(0.0)) if m.over else None
-    return (
-        sa.func.sum(sa.case((known, num))).label(f"{m.name}__num"),
-        sa.func.sum(sa.case((known, den))).label(f"{m.name}__den") if den is not None else None,
-    )
-
-
 def rates(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
     """Every measure of ``MEASURES`` per group, pooled over the group's reports."""
     groups = _by(by)
-    columns = [c for m in MEASURES for c in _pooled(m) if c is not None]
-    columns += [_left_out(m) for m in MEASURES]
-    stmt = (
-        sa.select(*groups, sa.func.count().label("reports"), *columns)
-        .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
-        .where(*f.conditions())
-        .group_by(*groups)
-        .order_by(*groups)
-    )
+    found = summaries.rates(conn, by, f)
+    if found is None:
+        columns = [c for m in MEASURES for c in pooled(m) if c is not None]
+        columns += [left_out(m) for m in MEASURES]
+        stmt = (
+            sa.select(*groups, sa.func.count().label("reports"), *columns)
+            .select_from(figures.join(REPORTS_JOIN, reports.c.id == figures.c.report_id))
+            .where(*f.conditions())
+            .group_by(*groups)
+            .order_by(*groups)
+        )
+        found = list(conn.execute(stmt).mappings())
     out = []
-    for r in conn.execute(stmt).mappings():
-        row = {b: r[b] for b in by} | {"reports": r["reports"]}
+    for r in found:
+        row = {b: r[b] for b in by} | {"reports": int(r["reports"])}
         for m in MEASURES:
             num = r[f"{m.name}__num"]
             row[m.name] = ratio(m, num, r[f"{m.name}__den"]) if m.over else _clean(num)
@@ -177,7 +170,7 @@ def ranking(
     conds = f.conditions()
     if measure in MEASURE:
         m = MEASURE[measure]
-        num = _numerator(m)
+        num = numerator(m)
         if m.over:
             den = sum((figures.c[c] for c in m.over), sa.literal(0.0))
             value = (1 - num / den) if m.complement else num / den
@@ -204,6 +197,8 @@ def ranking(
 def findings_by_rule(conn: sa.Connection, by: Sequence[str], f: Filters) -> list[dict]:
     """Findings (not dismissed) per rule and severity, and how many reports have them."""
     groups = _by(by)
+    if (stored := summaries.findings_by_rule(conn, by, f)) is not None:
+        return stored
     conds = f.conditions()
     # Without groups or filters on reports, the covering index on findings answers alone.
     source = findings.join(REPORTS_JOIN, reports.c.id == findings.c.report_id) if groups or conds else findings
@@ -223,18 +218,11 @@ def findings_by_rule(conn: sa.Connection, by: Sequence[str], f: Filters) -> list
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def _left_out(m: Measure):
-    """Reports whose value of ``m`` is unknown: an operand blank, missing or unreadable (never counted as 0)."""
-    cols = [figures.c[c] for c in m.plus + m.minus + m.over]
-    known = sa.and_(*(c.is_not(None) for c in cols))
-    return sa.func.sum(sa.case((known, 0), else_=1)).label(m.name + LEFT_OUT)
-
-
 def by_region(conn: sa.Connection, level: str, f: Filters) -> list[dict]:
     """Per region at ``level``: reports, applications handled, the pooled 公开率, errors and warnings."""
     column = BY[level]
     handled, open_rate = MEASURE["handled"], MEASURE["open_rate"]
-    opened, decided = _pooled(open_rate)
+    opened, decided = pooled(open_rate)
     stmt = (
         sa.select(
             column.label("region"),
@@ -297,3 +285,9 @@ __all__ = [
     "rates",
     "totals",
 ]
+
+
+def count(conn: sa.Connection, f: Filters) -> int:
+    """How many reports the filters select: from the stored aggregates when they can say."""
+    stored = summaries.count(conn, f)
+    return count_reports(conn, f) if stored is None else stored

@@ -40,9 +40,11 @@ _BATCH = 500
 
 
 def upgrade() -> None:
-    # The keys as the code knows them when this revision runs; a later change of the forms brings its own.
-    from ogi.corpus.rows import pack_cells
-    from ogi.corpus.schema import VALUE_KEYS
+    # Imported here, not at the top: Alembic loads every revision to read the chain, and only this one needs
+    # the code's cell packing and its keys (as the code knows them when it runs; a later change of the forms
+    # brings its own revision).
+    from ogi.corpus.rows import pack_cells  # the packing of cells.detail
+    from ogi.corpus.schema import VALUE_KEYS  # the value columns
 
     bind = op.get_bind()
     op.drop_index("ix_cells_key", table_name="cells")
