@@ -105,13 +105,16 @@ def plain(value: int | Decimal | None) -> str | None:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
+_NOWHERE = Where()  # read only: most cells of a text report carry no place beyond their line
+
+
 def cell_tuple(c: Cell) -> tuple:
     value = c.value
     scale = None
     if isinstance(value, Decimal):
         exponent = value.as_tuple().exponent
         scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    w = c.where or Where()
+    w = c.where or _NOWHERE
     return (
         c.key,
         None if value is None else float(value),
