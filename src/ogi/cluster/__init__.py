@@ -3,7 +3,7 @@
 ``dataset``    ``to_dataset``: files parsed on the workers, in batches, into a Parquet dataset partitioned by
                year and province (reports, cells, figures, findings, reading problems, failures), resumable
 ``load``       ``load``: a dataset into a corpus (SQLite or PostgreSQL) by its bulk store path
-``cross_year`` ``cross_year``: the cross-year rules of ``ogi.crossyear`` as a Dask job over the dataset, for
+``crossyear_job`` ``cross_year``: the cross-year rules of ``ogi.crossyear`` as a Dask job over the dataset, for
                corpora that do not fit a database on one box; their findings a table of the dataset
 ``stats``      ``totals``, ``rates``, ``findings_by_rule``: the corpus figures as Dask jobs over the dataset
 
@@ -11,7 +11,7 @@ Dask, distributed and fsspec are the optional extra ``ogi[cluster]``: this packa
 commands that use it, so the embedded default never needs them.
 """
 
-from .cross_year import CrossYear, cross_year
+from .crossyear_job import CrossYear, cross_year
 from .dataset import (
     BATCH_SIZE,
     DONE,

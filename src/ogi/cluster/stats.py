@@ -27,7 +27,7 @@ from distributed import Client
 from ..figures import LEFT_OUT, MEASURES, rate
 from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput, OgiError
-from .cross_year import FINDINGS, PASS_SCHEMAS, VERSIONS, cross_year, finished_pass, read_pass_table
+from .crossyear_job import FINDINGS, PASS_SCHEMAS, VERSIONS, cross_year, finished_pass, read_pass_table
 from .dataset import DONE, SCHEMAS, UNKNOWN_PROVINCE, partition_of, read_files, table_files
 
 BY = ("year", "province")
