@@ -187,7 +187,7 @@ def test_totals_match_the_corpus_and_the_generated_cells(made, corpus):
         group = (record.meta.year, province)
         truth[group] = truth.get(group, 0) + record.value(key)
     assert {g: r[key] for g, r in _by_year_province(dask).items()} == truth
-    assert {g: r["reports"] for g, r in _by_year_province(dask).items()} == {(y, p): 2 for y, p in truth}
+    assert {g: r["reports"] for g, r in _by_year_province(dask).items()} == dict.fromkeys(truth, 2)
     pruned = cluster.totals(dest, key, ("province",), client=client, years=[2023])
     assert pruned == corpus.totals(key, by=("province",), year=2023)
     here = cluster.totals(dest, key, ("year",))  # no cluster: the same jobs in this process

@@ -47,7 +47,7 @@ from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, fingerprint, peer_fin
 from ..crossyear import cross_year as rules_of
 from ..model import Finding, OgiError, Record
 from ..pipeline import PARSER_VERSION
-from .dataset import DONE, SCHEMAS, finished, partition_of, read_files, table_files
+from .dataset import DONE, SCHEMAS, finished, partition_of, read_files, run_all, table_files
 
 FINDINGS = "crossyear"
 FINGERPRINTS = "fingerprints"
@@ -185,8 +185,8 @@ def organ_years(dest: str, files: list[str], pass_id: str, part: str) -> dict:
     """Runs on a worker: the organ rules over the reports of ``files`` (every year of a group of provinces)."""
     folder = Path(dest) / "reports"
     by_year: dict[int | None, list[str]] = defaultdict(list)
-    for f in files:
-        by_year[partition_of(Path(f), folder)[0]].append(f)
+    for path in files:
+        by_year[partition_of(Path(path))[0]].append(path)
     counts = {"reports": 0, "findings": 0, "superseded": 0}
     previous: dict[str, tuple[str, Record]] = {}  # organ → its current report of the year before
     previous_year: int | None = None
@@ -206,8 +206,8 @@ def organ_years(dest: str, files: list[str], pass_id: str, part: str) -> dict:
         for r in rows:
             sha, organ = r["sha256"], r["organ_key"]
             prev_sha, prev = before.get(organ, (None, None)) if organ is not None else (None, None)
-            for f in rules_of(records[sha], prev):
-                found.append(_finding_row(sha, f, prev_sha if prev is not None else None, year, r["province"]))
+            for finding in rules_of(records[sha], prev):
+                found.append(_finding_row(sha, finding, prev_sha if prev is not None else None, year, r["province"]))
             blob = light[sha][1]
             if blob is not None:
                 prints.append(
@@ -260,7 +260,7 @@ def _groups(dest: Path) -> list[list[str]]:
     files = table_files(dest, "reports")
     by_province: dict[str | None, list[str]] = defaultdict(list)
     for f in files:
-        by_province[partition_of(f, folder)[1]].append(str(f))
+        by_province[partition_of(f)[1]].append(str(f))
     parent = {p: p for p in by_province}
 
     def root(p):
@@ -290,9 +290,10 @@ def _clear(dest: Path) -> None:
         shutil.rmtree(dest / name, ignore_errors=True)
 
 
-def cross_year(dest: str | os.PathLike, client: Client, *, force: bool = False) -> CrossYear:
-    """The cross-year pass over the dataset at ``dest`` (a folder every worker reaches) on ``client``'s cluster;
-    nothing to do when the finished pass in place ran over the same dataset (unless ``force``)."""
+def cross_year(dest: str | os.PathLike, client: Client | None = None, *, force: bool = False) -> CrossYear:
+    """The cross-year pass over the dataset at ``dest`` (a folder every worker reaches) on ``client``'s cluster,
+    or in this process without one; nothing to do when the finished pass in place ran over the same dataset
+    (unless ``force``)."""
     dest = Path(dest)
     if not (dest / DONE).is_dir():
         raise OgiError(str(dest), "不是 ogi ingest --cluster 写出的数据集（缺少 _done 清单）")
@@ -303,25 +304,16 @@ def cross_year(dest: str | os.PathLike, client: Client, *, force: bool = False) 
     sig = signature(dest)
     pass_id = hashlib.sha256(f"{sig} {dt.datetime.now(dt.UTC).isoformat()}".encode()).hexdigest()[:16]
     target = str(dest.resolve())
-    groups = _groups(dest)
-    futures = [
-        client.submit(organ_years, target, files, pass_id, str(i), key=f"ogi-crossyear-{pass_id}-{i}", pure=False)
-        for i, files in enumerate(groups)
-    ]
+    jobs = [(target, files, pass_id, str(i)) for i, files in enumerate(_groups(dest))]
     result = CrossYear()
-    for counts in client.gather(futures):
+    for counts in run_all(client, organ_years, jobs, f"ogi-crossyear-{pass_id}"):
         result.reports += counts["reports"]
         result.findings += counts["findings"]
         result.superseded += counts["superseded"]
-    folder = dest / FINGERPRINTS
     years = sorted(
-        {y for f in table_files(dest, FINGERPRINTS, keep=lambda p: p == pass_id) if (y := partition_of(f, folder)[0])}
+        {y for f in table_files(dest, FINGERPRINTS, keep=lambda p: p == pass_id) if (y := partition_of(f)[0])}
     )
-    peers = [
-        client.submit(same_text, target, year, pass_id, key=f"ogi-sametext-{pass_id}-{year}", pure=False)
-        for year in years
-    ]
-    result.peers = sum(client.gather(peers))
+    result.peers = sum(run_all(client, same_text, [(target, y, pass_id) for y in years], f"ogi-sametext-{pass_id}"))
     result.findings += result.peers
     manifest = {
         "signature": sig,

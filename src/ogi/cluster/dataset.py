@@ -335,6 +335,15 @@ def _finish_batch(dest: Path, batch: str, sources: list[str], pairs: list[list])
     os.replace(temporary, entry)  # after the Parquet files: the batch counts only once all of it is there
 
 
+def run_all(client: Client | None, function: Callable, jobs: list[tuple], name: str) -> list:
+    """``function`` over every job, results in the jobs' order: tasks on the cluster of ``client`` (named after
+    ``name`` on its dashboard), or one after another in this process when there is none."""
+    if client is None:
+        return [function(*job) for job in jobs]
+    futures = [client.submit(function, *job, key=f"{name}-{i}", pure=False) for i, job in enumerate(jobs)]
+    return client.gather(futures)
+
+
 def open_client(cluster: str, workers: int | None = None) -> Client:
     """``local``: a LocalCluster on this machine (one thread a worker process); otherwise a scheduler's address."""
     if cluster == "local":
@@ -394,9 +403,9 @@ HIVE = pads.partitioning(pa.schema([("year", pa.int32()), ("province", pa.string
 _NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # pyarrow's folder name for a partition value that is None
 
 
-def partition_of(path: Path, folder: Path) -> tuple[int | None, str | None]:
-    """(year, province) of a file of a partitioned table, from its folder names (year=2021/province=%E6…)."""
-    parts = dict(p.split("=", 1) for p in path.relative_to(folder).parts[:-1] if "=" in p)
+def partition_of(path: Path) -> tuple[int | None, str | None]:
+    """(year, province) of a file of a partitioned table, from its folder names (…/year=2021/province=%E6…/)."""
+    parts = dict(p.split("=", 1) for p in Path(path).parts[-3:-1] if "=" in p)
     year, province = parts.get("year"), parts.get("province")
     return (
         None if year in (None, _NO_YEAR) else int(year),
@@ -424,7 +433,7 @@ def table_files(
         if not keep(path.name.split("-", 1)[0]):
             continue
         if years is not None or provinces is not None:
-            year, province = partition_of(path, folder)
+            year, province = partition_of(path)
             if (years is not None and year not in years) or (provinces is not None and province not in provinces):
                 continue
         out.append(path)

@@ -28,7 +28,7 @@ from ..figures import LEFT_OUT, MEASURES, rate
 from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput, OgiError
 from .crossyear_job import FINDINGS, PASS_SCHEMAS, VERSIONS, cross_year, finished_pass, read_pass_table
-from .dataset import DONE, SCHEMAS, UNKNOWN_PROVINCE, partition_of, read_files, table_files
+from .dataset import DONE, SCHEMAS, UNKNOWN_PROVINCE, partition_of, read_files, run_all, table_files
 
 BY = ("year", "province")
 Part = tuple[int | None, str | None]  # a partition: (year, province)
@@ -130,7 +130,7 @@ def part_findings(files: list[str], cross: list[str], folder: str, cross_folder:
 def _partitions(dest: Path, name: str, years, provinces) -> dict[Part, list[str]]:
     parts: dict[Part, list[str]] = defaultdict(list)
     for f in table_files(dest, name, years=years, provinces=provinces):
-        parts[partition_of(f, dest / name)].append(str(f))
+        parts[partition_of(f)].append(str(f))
     return parts
 
 
@@ -145,21 +145,12 @@ def _superseded(dest: Path, client: Client | None, years, provinces) -> dict[Par
     """Per partition, the reports that are not their organ-year's current version (the cross-year pass first,
     when it has not run over the dataset as it is)."""
     if finished_pass(dest) is None:
-        if client is None:
-            raise OgiError(str(dest), "数据集的跨年度审核尚未运行或已过期：请先运行 ogi crossyear（或加 --cluster）")
         cross_year(dest, client)
     out: dict[Part, set[str]] = defaultdict(set)
     table = read_pass_table(dest, VERSIONS, ["sha256", "year", "province"], years=years, provinces=provinces)
     for r in table.to_pylist():
         out[(r["year"], r["province"])].add(r["sha256"])
     return out
-
-
-def _run(client: Client | None, function, jobs: list[tuple]) -> list:
-    """``function`` over every job: on the cluster, or here when there is none."""
-    if client is None:
-        return [function(*job) for job in jobs]
-    return client.gather([client.submit(function, *job, pure=False) for job in jobs])
 
 
 def _filters(years: Collection[int] | None, province: str | None) -> tuple:
@@ -186,7 +177,7 @@ def totals(
     parts = _partitions(dest, "cells", year_set, province_set)
     jobs = [(files, str(dest / "cells"), variables, left_out.get(part, set())) for part, files in parts.items()]
     sums: dict[tuple, dict[str, list]] = {}
-    for part, result in zip(parts, _run(client, part_totals, jobs)):
+    for part, result in zip(parts, run_all(client, part_totals, jobs, "ogi-totals")):
         group = sums.setdefault(_group_of(part, groups), {})
         for key, (reports, numbers, total) in result.items():
             entry = group.setdefault(key, [0, 0, None])
@@ -195,11 +186,11 @@ def totals(
             if total is not None:
                 entry[2] = (entry[2] or 0.0) + total
     out = []
-    for group in sorted(sums, key=_sort_key):
-        present = {k: v for k, v in sums[group].items() if v[0]}
+    for values in sorted(sums, key=_sort_key):
+        present = {k: v for k, v in sums[values].items() if v[0]}
         if not present:
             continue
-        row: dict = dict(zip(groups, group)) | {"reports": max(v[0] for v in present.values())}
+        row: dict = dict(zip(groups, values)) | {"reports": max(v[0] for v in present.values())}
         for key, (_, numbers, total) in present.items():
             row[key] = _clean(total)
             row.setdefault("numbers", {})[key] = numbers
@@ -232,7 +223,7 @@ def rates(
     parts = _partitions(dest, "figures", year_set, province_set)
     jobs = [(files, str(dest / "figures"), left_out.get(part, set())) for part, files in parts.items()]
     pooled: dict[tuple, dict] = {}
-    for part, result in zip(parts, _run(client, part_rates, jobs)):
+    for part, result in zip(parts, run_all(client, part_rates, jobs, "ogi-rates")):
         group = pooled.setdefault(_group_of(part, groups), {"reports": 0})
         group["reports"] += result["reports"]
         for m in MEASURES:
@@ -242,11 +233,11 @@ def rates(
             for c, v in sums.items():
                 entry[1][c] += v
     out = []
-    for group in sorted(pooled, key=_sort_key):
-        if not pooled[group]["reports"]:
+    for values in sorted(pooled, key=_sort_key):
+        if not pooled[values]["reports"]:
             continue
-        totals_ = pooled[group]
-        row: dict = dict(zip(groups, group)) | {"reports": totals_["reports"]}
+        totals_ = pooled[values]
+        row: dict = dict(zip(groups, values)) | {"reports": totals_["reports"]}
         for m in MEASURES:
             known, sums = totals_[m.name]
             value = rate(m, sums) if known else None
@@ -275,14 +266,14 @@ def findings_by_rule(
     pass_id = done["pass"] if done else None
     cross: dict[Part, list[str]] = defaultdict(list)
     for f in table_files(dest, FINDINGS, keep=lambda p: p == pass_id, years=year_set, provinces=province_set):
-        cross[partition_of(f, dest / FINDINGS)].append(str(f))
+        cross[partition_of(f)].append(str(f))
     parts = sorted(set(own) | set(cross), key=_sort_key)
     jobs = [
         (own.get(p, []), cross.get(p, []), str(dest / "findings"), str(dest / FINDINGS), left_out.get(p, set()))
         for p in parts
     ]
     counted: dict[tuple, list[int]] = {}
-    for part, result in zip(parts, _run(client, part_findings, jobs)):
+    for part, result in zip(parts, run_all(client, part_findings, jobs, "ogi-findings")):
         for (rule, severity), (n, reports) in result.items():
             entry = counted.setdefault((*_group_of(part, groups), rule, severity), [0, 0])
             entry[0] += n
