@@ -47,7 +47,7 @@ from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, fingerprint, peer_fin
 from ..crossyear import cross_year as rules_of
 from ..model import Finding, OgiError, Record
 from ..pipeline import PARSER_VERSION
-from .dataset import DONE, SCHEMAS, finished, partition_of, read_files, run_all, table_files
+from .dataset import COMPRESSION, DONE, SCHEMAS, finished, partition_of, read_files, run_all, table_files
 
 FINDINGS = "crossyear"
 FINGERPRINTS = "fingerprints"
@@ -178,6 +178,7 @@ def _write(dest: str, name: str, rows: list[dict], basename: str) -> None:
             partition_cols=["year", "province"],
             basename_template=f"{basename}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
+            compression=COMPRESSION,
         )
 
 

@@ -3,10 +3,9 @@
 ``to_dataset(paths, dest, client)``  the files (local paths, folders, globs or fsspec URLs) parsed on the workers;
 each batch written as Parquet files under ``dest``:
     reports/year=…/province=…/   one row a report: sha256 (its id), source, metadata, the organ's spelling key
-                                 (``corpus.organs.organ_key``, what the corpus groups an organ's years by), and
-                                 the whole record as JSON
+                                 (``corpus.organs.organ_key``, what the corpus groups an organ's years by), the
+                                 whole record as JSON, and the figures the rates need (``ogi.figures.figures_row``)
     cells/year=…/province=…/     the long form: sha256, key, value, state, unit, raw, origin
-    figures/year=…/province=…/   the figures the rates need (``ogi.figures.figures_row``), one row a report
     findings/…, problems/…       审核发现 and 读取问题: sha256, rule, severity, kind, keys, expected, found, message
     failures/                    files that could not be read: source, sha256, error, reason (in Chinese)
     _done/<batch>.json           the manifest: the sources (and their sha256) of each finished batch
@@ -29,10 +28,12 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import fsspec
+import msgspec
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from distributed import Client, LocalCluster, as_completed
+from pydantic import BaseModel
 
 from ..corpus.organs import derive, name_from_title, organ_key
 from ..figures import FIGURES, figures_row
@@ -40,10 +41,13 @@ from ..model import Finding, OgiError, Record
 from ..pipeline import batch_mode, parse
 from ..read import read_file
 
-TABLES = ("reports", "cells", "figures", "findings", "problems", "failures")
+TABLES = ("reports", "cells", "findings", "problems", "failures")
 PARTITIONS = ["year", "province"]
 UNKNOWN_PROVINCE = "未知"
 DONE = "_done"
+# zstd: half the size of Parquet's default snappy on these tables (the record JSON most), in about the same time
+# (bench/bench_cluster.py --cost).
+COMPRESSION = "zstd"
 BATCH_SIZE = 200  # reports a task: fewer, larger Parquet files (a batch writes one file a partition and table)
 
 _FINDING_SCHEMA = pa.schema(
@@ -74,6 +78,10 @@ SCHEMAS = {
             ("parser_version", pa.string()),
             ("size", pa.int64()),
             ("record", pa.string()),  # the whole Record as JSON: ``load`` stores exactly what the worker read
+            # The figures the rates need (``ogi.figures.figures_row``), None when unknown (a blank is not a 0), as
+            # the corpus's figures table has them: columns of the reports, not a table of their own (one Parquet
+            # file fewer a batch and partition; the rates read these columns only).
+            *((name, pa.float64()) for name in FIGURES),
             ("year", pa.int32()),
             ("province", pa.string()),
         ]
@@ -87,15 +95,6 @@ SCHEMAS = {
             ("unit", pa.string()),
             ("raw", pa.string()),
             ("origin", pa.string()),
-            ("year", pa.int32()),
-            ("province", pa.string()),
-        ]
-    ),
-    # A figure is None when it is unknown (a blank is not a 0: ogi.figures), as in the corpus's figures table.
-    "figures": pa.schema(
-        [
-            ("sha256", pa.string()),
-            *((name, pa.float64()) for name in FIGURES),
             ("year", pa.int32()),
             ("province", pa.string()),
         ]
@@ -161,6 +160,18 @@ def _finding_rows(sha: str, findings: list[Finding], year: int | None, province:
         }
         for f in findings
     ]
+
+
+def _fields(obj: object) -> dict:
+    """The fields of a pydantic model of the record, for msgspec (which encodes the dataclass cells itself)."""
+    if isinstance(obj, BaseModel):
+        return obj.__dict__
+    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
+
+
+# The record as JSON that ``Record.model_validate_json`` reads back equal: msgspec takes ~0.2 ms a report where
+# pydantic's own dump takes ~0.4 (bench/bench_cluster.py --cost); computed fields (a finding's ``cells``) left out.
+_RECORD_JSON = msgspec.json.Encoder(enc_hook=_fields)
 
 
 @lru_cache(maxsize=8192)
@@ -248,12 +259,12 @@ def parse_batch(sources: list[str]) -> dict[str, pa.Table]:
                 "kind": meta.kind,
                 "parser_version": record.parser_version,
                 "size": len(data),
-                "record": record.model_dump_json(),
+                "record": _RECORD_JSON.encode(record).decode(),
                 "year": year,
                 "province": province,
             }
+            | figures_row(record)
         )
-        rows["figures"].append({**figures_row(record), "sha256": sha, "year": year, "province": province})
         n = len(record.cells)
         cells["sha256"] += [sha] * n
         cells["year"] += [year] * n
@@ -308,6 +319,7 @@ def _write_tables(dest: str, batch: str, tables: dict[str, pa.Table]) -> None:
             partition_cols=None if name == "failures" else PARTITIONS,
             basename_template=f"{batch}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
+            compression=COMPRESSION,
         )
 
 

@@ -5,7 +5,7 @@ dataset too large for a database: one task a partition (a year and a province, r
 province filter never opens the other partitions), each returning partial sums the client adds up. What a figure
 is stays declared once: the rates are ``ogi.figures.MEASURES`` pooled like the corpus pools them (Σ of each
 operand over the reports where all are known, then ``figures.rate``; a blank is unknown, never 0), from the
-``figures`` table ``figures_row`` wrote at parse time.
+figures ``figures_row`` wrote beside each report at parse time.
 
 As in the corpus, a report counts once (the same bytes at two paths are one report) and only when it is its
 organ-year's current version (the cross-year pass's ``versions`` table says which are not: it runs first if
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from distributed import Client
 
-from ..figures import LEFT_OUT, MEASURES, rate
+from ..figures import FIGURES, LEFT_OUT, MEASURES, rate
 from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput, OgiError
 from .crossyear_job import FINDINGS, PASS_SCHEMAS, VERSIONS, cross_year, finished_pass, read_pass_table
@@ -98,7 +98,7 @@ def part_totals(files: list[str], folder: str, variables: dict[str, list[str]], 
 def part_rates(files: list[str], folder: str, left_out: set[str]) -> dict:
     """Runs on a worker: reports, and per measure the Σ of each operand over the reports where all are known
     and how many reports that is (the others are left out, never counted as 0)."""
-    rows = _rows(files, folder, SCHEMAS["figures"], list(SCHEMAS["figures"].names[:-2]), left_out).to_pylist()
+    rows = _rows(files, folder, SCHEMAS["reports"], ["sha256", *FIGURES], left_out).to_pylist()
     out: dict = {"reports": len(rows)}
     for m in MEASURES:
         operands = m.plus + m.minus + m.over
@@ -220,8 +220,8 @@ def rates(
     dest, groups = _dataset(dest), _groups(by)
     year_set, province_set = _filters(years, province)
     left_out = _superseded(dest, client, year_set, province_set)
-    parts = _partitions(dest, "figures", year_set, province_set)
-    jobs = [(files, str(dest / "figures"), left_out.get(part, set())) for part, files in parts.items()]
+    parts = _partitions(dest, "reports", year_set, province_set)
+    jobs = [(files, str(dest / "reports"), left_out.get(part, set())) for part, files in parts.items()]
     pooled: dict[tuple, dict] = {}
     for part, result in zip(parts, run_all(client, part_rates, jobs, "ogi-rates")):
         group = pooled.setdefault(_group_of(part, groups), {"reports": 0})
