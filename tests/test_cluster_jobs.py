@@ -246,3 +246,33 @@ def test_findings_by_rule_match_the_corpus(made, corpus):
     assert rules["XYEAR-CARRY"]["findings"] == 1 and rules["XYEAR-COPY"]["reports"] == 2
     by_year = cluster.findings_by_rule(dest, ("year", "province"), client=client)
     assert by_year == corpus.findings_by_rule(by=("year", "province"))
+
+
+def test_the_commands_over_a_dataset(made, corpus):
+    """``ogi crossyear DATASET`` and ``ogi stats --dataset`` print the figures the corpus prints (in this process)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ogi.cli import app
+
+    _, dest, *_ = made
+    runner = CliRunner()
+    result = runner.invoke(app, ["crossyear", str(dest)])
+    assert result.exit_code == 0, result.output
+    said = "".join(result.output.split())  # as printed, wrapped to the terminal's width
+    assert "未变" in said and "发现3条" in said
+    result = runner.invoke(app, ["stats", "--dataset", str(dest), "-k", "t3.new.total", "--by", "year", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    expected = corpus.totals("t3.new.total", by=("year",))
+    for row in expected:
+        row.pop("numbers")
+    assert json.loads(result.output) == expected
+    result = runner.invoke(app, ["stats", "--dataset", str(dest), "--by", "year", "--year", "2023", "-f", "json"])
+    assert json.loads(result.output) == corpus.rates(by=("year",), year=2023)
+    result = runner.invoke(app, ["stats", "--dataset", str(dest), "--by", "kind"])
+    assert result.exit_code == 2 and "只能按year、province分组" in "".join(result.output.split())
+    result = runner.invoke(app, ["stats", "--dataset", str(dest), "--organ", "教育局"])
+    assert result.exit_code == 2 and "不支持organ" in "".join(result.output.split())
+    result = runner.invoke(app, ["crossyear", str(dest.parent / "nothing")])
+    assert result.exit_code == 2 and "不是ogiingest--cluster写出的数据集" in "".join(result.output.split())
