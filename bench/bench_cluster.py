@@ -58,6 +58,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time this process has used, its threads included (run on each worker): what a run costs a worker,
+    whoever else shares the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def warm_up(path: str) -> None:
     """Import the parser and load its tables on a worker (what its first batch would otherwise pay)."""
     cluster.parse_batch([path])
@@ -120,12 +127,13 @@ def main() -> None:
         if args.cost:
             per_file_cost(files[: min(len(files), 500)], work / "cost")
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         batch_mode()
         for path in files:
             parse(read_file(path), path)
         single = args.n / (time.perf_counter() - start)
-        print(f"single process parse: {single:.0f} reports/s")
+        single_cpu = args.n / (time.process_time() - cpu)  # reports a CPU second
+        print(f"single process parse: {single:.0f} reports/s ({1000 / single_cpu:.2f} CPU ms a report)")
         ingest_rate = None
         if args.ingest:
             from ogi.corpus.ingest import ingest
@@ -141,7 +149,9 @@ def main() -> None:
             Client(lc) as client,
         ):
             _, warm_s = timed(client.run, warm_up, files[0])
+            before = client.run(cpu_seconds)
             summary, elapsed = timed(cluster.to_dataset, [str(inputs)], dest, client, batch_size=args.batch)
+            after = client.run(cpu_seconds)
             peaks = client.run(peak_rss_mb)
             rerun, rerun_s = timed(cluster.to_dataset, [str(inputs)], dest, client, batch_size=args.batch)
             rate = summary.reports / elapsed
@@ -151,6 +161,11 @@ def main() -> None:
             print(
                 f"LocalCluster {args.workers} workers → Parquet: {summary.reports} reports, {summary.failed} failed, "
                 f"{elapsed:.1f} s, {rate:.0f} reports/s{versus}"
+            )
+            worker_ms = sum(after[w] - before[w] for w in after) / max(summary.reports, 1) * 1000
+            print(
+                f"workers' CPU a report: {worker_ms:.2f} ms = {worker_ms / (1000 / single_cpu):.2f} × a single-process "
+                "parse's CPU (independent of what else runs on the machine)"
             )
             print(f"worker start-up (imports, tables; once a worker, before the timed run): {warm_s:.1f} s")
             print("peak memory per worker (parse): " + ", ".join(f"{mb:.0f} MB" for mb in peaks.values()))

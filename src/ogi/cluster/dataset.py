@@ -45,8 +45,8 @@ TABLES = ("reports", "cells", "findings", "problems", "failures")
 PARTITIONS = ["year", "province"]
 UNKNOWN_PROVINCE = "未知"
 DONE = "_done"
-# zstd: half the size of Parquet's default snappy on these tables (the record JSON most), in about the same time
-# (bench/bench_cluster.py --cost).
+# zstd: half the size of Parquet's default snappy on these tables (the record JSON most), for ~0.15 ms more CPU a
+# report (bench/bench_cluster.py --cost): a national dataset lives on shared storage, where bytes cost more.
 COMPRESSION = "zstd"
 BATCH_SIZE = 200  # reports a task: fewer, larger Parquet files (a batch writes one file a partition and table)
 
