@@ -170,6 +170,25 @@ def test_a_new_batch_runs_the_pass_again_and_a_killed_pass_leaves_nothing(made, 
     assert len({f.name.split("-", 1)[0] for f in files}) == 1  # the earlier pass's files are gone
 
 
+def test_a_dataset_of_an_older_ogi_is_refused_not_guessed(made, tmp_path):
+    """Reports written without the organ key or the figures: the pass and the rates say so (a gap, no guess)."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from ogi.model import OgiError
+
+    _, dest, client, *_ = made
+    copy = tmp_path / "ds"
+    shutil.copytree(dest, copy)
+    for path in (copy / "reports").rglob("*.parquet"):
+        pq.write_table(pq.read_table(path).drop_columns(["organ_key", "total"]), path)
+    with pytest.raises(OgiError, match="缺少 organ_key 列"):
+        cluster.cross_year(copy, client, force=True)
+    with pytest.raises(OgiError, match="缺少 total 列"):
+        cluster.rates(copy, ("year",), client=client)
+
+
 def _by_year_province(rows):
     return {(r.get("year"), r.get("province")): r for r in rows}
 

@@ -47,7 +47,18 @@ from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, fingerprint, peer_fin
 from ..crossyear import cross_year as rules_of
 from ..model import Finding, OgiError, Record
 from ..pipeline import PARSER_VERSION
-from .dataset import COMPRESSION, DONE, SCHEMAS, finished, partition_of, read_files, run_all, table_files
+from .dataset import (
+    COMPRESSION,
+    DONE,
+    SCHEMAS,
+    finished,
+    partition_of,
+    read_files,
+    require_columns,
+    run_all,
+    scan_files,
+    table_files,
+)
 
 FINDINGS = "crossyear"
 FINGERPRINTS = "fingerprints"
@@ -193,18 +204,22 @@ def organ_years(dest: str, files: list[str], pass_id: str, part: str) -> dict:
     previous_year: int | None = None
     years = sorted(by_year, key=lambda y: (y is None, y or 0))
     for year in years:
-        table = read_files(by_year[year], folder, SCHEMAS["reports"], _READ)
-        rows = list({r["sha256"]: r for r in table.to_pylist()}.values())  # one file copied twice: one report
-        light = {r["sha256"]: light_record(r["record"], year) for r in rows}
+        rows: dict[str, dict] = {}  # one file copied twice: one report
+        light: dict[str, tuple[Record, bytes | None]] = {}
+        for chunk in scan_files(by_year[year], folder, SCHEMAS["reports"], _READ):
+            for r in chunk:
+                if r["sha256"] not in rows:
+                    light[r["sha256"]] = light_record(r.pop("record"), year)
+                    rows[r["sha256"]] = r
         records = {sha: record for sha, (record, _) in light.items()}
         current: dict[str, dict] = {}
-        for r in rows:
+        for r in rows.values():
             organ = r["organ_key"]
             if organ is not None and year is not None and (organ not in current or _rank(r) > _rank(current[organ])):
                 current[organ] = r
         before = previous if year is not None and previous_year == year - 1 else {}
         found, prints, versions = [], [], []
-        for r in rows:
+        for r in rows.values():
             sha, organ = r["sha256"], r["organ_key"]
             prev_sha, prev = before.get(organ, (None, None)) if organ is not None else (None, None)
             for finding in rules_of(records[sha], prev):
@@ -301,6 +316,7 @@ def cross_year(dest: str | os.PathLike, client: Client | None = None, *, force: 
     done = finished_pass(dest)
     if done and not force:
         return CrossYear(**done["counts"], skipped=True)
+    require_columns(dest, "reports", ["organ_key"], "按机关比较相邻年度")
     _clear(dest)
     sig = signature(dest)
     pass_id = hashlib.sha256(f"{sig} {dt.datetime.now(dt.UTC).isoformat()}".encode()).hexdigest()[:16]

@@ -452,6 +452,17 @@ def table_files(
     return out
 
 
+def _files_dataset(files: list[Path] | list[str], folder: str | os.PathLike, schema: pa.Schema) -> pads.Dataset:
+    partitioning = HIVE if "year" in schema.names else None
+    return pads.dataset(
+        [str(f) for f in files],
+        schema=schema,
+        format="parquet",
+        partitioning=partitioning,
+        partition_base_dir=str(folder),
+    )
+
+
 def read_files(
     files: list[Path] | list[str],
     folder: str | os.PathLike,
@@ -463,15 +474,29 @@ def read_files(
     if not files:
         empty = schema.empty_table()
         return empty.select(columns) if columns else empty
-    partitioning = HIVE if "year" in schema.names else None
-    found = pads.dataset(
-        [str(f) for f in files],
-        schema=schema,
-        format="parquet",
-        partitioning=partitioning,
-        partition_base_dir=str(folder),
-    )
-    return found.to_table(columns=columns, filter=filter)
+    return _files_dataset(files, folder, schema).to_table(columns=columns, filter=filter)
+
+
+def scan_files(
+    files: list[Path] | list[str], folder: str | os.PathLike, schema: pa.Schema, columns: list[str], rows: int = 1000
+) -> Iterator[list[dict]]:
+    """The rows of some files a slice at a time: a year of a province's record JSON is never in memory whole."""
+    if files:
+        for batch in _files_dataset(files, folder, schema).to_batches(columns=columns, batch_size=rows):
+            yield batch.to_pylist()
+
+
+def require_columns(dest: str | os.PathLike, name: str, columns: list[str], what: str) -> None:
+    """A dataset written before ``columns`` were part of the table cannot give ``what``: said, never guessed."""
+    files = table_files(dest, name)
+    if files:
+        missing = [c for c in columns if c not in pq.read_schema(files[0]).names]
+        if missing:
+            raise OgiError(
+                str(dest),
+                f"数据集由旧版 ogi 写出（{name} 表缺少 {', '.join(missing)} 列），无法{what}："
+                "请用当前版本对原文件重新运行 ogi ingest --cluster，写到新的数据集目录",
+            )
 
 
 def read_table(

@@ -28,7 +28,16 @@ from ..figures import FIGURES, LEFT_OUT, MEASURES, rate
 from ..harmonise import HARMONISED_BY_NAME
 from ..model import InvalidInput, OgiError
 from .crossyear_job import FINDINGS, PASS_SCHEMAS, VERSIONS, cross_year, finished_pass, read_pass_table
-from .dataset import DONE, SCHEMAS, UNKNOWN_PROVINCE, partition_of, read_files, run_all, table_files
+from .dataset import (
+    DONE,
+    SCHEMAS,
+    UNKNOWN_PROVINCE,
+    partition_of,
+    read_files,
+    require_columns,
+    run_all,
+    table_files,
+)
 
 BY = ("year", "province")
 Part = tuple[int | None, str | None]  # a partition: (year, province)
@@ -135,7 +144,7 @@ def _partitions(dest: Path, name: str, years, provinces) -> dict[Part, list[str]
 
 
 def _dataset(dest: str | os.PathLike) -> Path:
-    dest = Path(dest)
+    dest = Path(dest).resolve()  # the workers open its files, wherever they run from
     if not (dest / DONE).is_dir():
         raise OgiError(str(dest), "不是 ogi ingest --cluster 写出的数据集（缺少 _done 清单）")
     return dest
@@ -218,6 +227,7 @@ def rates(
     """Every measure of ``figures.MEASURES`` per group, pooled over the group's reports: the rows
     ``Corpus.rates`` gives."""
     dest, groups = _dataset(dest), _groups(by)
+    require_columns(dest, "reports", list(FIGURES), "计算比率")
     year_set, province_set = _filters(years, province)
     left_out = _superseded(dest, client, year_set, province_set)
     parts = _partitions(dest, "reports", year_set, province_set)
