@@ -81,7 +81,8 @@ def timed(function, *args, **kwargs):
 
 
 def per_file_cost(files: list[str], out: Path) -> None:
-    """CPU ms a report, best of 3 rounds (the machine is shared: CPU time, not wall time)."""
+    """CPU ms a report, best of 3 rounds (the machine is shared: CPU time, not wall time); ``parse_batch`` over
+    all the files as one batch (up to 500: what ``to_dataset`` gives a task)."""
     batch_mode()
     cluster.parse_batch(files[:5])
     best = {"parse": float("inf"), "parse_batch": float("inf"), "write": float("inf")}

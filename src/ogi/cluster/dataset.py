@@ -48,7 +48,11 @@ DONE = "_done"
 # zstd: half the size of Parquet's default snappy on these tables (the record JSON most), for ~0.15 ms more CPU a
 # report (bench/bench_cluster.py --cost): a national dataset lives on shared storage, where bytes cost more.
 COMPRESSION = "zstd"
-BATCH_SIZE = 200  # reports a task: fewer, larger Parquet files (a batch writes one file a partition and table)
+# Reports a task: a batch writes one Parquet file a table and partition it has reports in, each costing ~1.5 ms
+# whatever its size; 500 rather than 200 cut the Dask path's cost by ~0.3 ms a report when a batch spans many
+# partitions (bench/bench_cluster.py --cost), for ~50 MB of rows held on a worker and 500 reports redone after
+# a worker is lost.
+BATCH_SIZE = 500
 
 _FINDING_SCHEMA = pa.schema(
     [
