@@ -156,18 +156,24 @@ def test_corpus_refresh_gives_the_same_cross_year_findings(made, corpus):
 
 
 def test_a_new_batch_runs_the_pass_again_and_a_killed_pass_leaves_nothing(made, tmp_path):
-    generated, dest, client, *_ = made
-    copy = tmp_path / "ds"
     import shutil
 
+    generated, dest, client, *_ = made
+    copy = tmp_path / "ds"
     shutil.copytree(dest, copy)
+    (tmp_path / "more").mkdir()
+    extra = make_record(random.Random(1), "2021", 2023, "浙江省丽水市缙云县卫生健康局")
+    (tmp_path / "more" / "new.txt").write_bytes(RENDERERS["text"].write(extra, RenderOptions(layout="pipe", seed=1)))
+    assert cluster.to_dataset([str(tmp_path / "more")], copy, client).reports == 1
+    redone = cluster.cross_year(copy, client)
+    assert not redone.skipped and redone.reports == len(generated.records) + 1 and redone.findings == 3
     (copy / passes.MANIFEST).unlink()  # as if the pass had been killed before its manifest
     assert passes.read_pass_table(copy, passes.FINDINGS).num_rows == 0
     redone = cluster.cross_year(copy, client)
     assert not redone.skipped and redone.findings == 3
     assert passes.read_pass_table(copy, passes.FINDINGS).num_rows == 3
     files = list((copy / passes.FINDINGS).rglob("*.parquet"))
-    assert len({f.name.split("-", 1)[0] for f in files}) == 1  # the earlier pass's files are gone
+    assert len({f.name.split("-", 1)[0] for f in files}) == 1  # the earlier passes' files are gone
 
 
 def test_a_dataset_of_an_older_ogi_is_refused_not_guessed(made, tmp_path):

@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+import dask
 import fsspec
 import msgspec
 import pyarrow as pa
@@ -360,10 +361,22 @@ def run_all(client: Client | None, function: Callable, jobs: list[tuple], name: 
     return client.gather(futures)
 
 
+# A worker's statistical profiler samples the parsing thread's stack every 10 ms, taking the GIL from it: ~10–20%
+# of a worker's time on these tasks (bench/bench_cluster.py). Off for the local cluster; workers started by hand
+# take the same setting from DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def local_cluster(workers: int | None = None) -> LocalCluster:
+    """Worker processes on this machine, one thread each (the parser holds the GIL), without the profiler."""
+    with dask.config.set(WORKER_CONFIG):
+        return LocalCluster(n_workers=workers or 2, threads_per_worker=1, dashboard_address=":0")
+
+
 def open_client(cluster: str, workers: int | None = None) -> Client:
-    """``local``: a LocalCluster on this machine (one thread a worker process); otherwise a scheduler's address."""
+    """``local``: a LocalCluster on this machine (``local_cluster``); otherwise a scheduler's address."""
     if cluster == "local":
-        return Client(LocalCluster(n_workers=workers or 2, threads_per_worker=1, dashboard_address=":0"))
+        return Client(local_cluster(workers))
     return Client(cluster)
 
 
