@@ -18,7 +18,7 @@ from ogi.cluster import crossyear_job as passes  # noqa: E402
 from ogi.corpus import Corpus  # noqa: E402
 from ogi.corpus.rows import prepare  # noqa: E402
 from ogi.figures import MEASURE, figures_row  # noqa: E402
-from ogi.model import Record, State  # noqa: E402
+from ogi.model import InvalidInput, Record, State  # noqa: E402
 from ogi.pipeline import parse  # noqa: E402
 from ogi.render import LAYOUTS, RENDERERS, RenderOptions, make_record  # noqa: E402
 from ogi.render.sample import PAIR_INJECTORS, previous_year  # noqa: E402
@@ -217,6 +217,10 @@ def test_totals_match_the_corpus_and_the_generated_cells(made, corpus):
     assert pruned == corpus.totals(key, by=("province",), year=2023)
     here = cluster.totals(dest, key, ("year",))  # no cluster: the same jobs in this process
     assert here == corpus.totals(key, by=("year",))
+    one = cluster.totals(dest, key, ("year",), province="甘肃省")
+    assert one == corpus.totals(key, by=("year",), region="甘肃省")
+    with pytest.raises(InvalidInput, match="数据集中没有省“甘肃”"):
+        cluster.totals(dest, key, ("year",), province="甘肃")
 
 
 def test_rates_match_the_corpus_and_the_generated_figures(made, corpus):

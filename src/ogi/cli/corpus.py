@@ -135,6 +135,9 @@ def stats_command(
     if dataset:
         _stats_of_dataset(dataset, cluster, key, groups, by_rule, harmonised, filters, rank, fmt)
         return
+    if cluster:
+        errors.print("[red]错误[/red] --cluster 只用于 --dataset（数据集统计）；语料库统计由数据库完成")
+        raise typer.Exit(EXIT_UNREADABLE)
     with opened(db) as corpus:
         if rank:
             rows, title = corpus.ranking(rank, top, ascending=ascending, **filters), f"排名：{stats.label(rank)}"

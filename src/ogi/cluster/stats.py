@@ -162,7 +162,13 @@ def _superseded(dest: Path, client: Client | None, years, provinces) -> dict[Par
     return out
 
 
-def _filters(years: Collection[int] | None, province: str | None) -> tuple:
+def _filters(dest: Path, years: Collection[int] | None, province: str | None) -> tuple:
+    """The partitions to read: a province is a folder name, so it must be one exactly (a gap, never a guess)."""
+    if province:
+        known = {partition_of(f)[1] for f in table_files(dest, "reports")}
+        if province not in known:
+            named = "、".join(sorted(p for p in known if p)) or "无"
+            raise InvalidInput("stats", f"数据集中没有省“{province}”（--region 须为完整省名，数据集中有：{named}）")
     return (set(years) if years else None), ({province} if province else None)
 
 
@@ -181,7 +187,7 @@ def totals(
     dest, groups = _dataset(dest), _groups(by)
     keys = [keys] if isinstance(keys, str) else list(keys)
     variables = {key: _parts(key, harmonised) for key in keys}
-    year_set, province_set = _filters(years, province)
+    year_set, province_set = _filters(dest, years, province)
     left_out = _superseded(dest, client, year_set, province_set)
     parts = _partitions(dest, "cells", year_set, province_set)
     jobs = [(files, str(dest / "cells"), variables, left_out.get(part, set())) for part, files in parts.items()]
@@ -228,7 +234,7 @@ def rates(
     ``Corpus.rates`` gives."""
     dest, groups = _dataset(dest), _groups(by)
     require_columns(dest, "reports", list(FIGURES), "计算比率")
-    year_set, province_set = _filters(years, province)
+    year_set, province_set = _filters(dest, years, province)
     left_out = _superseded(dest, client, year_set, province_set)
     parts = _partitions(dest, "reports", year_set, province_set)
     jobs = [(files, str(dest / "reports"), left_out.get(part, set())) for part, files in parts.items()]
@@ -269,7 +275,7 @@ def findings_by_rule(
     """Findings per rule and severity, and how many reports have them — the record's own (审核发现) and the
     cross-year pass's: the rows ``Corpus.findings_by_rule`` gives (a dataset has no reviews to dismiss one)."""
     dest, groups = _dataset(dest), _groups(by)
-    year_set, province_set = _filters(years, province)
+    year_set, province_set = _filters(dest, years, province)
     left_out = _superseded(dest, client, year_set, province_set)
     own = _partitions(dest, "findings", year_set, province_set)
     done = finished_pass(dest)
