@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
@@ -155,6 +156,9 @@ def stats_on_dataset(
     """The body of ``ogi stats --dataset``: (rows, title) as the corpus's stats give them."""
     dask_run = _cluster_module()
     with exit_on_error(), connected(cluster) as client:
+        if (Path(dataset) / dask_run.DONE).is_dir() and dask_run.finished_pass(dataset) is None:
+            # The figures count each organ-year's current version, which the pass finds: it runs first, once.
+            errors.print("数据集尚未运行跨年度审核（或已有新的批次），先运行一次……")
         where = {"client": client, "years": years or None, "province": region}
         if by_rule:
             return dask_run.findings_by_rule(dataset, groups, **where), "审核发现（按规则）"

@@ -12,7 +12,7 @@ Dask, distributed and fsspec are the optional extra ``ogi[cluster]``: this packa
 commands that use it, so the embedded default never needs them.
 """
 
-from .crossyear_job import CrossYear, cross_year
+from .crossyear_job import CrossYear, cross_year, finished_pass
 from .dataset import (
     BATCH_SIZE,
     DONE,
@@ -50,6 +50,7 @@ __all__ = [
     "expand",
     "findings_by_rule",
     "finished",
+    "finished_pass",
     "load",
     "local_cluster",
     "open_client",
