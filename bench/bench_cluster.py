@@ -1,13 +1,19 @@
-"""The Dask run (issue #12) against one process on the same files, then the load into a corpus.
+"""The Dask run (issue #12) against one process on the same files; the cross-year pass, the stats and the load.
 
-    python bench/bench_cluster.py --n 2000 [--workers 2] [--db URL]
+    python bench/bench_cluster.py --n 2000 [--workers 2] [--db URL] [--ingest] [--crossyear] [--stats] [--cost]
 
-Generates N text reports (distinct organs × years, the generator of ogi.render), then measures, in one run:
+Generates N text reports (N/5 organs × 5 consecutive years, the generator of ogi.render), then measures, in one run:
   - single process: ``ogi.pipeline.parse`` on every file, reports/s (the baseline)
+  - ``--ingest``: single-process ``ogi ingest -j 1`` of the same files into a fresh SQLite corpus, reports/s
   - LocalCluster (``--workers`` processes, one thread each): ``ogi ingest --cluster`` into a Parquet dataset,
-    reports/s from submission to the last manifest entry (scheduler start-up excluded, worker imports included),
-    the ratio to the baseline, each worker's peak memory and the dataset's size on disk
-  - ``ogi load`` of that dataset into SQLite (or ``--db``), the cross-year pass included, and a second load
+    reports/s from submission to the last manifest entry (scheduler start-up and worker imports excluded), the
+    ratio to each baseline, each worker's peak memory and the dataset's size on disk (per table)
+  - ``--crossyear``: ``ogi crossyear`` over the dataset on the cluster, then again (nothing changed: skipped)
+  - ``--stats``: ``ogi stats --dataset`` on the cluster and in this process: totals of a key by year and province,
+    the rates by year, findings by rule, and the rates of one year (the other years' partitions never read)
+  - ``--cost``: the per-file cost of the Dask path in one process, CPU ms a report (best of 3): the bare parse,
+    ``parse_batch`` (parse + record JSON, organ, figures, long-form cells) and the Parquet write of its tables
+  - ``ogi load`` of that dataset into SQLite (or ``--db``), the corpus's cross-year pass included, and a second load
     (nothing to add).
 Needs the extra ``ogi[cluster]``.
 """
@@ -22,9 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from ogi import cluster
+from ogi.cluster import dataset
 from ogi.corpus import Corpus
 from ogi.pipeline import batch_mode, parse
 from ogi.read import read_file
@@ -51,13 +58,52 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def warm_up(path: str) -> None:
+def cpu_seconds() -> float:
+    """CPU time this process has used, its threads included (run on each worker): what a run costs a worker,
+    whoever else shares the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def warm_up(paths: list[str]) -> None:
     """Import the parser and load its tables on a worker (what its first batch would otherwise pay)."""
-    cluster.parse_batch([path])
+    cluster.parse_batch(paths)
 
 
 def size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def per_file_cost(files: list[str], out: Path) -> None:
+    """CPU ms a report, best of 3 rounds (the machine is shared: CPU time, not wall time); ``parse_batch`` over
+    all the files as one batch (up to 500: what ``to_dataset`` gives a task)."""
+    batch_mode()
+    cluster.parse_batch(files[:5])
+    best = {"parse": float("inf"), "parse_batch": float("inf"), "write": float("inf")}
+    for round_ in range(3):
+        start = time.process_time()
+        for path in files:
+            parse(read_file(path), path)
+        best["parse"] = min(best["parse"], time.process_time() - start)
+        start = time.process_time()
+        tables = cluster.parse_batch(files)
+        best["parse_batch"] = min(best["parse_batch"], time.process_time() - start)
+        start = time.process_time()
+        dataset._write_tables(str(out / str(round_)), "cost", tables)
+        best["write"] = min(best["write"], time.process_time() - start)
+    ms = {k: v / len(files) * 1000 for k, v in best.items()}
+    whole = ms["parse_batch"] + ms["write"]
+    print(
+        f"per-file cost, {len(files)} files, CPU ms a report: parse {ms['parse']:.2f}, parse_batch "
+        f"{ms['parse_batch']:.2f} (+{ms['parse_batch'] - ms['parse']:.2f}), Parquet write {ms['write']:.2f}; "
+        f"the Dask path = {whole / ms['parse']:.2f} × a bare parse"
+    )
 
 
 def main() -> None:
@@ -66,6 +112,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=None, help="reports a task (default: as ogi ingest --cluster)")
     parser.add_argument("--db", default=None, help="corpus URL for the load (default: a fresh SQLite file)")
+    parser.add_argument("--ingest", action="store_true", help="also time single-process ogi ingest -j 1")
+    parser.add_argument("--crossyear", action="store_true", help="time the cross-year pass on the cluster")
+    parser.add_argument("--stats", action="store_true", help="time the stats over the dataset")
+    parser.add_argument("--cost", action="store_true", help="the Dask path's per-file cost in one process")
+    parser.add_argument("--no-load", action="store_true", help="skip the load into a corpus")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-cluster-"))
@@ -73,52 +124,89 @@ def main() -> None:
         inputs = work / "in"
         generate(inputs, args.n)
         files = sorted(str(p) for p in inputs.iterdir())
-        print(f"{args.n} generated text reports, {size_mb(inputs):.1f} MB")
+        print(f"{args.n} generated text reports ({args.n // 5} organs × 5 years), {size_mb(inputs):.1f} MB")
+        if args.cost:
+            per_file_cost(files[: min(len(files), 500)], work / "cost")
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         batch_mode()
         for path in files:
             parse(read_file(path), path)
         single = args.n / (time.perf_counter() - start)
-        print(f"single process parse: {single:.0f} reports/s")
+        single_cpu = args.n / (time.process_time() - cpu)  # reports a CPU second
+        print(f"single process parse: {single:.0f} reports/s ({1000 / single_cpu:.2f} CPU ms a report)")
+        ingest_rate = None
+        if args.ingest:
+            from ogi.corpus.ingest import ingest
 
-        with (
-            LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=":0") as lc,
-            Client(lc) as client,
-        ):
-            start = time.perf_counter()
-            client.run(warm_up, files[0])
-            warm_s = time.perf_counter() - start
-            start = time.perf_counter()
-            summary = cluster.to_dataset([str(inputs)], work / "ds", client, batch_size=args.batch)
-            elapsed = time.perf_counter() - start
+            with Corpus(work / "single.db") as corpus:
+                done, seconds = timed(ingest, corpus, [str(inputs)], workers=1, keep_source=False, progress=False)
+            ingest_rate = done.added / seconds
+            print(f"single process ogi ingest -j 1 into SQLite: {done.added} reports, {ingest_rate:.0f} reports/s")
+
+        dest = work / "ds"
+        with cluster.local_cluster(args.workers) as lc, Client(lc) as client:  # as ogi ingest --cluster local
+            _, warm_s = timed(client.run, warm_up, files[:5])  # a report of each year: its divisions loaded
+            before = client.run(cpu_seconds)
+            summary, elapsed = timed(cluster.to_dataset, [str(inputs)], dest, client, batch_size=args.batch)
+            after = client.run(cpu_seconds)
             peaks = client.run(peak_rss_mb)
-            again = time.perf_counter()
-            rerun = cluster.to_dataset([str(inputs)], work / "ds", client, batch_size=args.batch)
-            rerun_s = time.perf_counter() - again
-        rate = summary.reports / elapsed
-        print(
-            f"LocalCluster {args.workers} workers → Parquet: {summary.reports} reports, {summary.failed} failed, "
-            f"{elapsed:.1f} s, {rate:.0f} reports/s = {rate / single:.2f} × single process"
-        )
-        print(f"worker start-up (imports, tables; once a worker, before the timed run): {warm_s:.1f} s")
-        print("peak memory per worker: " + ", ".join(f"{mb:.0f} MB" for mb in peaks.values()))
-        print(f"dataset: {size_mb(work / 'ds'):.1f} MB on disk")
-        print(f"re-run over the finished dataset: {rerun.skipped} skipped in {rerun_s:.2f} s")
+            rerun, rerun_s = timed(cluster.to_dataset, [str(inputs)], dest, client, batch_size=args.batch)
+            rate = summary.reports / elapsed
+            versus = f" = {rate / single:.2f} × single-process parse"
+            if ingest_rate:
+                versus += f", {rate / ingest_rate:.2f} × single-process ingest"
+            print(
+                f"LocalCluster {args.workers} workers → Parquet: {summary.reports} reports, {summary.failed} failed, "
+                f"{elapsed:.1f} s, {rate:.0f} reports/s{versus}"
+            )
+            worker_ms = sum(after[w] - before[w] for w in after) / max(summary.reports, 1) * 1000
+            print(
+                f"workers' CPU a report: {worker_ms:.2f} ms = {worker_ms / (1000 / single_cpu):.2f} × a single-process "
+                "parse's CPU (independent of what else runs on the machine)"
+            )
+            print(f"worker start-up (imports, tables; once a worker, before the timed run): {warm_s:.1f} s")
+            print("peak memory per worker (parse): " + ", ".join(f"{mb:.0f} MB" for mb in peaks.values()))
+            tables = ", ".join(f"{p.name} {size_mb(p):.1f}" for p in sorted(dest.iterdir()) if p.is_dir())
+            print(f"dataset: {size_mb(dest):.1f} MB on disk ({tables} MB)")
+            print(f"re-run over the finished dataset: {rerun.skipped} skipped in {rerun_s:.2f} s")
+            if args.crossyear:
+                passed, pass_s = timed(cluster.cross_year, dest, client)
+                again, again_s = timed(cluster.cross_year, dest, client)
+                peaks = client.run(peak_rss_mb)
+                print(
+                    f"cross-year pass on the cluster: {passed} — {pass_s:.1f} s, {passed.reports / pass_s:.0f} reports/s"
+                )
+                print(f"  again, dataset unchanged: skipped={again.skipped} in {again_s:.2f} s")
+                print(
+                    "  peak memory per worker (parse and pass): " + ", ".join(f"{mb:.0f} MB" for mb in peaks.values())
+                )
+            if args.stats:
+                for where, on in (("cluster", client), ("this process", None)):
+                    jobs = (
+                        (
+                            "totals t3.new.total by year,province",
+                            cluster.totals,
+                            ("t3.new.total", ("year", "province")),
+                        ),
+                        ("rates by year", cluster.rates, (("year",),)),
+                        ("findings by rule", cluster.findings_by_rule, ((),)),
+                        ("rates of 2021 by province (pruned)", cluster.rates, (("province",),), {"years": [2021]}),
+                    )
+                    for label, function, positional, *extra in jobs:
+                        rows, seconds = timed(function, dest, *positional, client=on, **(extra[0] if extra else {}))
+                        print(f"stats on {where}: {label}: {len(rows)} rows in {seconds:.2f} s")
 
-        db = args.db or str(work / "corpus.db")
-        with Corpus(db) as corpus:
-            start = time.perf_counter()
-            loaded = cluster.load(work / "ds", corpus)
-            load_s = time.perf_counter() - start
-            start = time.perf_counter()
-            twice = cluster.load(work / "ds", corpus)
-            twice_s = time.perf_counter() - start
-        print(
-            f"load into {'the given database' if args.db else 'SQLite'} (cross-year pass included): {loaded}, "
-            f"{load_s:.1f} s, {loaded.added / load_s:.0f} reports/s"
-        )
-        print(f"second load: {twice} in {twice_s:.1f} s")
+        if not args.no_load:
+            db = args.db or str(work / "corpus.db")
+            with Corpus(db) as corpus:
+                loaded, load_s = timed(cluster.load, dest, corpus)
+                twice, twice_s = timed(cluster.load, dest, corpus)
+            print(
+                f"load into {'the given database' if args.db else 'SQLite'} (cross-year pass included): {loaded}, "
+                f"{load_s:.1f} s, {loaded.added / load_s:.0f} reports/s"
+            )
+            print(f"second load: {twice} in {twice_s:.1f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -331,7 +331,8 @@ class PeerIndex:
         return out
 
 
-def peer_finding(share: float, other: int) -> Finding:
+def peer_finding(share: float, other: int | str) -> Finding:
+    """``other``: the other report's id in a corpus, or the start of its sha256 in a Dask dataset."""
     return finding(
         "XYEAR-COPY",
         ["narrative.peer"],

@@ -1,4 +1,5 @@
-"""``ogi ingest --cluster`` (parse on Dask into a Parquet dataset) and ``ogi load`` (that dataset into a corpus).
+"""``ogi ingest --cluster`` (parse on Dask into a Parquet dataset), ``ogi load`` (that dataset into a corpus),
+``ogi crossyear`` (the cross-year rules over the dataset on Dask) and ``ogi stats --dataset`` (its figures).
 
 Dask is the optional extra ``ogi[cluster]``: ``ogi.cluster`` is imported only inside these commands, so the
 other commands start without it.
@@ -7,6 +8,9 @@ other commands start without it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
@@ -33,39 +37,61 @@ def _progress(quiet: bool, label: str):
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def ingest_on_cluster(paths: list[str], cluster: str, dataset: str, *, workers: int | None, quiet: bool) -> None:
-    """The body of ``ogi ingest --cluster``."""
+def _cluster_module():
     try:
-        from .. import cluster as dask_run  # Dask: an optional extra, imported only when --cluster is given
+        from .. import cluster as dask_run  # Dask: an optional extra, imported only by these commands
     except ImportError:
         errors.print(f"[red]错误[/red] {_MISSING}")
         raise typer.Exit(EXIT_UNREADABLE) from None
+    return dask_run
+
+
+@contextmanager
+def connected(cluster: str | None, workers: int | None = None) -> Iterator:
+    """A client of the Dask cluster (``local``: a LocalCluster started here, closed after), or None without one."""
+    if not cluster:
+        yield None
+        return
+    dask_run = _cluster_module()
     try:
         client = dask_run.open_client(cluster, workers)
     except (OSError, TimeoutError) as exc:
         errors.print(f"[red]错误[/red] 无法连接 Dask 调度器 {cluster}：{exc}")
         raise typer.Exit(EXIT_UNREADABLE) from None
-    bar, progress = _progress(quiet, "集群解析")
     try:
-        if bar:
-            bar.start()
-        summary = dask_run.to_dataset(paths, dataset, client, progress=progress)
-    except KeyboardInterrupt:
-        errors.print("已中断：已完成的批次均完整保存，再次运行同一命令即可继续。")
-        raise typer.Exit(130) from None
+        yield client
     finally:
-        if bar:
-            bar.stop()
         cluster_of = client.cluster
         client.close()
         if cluster_of is not None and cluster == "local":
             cluster_of.close()
+
+
+def ingest_on_cluster(paths: list[str], cluster: str, dataset: str, *, workers: int | None, quiet: bool) -> None:
+    """The body of ``ogi ingest --cluster``."""
+    dask_run = _cluster_module()
+    with connected(cluster, workers) as client:
+        summary = _parse_on(dask_run, client, paths, dataset, quiet)
     console.print(f"{summary}；数据集：{dataset}（用 ogi load {dataset} 入库）")
     for source, reason in summary.failures[:50]:
         errors.print(f"[red]失败[/red] {source}: {reason}")
     if len(summary.failures) > 50:
         errors.print(f"……另有 {len(summary.failures) - 50} 份失败，详见数据集 failures 表")
     raise typer.Exit(EXIT_UNREADABLE if summary.failed or summary.lost_batches else EXIT_OK)
+
+
+def _parse_on(dask_run, client, paths: list[str], dataset: str, quiet: bool):
+    bar, progress = _progress(quiet, "集群解析")
+    try:
+        if bar:
+            bar.start()
+        return dask_run.to_dataset(paths, dataset, client, progress=progress)
+    except KeyboardInterrupt:
+        errors.print("已中断：已完成的批次均完整保存，再次运行同一命令即可继续。")
+        raise typer.Exit(130) from None
+    finally:
+        if bar:
+            bar.stop()
 
 
 @app.command("load")
@@ -75,11 +101,7 @@ def load_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
 ) -> None:
     """把集群解析得到的数据集批量入库，然后对整个语料库运行一次跨年度审核；重复运行不会重复入库。"""
-    try:
-        from .. import cluster as dask_run  # pyarrow dataset reading with the cluster module's table layout
-    except ImportError:
-        errors.print(f"[red]错误[/red] {_MISSING}")
-        raise typer.Exit(EXIT_UNREADABLE) from None
+    dask_run = _cluster_module()  # pyarrow dataset reading with the cluster module's table layout
     from ..corpus import Corpus  # SQLAlchemy: only when this command runs
 
     bar, progress = _progress(quiet, "入库")
@@ -98,3 +120,49 @@ def load_command(
     for error in loaded.errors[:50]:
         errors.print(f"[red]未能入库[/red] {error}")
     raise typer.Exit(EXIT_UNREADABLE if loaded.errors else EXIT_OK)
+
+
+_CLUSTER = typer.Option(
+    None, "--cluster", help="在 Dask 集群上运行：调度器地址 tcp://主机:8786 或 local（本机）；不指定则在本进程运行"
+)
+
+
+@app.command("crossyear")
+def crossyear_command(
+    dataset: str = typer.Argument(..., help="ogi ingest --cluster 写出的 Parquet 数据集目录"),
+    cluster: str | None = _CLUSTER,
+    workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="--cluster local 时的工作进程数"),
+    force: bool = typer.Option(False, "--force", help="数据集未变也重新运行"),
+) -> None:
+    """在数据集上运行跨年度审核（同一机关相邻年度、同年不同机关正文雷同），结果写入数据集的 crossyear 表；
+    数据集未变时不重复运行。适用于单台数据库容纳不下的语料。"""
+    dask_run = _cluster_module()
+    with exit_on_error(), connected(cluster, workers) as client:
+        result = dask_run.cross_year(dataset, client, force=force)
+    console.print(str(result))
+
+
+def stats_on_dataset(
+    dataset: str,
+    cluster: str | None,
+    *,
+    keys: list[str] | None,
+    groups: tuple[str, ...],
+    by_rule: bool,
+    harmonised: bool,
+    years: list[int] | None,
+    region: str | None,
+) -> tuple[list[dict], str]:
+    """The body of ``ogi stats --dataset``: (rows, title) as the corpus's stats give them."""
+    dask_run = _cluster_module()
+    with exit_on_error(), connected(cluster) as client:
+        if (Path(dataset) / dask_run.DONE).is_dir() and dask_run.finished_pass(dataset) is None:
+            # The figures count each organ-year's current version, which the pass finds: it runs first, once.
+            errors.print("数据集尚未运行跨年度审核（或已有新的批次），先运行一次……")
+        where = {"client": client, "years": years or None, "province": region}
+        if by_rule:
+            return dask_run.findings_by_rule(dataset, groups, **where), "审核发现（按规则）"
+        if keys:
+            rows = dask_run.totals(dataset, keys, groups, harmonised=harmonised, **where)
+            return rows, "合计（统一变量）" if harmonised else "合计"
+        return dask_run.rates(dataset, groups, **where), "申请办理与复议诉讼指标"

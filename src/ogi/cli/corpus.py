@@ -120,12 +120,24 @@ def stats_command(
     template: str | None = _TEMPLATE,
     kind: str | None = _KIND,
     fmt: str = typer.Option("table", "--format", "-f", help="输出：table、json 或 csv"),
+    dataset: str | None = typer.Option(
+        None, "--dataset", help="改为统计 ogi ingest --cluster 写出的 Parquet 数据集（按年度、省分组与筛选）"
+    ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", help="--dataset 时在 Dask 集群上统计：tcp://主机:8786 或 local；不指定则在本进程"
+    ),
 ) -> None:
     """语料库统计：各单元格合计、派生比率（公开率、纠错率等）、排名、按规则的审核发现。"""
     from ..corpus import stats  # the rank's label, beside the SQL aggregates (SQLAlchemy)
 
     filters = _filters(year, region, organ, template, kind)
     groups = tuple(b for b in by.split(",") if b) if by else ()
+    if dataset:
+        _stats_of_dataset(dataset, cluster, key, groups, by_rule, harmonised, filters, rank, fmt)
+        return
+    if cluster:
+        errors.print("[red]错误[/red] --cluster 只用于 --dataset（数据集统计）；语料库统计由数据库完成")
+        raise typer.Exit(EXIT_UNREADABLE)
     with opened(db) as corpus:
         if rank:
             rows, title = corpus.ranking(rank, top, ascending=ascending, **filters), f"排名：{stats.label(rank)}"
@@ -136,6 +148,30 @@ def stats_command(
             title = "合计（统一变量）" if harmonised else "合计"
         else:
             rows, title = corpus.rates(by=groups, **filters), "申请办理与复议诉讼指标"
+    _print_rows(rows, title, fmt)
+
+
+def _stats_of_dataset(dataset, cluster, key, groups, by_rule, harmonised, filters, rank, fmt) -> None:
+    """``ogi stats --dataset``: the same figures over a Parquet dataset, by year and province (its partitions)."""
+    from .cluster import stats_on_dataset  # Dask and pyarrow: an optional extra, only with --dataset
+
+    unsupported = [name for name in ("organ", "template", "kind") if name in filters] + (["rank"] if rank else [])
+    if unsupported:
+        errors.print(
+            f"[red]错误[/red] --dataset 只支持按年度（--year）与省（--region 省名）筛选，"
+            f"不支持 {', '.join(unsupported)}"
+        )
+        raise typer.Exit(EXIT_UNREADABLE)
+    rows, title = stats_on_dataset(
+        dataset,
+        cluster,
+        keys=key,
+        groups=groups,
+        by_rule=by_rule,
+        harmonised=harmonised,
+        years=filters.get("year"),
+        region=filters.get("region"),
+    )
     _print_rows(rows, title, fmt)
 
 

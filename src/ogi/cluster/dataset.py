@@ -1,21 +1,19 @@
-"""A national run on Dask (issue #12): parse on a cluster into a Parquet dataset, then bulk-load it into a corpus.
+"""The Parquet dataset of a national run: files parsed on Dask workers in batches (``to_dataset``).
 
-``to_dataset(paths, dest, cluster)``   the files (local paths, folders, globs or fsspec URLs) parsed on Dask workers
-                                        in batches; each batch written as Parquet files under ``dest``:
-    reports/year=…/province=…/   one row a report: sha256 (its id), source, metadata, and the whole record as JSON
+``to_dataset(paths, dest, client)``  the files (local paths, folders, globs or fsspec URLs) parsed on the workers;
+each batch written as Parquet files under ``dest``:
+    reports/year=…/province=…/   one row a report: sha256 (its id), source, metadata, the organ's spelling key
+                                 (``corpus.organs.organ_key``, what the corpus groups an organ's years by), the
+                                 whole record as JSON, and the figures the rates need (``ogi.figures.figures_row``)
     cells/year=…/province=…/     the long form: sha256, key, value, state, unit, raw, origin
     findings/…, problems/…       审核发现 and 读取问题: sha256, rule, severity, kind, keys, expected, found, message
     failures/                    files that could not be read: source, sha256, error, reason (in Chinese)
     _done/<batch>.json           the manifest: the sources (and their sha256) of each finished batch
-``load(dest, corpus)``                 the dataset into a corpus by its bulk store path, then the cross-year rules once.
 
 Resumable without losses or duplicates: a batch's Parquet files are named after the batch and count only once its
 manifest entry is written (atomically, after them); files of a batch without one — a run killed while writing —
 are removed when the next run starts, and that run parses those sources again. A worker killed mid-run costs
 only its tasks, which Dask gives to another worker.
-
-Dask, distributed and fsspec are the optional extra ``ogi[cluster]``: this module is imported only by the
-commands that use it, so the embedded default never needs them.
 """
 
 from __future__ import annotations
@@ -23,25 +21,39 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
+import dask
 import fsspec
+import msgspec
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from distributed import Client, LocalCluster, as_completed
+from pydantic import BaseModel
 
-from .corpus.organs import derive, name_from_title
-from .model import Finding, OgiError, Record
+from ..corpus.organs import derive, name_from_title, organ_key
+from ..figures import FIGURES, figures_row
+from ..model import Finding, OgiError, Record
+from ..pipeline import batch_mode, parse
+from ..read import read_file
 
 TABLES = ("reports", "cells", "findings", "problems", "failures")
 PARTITIONS = ["year", "province"]
 UNKNOWN_PROVINCE = "未知"
 DONE = "_done"
-BATCH_SIZE = 200  # reports a task: fewer, larger Parquet files (a batch writes one file a partition and table)
+# zstd: half the size of Parquet's default snappy on these tables (the record JSON most), for ~0.15 ms more CPU a
+# report (bench/bench_cluster.py --cost): a national dataset lives on shared storage, where bytes cost more.
+COMPRESSION = "zstd"
+# Reports a task: a batch writes one Parquet file a table and partition it has reports in, each costing ~1.5 ms
+# whatever its size; 500 rather than 200 cut the Dask path's cost by ~0.3 ms a report when a batch spans many
+# partitions (bench/bench_cluster.py --cost), for ~50 MB of rows held on a worker and 500 reports redone after
+# a worker is lost.
+BATCH_SIZE = 500
 
 _FINDING_SCHEMA = pa.schema(
     [
@@ -63,6 +75,7 @@ SCHEMAS = {
             ("sha256", pa.string()),
             ("source", pa.string()),
             ("organ", pa.string()),
+            ("organ_key", pa.string()),  # the spelling key of the organ (None: the report names none)
             ("template", pa.string()),
             ("title", pa.string()),
             ("published", pa.string()),
@@ -70,6 +83,10 @@ SCHEMAS = {
             ("parser_version", pa.string()),
             ("size", pa.int64()),
             ("record", pa.string()),  # the whole Record as JSON: ``load`` stores exactly what the worker read
+            # The figures the rates need (``ogi.figures.figures_row``), None when unknown (a blank is not a 0), as
+            # the corpus's figures table has them: columns of the reports, not a table of their own (one Parquet
+            # file fewer a batch and partition; the rates read these columns only).
+            *((name, pa.float64()) for name in FIGURES),
             ("year", pa.int32()),
             ("province", pa.string()),
         ]
@@ -126,9 +143,10 @@ def expand(paths: Iterable[str]) -> Iterator[str]:
 
 
 def _text(value) -> str | None:
+    """A value as written ("12", "532934.41"): a decimal is never a float."""
     if value is None:
         return None
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
+    return str(value) if type(value) is int else format(value, "f")
 
 
 def _finding_rows(sha: str, findings: list[Finding], year: int | None, province: str) -> list[dict]:
@@ -149,25 +167,72 @@ def _finding_rows(sha: str, findings: list[Finding], year: int | None, province:
     ]
 
 
+def _fields(obj: object) -> dict:
+    """The fields of a pydantic model of the record, for msgspec (which encodes the dataclass cells itself)."""
+    if isinstance(obj, BaseModel):
+        return obj.__dict__
+    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
+
+
+# The record as JSON that ``Record.model_validate_json`` reads back equal: msgspec takes ~0.2 ms a report where
+# pydantic's own dump takes ~0.4 (bench/bench_cluster.py --cost); computed fields (a finding's ``cells``) left out.
+_RECORD_JSON = msgspec.json.Encoder(enc_hook=_fields)
+
+
+@lru_cache(maxsize=8192)
+def _organ(name: str | None, year: int | None) -> tuple[str | None, str]:
+    """(spelling key, province) of an organ as named in a report of ``year``: once an organ and year on a worker,
+    not once a report (an organ's reports of one year come together in a folder, and ``derive`` reads the
+    divisions table)."""
+    if not name:
+        return None, UNKNOWN_PROVINCE
+    return organ_key(name), derive(name, year).province or UNKNOWN_PROVINCE
+
+
+def organ_of(record: Record) -> tuple[str | None, str]:
+    """The organ's spelling key (as the corpus keys its aliases) and province, from its name (or the title's)
+    and the divisions of its year; the province is 未知 when the name does not say."""
+    return _organ(record.meta.organ or name_from_title(record.meta.title), record.meta.year)
+
+
 def province_of(record: Record) -> str:
-    """The organ's province, from its name and the divisions of its year; 未知 when the name does not say."""
-    name = record.meta.organ or name_from_title(record.meta.title)
-    return (derive(name, record.meta.year).province if name else None) or UNKNOWN_PROVINCE
+    return organ_of(record)[1]
+
+
+def _fetch(source: str) -> bytes:
+    """A local file through ogi's own reader (regular files only, size-limited); anything else through fsspec."""
+    if "://" not in source:
+        return read_file(source)
+    with fsspec.open(source, "rb") as f:
+        return f.read()
+
+
+_TUNED = False
+
+
+def _tune_once() -> None:
+    """A worker process parses for hours: the garbage collector tuned as for every long run of parses."""
+    global _TUNED
+    if not _TUNED:
+        batch_mode()
+        _TUNED = True
 
 
 def parse_batch(sources: list[str]) -> dict[str, pa.Table]:
     """Runs on a worker: read and parse each source; its rows in every table (failures, never an exception)."""
-    # Imported here, on the worker, so that submitting a batch does not ship the parser's module state.
-    from .pipeline import parse
-
+    _tune_once()
     rows: dict[str, list[dict]] = {name: [] for name in TABLES}
+    # The long form by columns, not a dict a cell: ~200 cells a report make this the batch's largest table.
     cells: dict[str, list] = {name: [] for name in SCHEMAS["cells"].names}
+    copies: set[str] = set()
     for source in sources:
         sha = None
         try:
-            with fsspec.open(source, "rb") as f:
-                data = f.read()
+            data = _fetch(source)
             sha = hashlib.sha256(data).hexdigest()
+            if sha in copies:  # the same bytes twice in a batch: one report, as the corpus stores it
+                continue
+            copies.add(sha)
             record = parse(data, source)
         except OgiError as exc:
             rows["failures"].append(
@@ -185,37 +250,40 @@ def parse_batch(sources: list[str]) -> dict[str, pa.Table]:
         record.meta.sha256 = sha
         record.meta.source = source
         meta = record.meta
-        year, province = meta.year, province_of(record)
+        year = meta.year
+        key, province = organ_of(record)
         rows["reports"].append(
             {
                 "sha256": sha,
                 "source": source,
                 "organ": meta.organ,
+                "organ_key": key,
                 "template": meta.template,
                 "title": meta.title,
                 "published": meta.published.isoformat() if meta.published else None,
                 "kind": meta.kind,
                 "parser_version": record.parser_version,
                 "size": len(data),
-                "record": record.model_dump_json(),
+                "record": _RECORD_JSON.encode(record).decode(),
                 "year": year,
                 "province": province,
             }
+            | figures_row(record)
         )
-        # The long form by columns, not a dict a cell: ~200 cells a report make this the batch's largest table.
         n = len(record.cells)
-        cells["sha256"].extend([sha] * n)
-        cells["year"].extend([year] * n)
-        cells["province"].extend([province] * n)
-        for c in record.cells.values():
-            cells["key"].append(c.key)
-            cells["value"].append(_text(c.value))
-            cells["state"].append(c.state.value)
-            cells["unit"].append(c.unit)
-            cells["raw"].append(c.raw)
-            cells["origin"].append(c.origin.value)
-        rows["findings"].extend(_finding_rows(sha, record.findings, year, province))
-        rows["problems"].extend(_finding_rows(sha, record.problems, year, province))
+        cells["sha256"] += [sha] * n
+        cells["year"] += [year] * n
+        cells["province"] += [province] * n
+        values = record.cells.values()
+        cells["key"] += [c.key for c in values]
+        cells["value"] += [_text(c.value) for c in values]
+        # ``_value_``, not ``.value``: the enum property costs more than the rest of a cell's row together.
+        cells["state"] += [c.state._value_ for c in values]
+        cells["unit"] += [c.unit for c in values]
+        cells["raw"] += [c.raw for c in values]
+        cells["origin"] += [c.origin._value_ for c in values]
+        rows["findings"] += _finding_rows(sha, record.findings, year, province)
+        rows["problems"] += _finding_rows(sha, record.problems, year, province)
     tables = {name: pa.Table.from_pylist(rows[name], schema=SCHEMAS[name]) for name in TABLES if name != "cells"}
     tables["cells"] = pa.Table.from_pydict(cells, schema=SCHEMAS["cells"])
     return tables
@@ -256,6 +324,7 @@ def _write_tables(dest: str, batch: str, tables: dict[str, pa.Table]) -> None:
             partition_cols=None if name == "failures" else PARTITIONS,
             basename_template=f"{batch}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
+            compression=COMPRESSION,
         )
 
 
@@ -283,10 +352,31 @@ def _finish_batch(dest: Path, batch: str, sources: list[str], pairs: list[list])
     os.replace(temporary, entry)  # after the Parquet files: the batch counts only once all of it is there
 
 
+def run_all(client: Client | None, function: Callable, jobs: list[tuple], name: str) -> list:
+    """``function`` over every job, results in the jobs' order: tasks on the cluster of ``client`` (named after
+    ``name`` on its dashboard), or one after another in this process when there is none."""
+    if client is None:
+        return [function(*job) for job in jobs]
+    futures = [client.submit(function, *job, key=f"{name}-{i}", pure=False) for i, job in enumerate(jobs)]
+    return client.gather(futures)
+
+
+# A worker's statistical profiler samples the parsing thread's stack every 10 ms, taking the GIL from it: ~10–20%
+# of a worker's time on these tasks (bench/bench_cluster.py). Off for the local cluster; workers started by hand
+# take the same setting from DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def local_cluster(workers: int | None = None) -> LocalCluster:
+    """Worker processes on this machine, one thread each (the parser holds the GIL), without the profiler."""
+    with dask.config.set(WORKER_CONFIG):
+        return LocalCluster(n_workers=workers or 2, threads_per_worker=1, dashboard_address=":0")
+
+
 def open_client(cluster: str, workers: int | None = None) -> Client:
-    """``local``: a LocalCluster on this machine (one thread a worker process); otherwise a scheduler's address."""
+    """``local``: a LocalCluster on this machine (``local_cluster``); otherwise a scheduler's address."""
     if cluster == "local":
-        return Client(LocalCluster(n_workers=workers or 2, threads_per_worker=1, dashboard_address=":0"))
+        return Client(local_cluster(workers))
     return Client(cluster)
 
 
@@ -338,79 +428,97 @@ def to_dataset(
     return summary
 
 
-def read_table(dest: str | os.PathLike, name: str, columns: list[str] | None = None) -> pa.Table:
-    """One table of a dataset, the files of finished batches only (as ``to_dataset`` leaves them)."""
-    dest = Path(dest)
-    folder = dest / name
-    done = finished(dest)
-    files = (
-        [str(p) for p in sorted(folder.rglob("*.parquet")) if p.name.split("-", 1)[0] in done]
-        if folder.exists()
-        else []
-    )
-    if not files:
-        return SCHEMAS[name].empty_table().select(columns) if columns else SCHEMAS[name].empty_table()
-    partitioning = (
-        None
-        if name == "failures"
-        else pads.partitioning(pa.schema([("year", pa.int32()), ("province", pa.string())]), flavor="hive")
-    )
-    return pads.dataset(files, format="parquet", partitioning=partitioning, partition_base_dir=str(folder)).to_table(
-        columns=columns
+HIVE = pads.partitioning(pa.schema([("year", pa.int32()), ("province", pa.string())]), flavor="hive")
+_NO_YEAR = "__HIVE_DEFAULT_PARTITION__"  # pyarrow's folder name for a partition value that is None
+
+
+def partition_of(path: Path) -> tuple[int | None, str | None]:
+    """(year, province) of a file of a partitioned table, from its folder names (…/year=2021/province=%E6…/)."""
+    parts = dict(p.split("=", 1) for p in Path(path).parts[-3:-1] if "=" in p)
+    year, province = parts.get("year"), parts.get("province")
+    return (
+        None if year in (None, _NO_YEAR) else int(year),
+        None if province in (None, _NO_YEAR) else unquote(province),
     )
 
 
-@dataclass
-class Loaded:
-    added: int = 0
-    unchanged: int = 0
-    failures: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return f"入库 {self.added} 份报告，已在库中 {self.unchanged} 份，记录失败 {self.failures} 份"
-
-
-def load(
-    dest: str | os.PathLike, corpus, *, chunk: int = 500, progress: Callable[[int, int], None] | None = None
-) -> Loaded:
-    """A dataset into ``corpus`` (an ``ogi.corpus.Corpus``): its bulk store path in chunks, failures recorded,
-    then the cross-year rules once. Loading twice adds nothing: reports are stored by sha256."""
-    from .corpus.rows import prepare  # with the corpus the caller opened
-    from .pipeline import PARSER_VERSION  # the failures' parser version, as ``ogi ingest`` records it
-
-    dest = Path(dest)
-    if not (dest / DONE).is_dir():
-        raise OgiError(str(dest), "不是 ogi ingest --cluster 写出的数据集（缺少 _done 清单）")
-    known = corpus.known(failures=False)  # sha256 → parser version of the stored reports
-    table = read_table(dest, "reports", ["sha256", "parser_version", "record"])
-    result = Loaded()
-    total = table.num_rows
-    done = 0
-    for batch in table.to_batches(max_chunksize=chunk):
-        preps = []
-        columns = (batch.column(name).to_pylist() for name in ("sha256", "parser_version", "record"))
-        for sha, version, text in zip(*columns):
-            if known.get(sha) == version:  # stored by this parser: nothing to decode (another version: re-stored)
-                result.unchanged += 1
-                continue
-            known[sha] = version
-            record = Record.model_validate_json(text)
-            preps.append(prepare(record))
-        for outcome in corpus.add_many(preps) if preps else []:
-            if isinstance(outcome, OgiError):
-                result.errors.append(str(outcome))
-            elif outcome.status in ("added", "reparsed"):
-                result.added += 1
-            else:
-                result.unchanged += 1
-        done += batch.num_rows
-        if progress:
-            progress(done, total)
-    for row in read_table(dest, "failures").to_pylist():
-        if row["sha256"] in known:
+def table_files(
+    dest: str | os.PathLike,
+    name: str,
+    *,
+    keep: Callable[[str], bool] | None = None,
+    years: Collection[int | None] | None = None,
+    provinces: Collection[str | None] | None = None,
+) -> list[Path]:
+    """The Parquet files of one table that count: by default those of finished batches (``keep`` decides by the
+    file name's prefix otherwise), in the partitions of ``years`` and ``provinces`` when given — the folders
+    name them, so a filter on them never opens the other files (partition pruning)."""
+    folder = Path(dest) / name
+    if keep is None:
+        done = finished(Path(dest))
+        keep = done.__contains__
+    out = []
+    for path in sorted(folder.rglob("*.parquet")) if folder.exists() else ():
+        if not keep(path.name.split("-", 1)[0]):
             continue
-        corpus.record_failure(row["source"], row["sha256"], row["error"], row["reason"], PARSER_VERSION)
-        result.failures += 1
-    corpus.refresh()
-    return result
+        if years is not None or provinces is not None:
+            year, province = partition_of(path)
+            if (years is not None and year not in years) or (provinces is not None and province not in provinces):
+                continue
+        out.append(path)
+    return out
+
+
+def _files_dataset(files: list[Path] | list[str], folder: str | os.PathLike, schema: pa.Schema) -> pads.Dataset:
+    partitioning = HIVE if "year" in schema.names else None
+    return pads.dataset(
+        [str(f) for f in files],
+        schema=schema,
+        format="parquet",
+        partitioning=partitioning,
+        partition_base_dir=str(folder),
+    )
+
+
+def read_files(
+    files: list[Path] | list[str],
+    folder: str | os.PathLike,
+    schema: pa.Schema,
+    columns: list[str] | None = None,
+    filter=None,
+) -> pa.Table:
+    """Rows of some files of one table (its partition columns read from the folder names)."""
+    if not files:
+        empty = schema.empty_table()
+        return empty.select(columns) if columns else empty
+    return _files_dataset(files, folder, schema).to_table(columns=columns, filter=filter)
+
+
+def scan_files(
+    files: list[Path] | list[str], folder: str | os.PathLike, schema: pa.Schema, columns: list[str], rows: int = 1000
+) -> Iterator[list[dict]]:
+    """The rows of some files a slice at a time: a year of a province's record JSON is never in memory whole."""
+    if files:
+        for batch in _files_dataset(files, folder, schema).to_batches(columns=columns, batch_size=rows):
+            yield batch.to_pylist()
+
+
+def require_columns(dest: str | os.PathLike, name: str, columns: list[str], what: str) -> None:
+    """A dataset written before ``columns`` were part of the table cannot give ``what``: said, never guessed."""
+    files = table_files(dest, name)
+    if files:
+        missing = [c for c in columns if c not in pq.read_schema(files[0]).names]
+        if missing:
+            raise OgiError(
+                str(dest),
+                f"数据集由旧版 ogi 写出（{name} 表缺少 {', '.join(missing)} 列），无法{what}："
+                "请用当前版本对原文件重新运行 ogi ingest --cluster，写到新的数据集目录",
+            )
+
+
+def read_table(
+    dest: str | os.PathLike, name: str, columns: list[str] | None = None, *, years=None, provinces=None
+) -> pa.Table:
+    """One table of a dataset, the files of finished batches only (as ``to_dataset`` leaves them)."""
+    files = table_files(dest, name, years=years, provinces=provinces)
+    return read_files(files, Path(dest) / name, SCHEMAS[name], columns)
