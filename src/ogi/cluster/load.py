@@ -49,7 +49,8 @@ def load(
             known[sha] = version
             record = Record.model_validate_json(text)
             preps.append(prepare(record))
-        for outcome in corpus.add_many(preps) if preps else []:
+        # Resumable: a chunk a server crash lost is loaded by the next run like any chunk not stored yet.
+        for outcome in corpus.add_many(preps, resumable=True) if preps else []:
             if isinstance(outcome, OgiError):
                 result.errors.append(str(outcome))
             elif outcome.status in ("added", "reparsed"):
