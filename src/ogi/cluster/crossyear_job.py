@@ -51,6 +51,7 @@ from .dataset import (
     COMPRESSION,
     DONE,
     SCHEMAS,
+    finding_row,
     finished,
     partition_of,
     read_files,
@@ -161,19 +162,7 @@ def _rank(row: dict) -> tuple:
 
 
 def _finding_row(sha: str, f: Finding, other: str | None, year: int | None, province: str | None) -> dict:
-    return {
-        "sha256": sha,
-        "rule": f.rule,
-        "severity": f.severity.value,
-        "kind": f.kind,
-        "keys": " ".join(f.keys),
-        "expected": f.expected,
-        "found": f.found,
-        "message": f.message,
-        "other_sha256": other,
-        "year": year,
-        "province": province,
-    }
+    return finding_row(sha, f, year, province) | {"other_sha256": other}
 
 
 def _unique(rows: list[dict]) -> list[dict]:

@@ -149,22 +149,24 @@ def _text(value) -> str | None:
     return str(value) if type(value) is int else format(value, "f")
 
 
+def finding_row(sha: str, f: Finding, year: int | None, province: str | None) -> dict:
+    """A finding (or reading problem) of the report ``sha`` as a row of the dataset's finding tables."""
+    return {
+        "sha256": sha,
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "kind": f.kind,
+        "keys": " ".join(f.keys),
+        "expected": f.expected,
+        "found": f.found,
+        "message": f.message,
+        "year": year,
+        "province": province,
+    }
+
+
 def _finding_rows(sha: str, findings: list[Finding], year: int | None, province: str) -> list[dict]:
-    return [
-        {
-            "sha256": sha,
-            "rule": f.rule,
-            "severity": f.severity.value,
-            "kind": f.kind,
-            "keys": " ".join(f.keys),
-            "expected": f.expected,
-            "found": f.found,
-            "message": f.message,
-            "year": year,
-            "province": province,
-        }
-        for f in findings
-    ]
+    return [finding_row(sha, f, year, province) for f in findings]
 
 
 def _fields(obj: object) -> dict:

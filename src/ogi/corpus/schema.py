@@ -404,14 +404,23 @@ Index("ix_login_failures_address", login_failures.c.address, login_failures.c.at
 # against them per rule. A few thousand rows stand for a million reports. Used only while ``summary_state``
 # says they are up to date; on PostgreSQL triggers clear that flag on any write they depend on.
 SUMMARY_DIMS = ("year", "template", "province", "kind")
+
+
+def _summary_key() -> list[Column]:
+    """An aggregate row's id and its group: the columns of ``SUMMARY_DIMS``."""
+    return [
+        Column("id", Integer, primary_key=True),
+        Column("year", Integer),
+        Column("template", String(10)),
+        Column("province", String(50)),
+        Column("kind", String(50)),
+    ]
+
+
 summaries = Table(
     "summaries",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("year", Integer),
-    Column("template", String(10)),
-    Column("province", String(50)),
-    Column("kind", String(50)),
+    *_summary_key(),
     Column("reports", Integer, nullable=False),
     *(Column(key, Float) for key in VALUE_KEYS),
     *(Column(key + "#n", Integer) for key in VALUE_KEYS),
@@ -420,11 +429,7 @@ summaries = Table(
 finding_summaries = Table(
     "finding_summaries",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("year", Integer),
-    Column("template", String(10)),
-    Column("province", String(50)),
-    Column("kind", String(50)),
+    *_summary_key(),
     Column("rule", String(40), nullable=False),
     Column("severity", String(10), nullable=False),
     Column("findings", Integer, nullable=False),
