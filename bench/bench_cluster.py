@@ -1,8 +1,9 @@
 """The Dask run (issue #12) against one process on the same files; the cross-year pass, the stats and the load.
 
     python bench/bench_cluster.py --n 2000 [--workers 2] [--db URL] [--ingest] [--crossyear] [--stats] [--cost]
+                                  [--kinds text,html,docx,pdf]
 
-Generates N text reports (N/5 organs × 5 consecutive years, the generator of ogi.render), then measures, in one run:
+Generates N reports (text, or the kinds given in turn) (N/5 organs × 5 consecutive years, the generator of ogi.render), then measures, in one run:
   - single process: ``ogi.pipeline.parse`` on every file, reports/s (the baseline)
   - ``--ingest``: single-process ``ogi ingest -j 1`` of the same files into a fresh SQLite corpus, reports/s
   - LocalCluster (``--workers`` processes, one thread each): ``ogi ingest --cluster`` into a Parquet dataset,
@@ -35,13 +36,14 @@ from ogi.cluster import dataset
 from ogi.corpus import Corpus
 from ogi.pipeline import batch_mode, parse
 from ogi.read import read_file
-from ogi.render import LAYOUTS, make_record, render_text
+from ogi.render import LAYOUTS, RENDERERS, RenderOptions, make_record, render_text
 
 PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
 DEPTS = ("教育局", "财政局", "交通运输局", "卫生健康委员会", "人力资源和社会保障局")
 
 
-def generate(folder: Path, n: int, seed: int = 1) -> None:
+def generate(folder: Path, n: int, seed: int = 1, kinds: tuple[str, ...] = ("text",)) -> None:
+    """N reports, the i-th in ``kinds[i % len(kinds)]`` (text, html, docx, pdf: ogi.render's renderers)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     years = (2019, 2020, 2021, 2022, 2023)
@@ -49,8 +51,13 @@ def generate(folder: Path, n: int, seed: int = 1) -> None:
         year, o = years[i % 5], i // 5
         organ = f"{PROVINCES[o % 5]}示例{o // 5 % 20}市第{o % 100}县{DEPTS[o // 100 % len(DEPTS)]}{o // 500 or ''}"
         record = make_record(rng, "2019" if year <= 2020 else "2021", year, organ, blanks=0.05)
-        text = render_text(record, LAYOUTS[i % len(LAYOUTS)], seed=i)
-        (folder / f"{i:06d}.txt").write_text(text, encoding="utf-8")
+        kind = kinds[i % len(kinds)]
+        if kind == "text":
+            text = render_text(record, LAYOUTS[i % len(LAYOUTS)], seed=i)
+            (folder / f"{i:06d}.txt").write_text(text, encoding="utf-8")
+        else:
+            data = RENDERERS[kind].write(record, RenderOptions(seed=i))
+            (folder / f"{i:06d}.{kind}").write_bytes(data)
 
 
 def peak_rss_mb() -> float:
@@ -117,14 +124,20 @@ def main() -> None:
     parser.add_argument("--stats", action="store_true", help="time the stats over the dataset")
     parser.add_argument("--cost", action="store_true", help="the Dask path's per-file cost in one process")
     parser.add_argument("--no-load", action="store_true", help="skip the load into a corpus")
+    parser.add_argument(
+        "--kinds", default="text", help="comma-separated kinds the files cycle through: text,html,docx,pdf"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-cluster-"))
     try:
         inputs = work / "in"
-        generate(inputs, args.n)
+        kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+        generate(inputs, args.n, kinds=kinds)
         files = sorted(str(p) for p in inputs.iterdir())
-        print(f"{args.n} generated text reports ({args.n // 5} organs × 5 years), {size_mb(inputs):.1f} MB")
+        print(
+            f"{args.n} generated reports ({'/'.join(kinds)}; {args.n // 5} organs × 5 years), {size_mb(inputs):.1f} MB"
+        )
         if args.cost:
             per_file_cost(files[: min(len(files), 500)], work / "cost")
 
