@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -440,3 +441,9 @@ def hostile_span_html(cells: int = 10_000, colspan: int = 200) -> bytes:
     extra = make_html_colspans(cells, colspan)
     table = extra[extra.index(b"<table>") : extra.index(b"</table>") + len(b"</table>")]
     return page.replace(b"</body>", table + b"</body>")
+
+
+def parse_forever(item: tuple[bytes, str]) -> None:
+    """An upload parser that never finishes: the file of the time-limit test, stopped only by its budget. (A
+    budget of 0 s with a real parser is not enough: a fast parse can answer before the parent looks.)"""
+    time.sleep(600)
