@@ -289,24 +289,24 @@ def _missing_sections(record: Record) -> list[Finding]:
         (seen if has_table or words or not present else lacking).append(n)
     out = []
     if lacking:
-        names = "、".join(f"{_NUMERALS[n - 1]}、{forms.SECTIONS[n - 1].title}" for n in lacking)
+        numbers, names = _sections_named(lacking)
         out.append(
             finding(
                 "FORMAT-COMPLETE",
                 [],
-                f"缺少第{'、'.join(_NUMERALS[n - 1] for n in lacking)}部分：{names}"
+                f"缺少第{numbers}部分：{names}"
                 f"（已识别其余 {len(present)} 个部分的标题，全文未见这些部分的标题字样或统计表）",
                 expected="六个部分",
                 found=f"{len(present)} 个部分",
             )
         )
     if seen:
-        names = "、".join(f"{_NUMERALS[n - 1]}、{forms.SECTIONS[n - 1].title}" for n in seen)
+        numbers, names = _sections_named(seen)
         out.append(
             finding(
                 "FORMAT-COMPLETE",
                 [],
-                f"未能识别第{'、'.join(_NUMERALS[n - 1] for n in seen)}部分的标题：{names}"
+                f"未能识别第{numbers}部分的标题：{names}"
                 "（原文中有相应的统计表或标题字样，或未识别任何标题，请对照原文核对）",
                 expected="六个部分",
                 found=f"识别出 {len(present)} 个部分",
@@ -315,6 +315,12 @@ def _missing_sections(record: Record) -> list[Finding]:
             )
         )
     return out
+
+
+def _sections_named(numbers: list[int]) -> tuple[str, str]:
+    """("一、三", "一、总体情况、三、…"): sections by their numerals, and with their titles."""
+    numerals = "、".join(_NUMERALS[n - 1] for n in numbers)
+    return numerals, "、".join(f"{_NUMERALS[n - 1]}、{forms.SECTIONS[n - 1].title}" for n in numbers)
 
 
 def _row_keys(rows: tuple[forms.Row, ...], template: str) -> frozenset[str]:

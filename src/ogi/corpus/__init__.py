@@ -233,15 +233,14 @@ class Corpus:
             twins: list[tuple[Prepared, Prepared]] = []
             known = same_reports(conn, list(new.values()))
             for prep in new.values():
+                group = by_key.setdefault(file_key(prep), [])  # the batch's files that could be this one
                 if (same_id := known.get(prep.sha256)) is not None:
                     results[prep.sha256] = Added(same_id, "same")
-                elif (
-                    twin := next((p for p in by_key.get(file_key(prep), ()) if same_file(p, prep)), None)
-                ) is not None:
+                elif (twin := next((p for p in group if same_file(p, prep)), None)) is not None:
                     twins.append((prep, twin))
                 else:
                     stored.append(prep)
-                    by_key.setdefault(file_key(prep), []).append(prep)
+                    group.append(prep)
             for prep, report_id in zip(stored, self._insert_new(conn, stored, run_id) if stored else []):
                 results[prep.sha256] = Added(report_id, "added")
             self._settle_deadlines(conn, [results[p.sha256].id for p in stored])
@@ -726,8 +725,7 @@ class Corpus:
     def summarise(self) -> bool:
         """Build the stored aggregates of the statistics when they are out of date (PostgreSQL; ``summaries``).
         A full ``refresh`` does this by itself; True when they were built."""
-        with self._writing() as conn:
-            return summaries.rebuild(conn)
+        return summaries.bring_up_to_date(self.engine)
 
     def start_run(self, paths: list[str], parser_version: str) -> int:
         """A new ingest run, ``running`` on this host and process; runs whose process died are ended first."""

@@ -20,6 +20,8 @@ from .database import write_lock
 from .rows import encode_finding, insert_findings, recount, reviews, stored_number
 from .schema import VALUE_KEYS, cells, findings, reports, runs, sections
 
+_NEEDED_VALUES = [k for k in NEEDED_KEYS if k in VALUE_KEYS]  # the value columns the rules read
+
 
 def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
     return PeerIndex(
@@ -40,12 +42,11 @@ def _light_records(conn: sa.Connection, ids: list[int]) -> dict[int, Record]:
         out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
     # Values only, from their columns: the rules read nothing else (a cell counts only when it holds a number,
     # and a value is stored only for those), and unpacking every cell of a report cost half a refresh.
-    needed = [k for k in NEEDED_KEYS if k in VALUE_KEYS]
     for row in conn.execute(
-        sa.select(cells.c.report_id, *(cells.c[k] for k in needed)).where(cells.c.report_id.in_(ids))
+        sa.select(cells.c.report_id, *(cells.c[k] for k in _NEEDED_VALUES)).where(cells.c.report_id.in_(ids))
     ):
         kept = out[row[0]].cells
-        for key, value in zip(needed, row[1:]):
+        for key, value in zip(_NEEDED_VALUES, row[1:]):
             if value is not None:
                 kept[key] = Cell(key=key, value=stored_number(value), state=State.number)
     for s in conn.execute(
@@ -90,9 +91,7 @@ def refresh_stale(engine: sa.Engine, report_ids: list[int] | None = None, batch:
                 if due:
                     _refresh_batch(conn, due, indexes)
     if report_ids is None:  # a full pass (the end of an ingest or a load): the aggregates follow the reports
-        with engine.begin() as conn:
-            write_lock(conn)
-            summaries.rebuild(conn)
+        summaries.bring_up_to_date(engine)
     return sum(len(t) for t in by_year.values())
 
 

@@ -73,19 +73,11 @@ def file_key(prep: Prepared) -> tuple:
 def same_file(first: Prepared, other: Prepared) -> bool:
     """Whether two files of one batch, neither stored yet, are the same report (the test ``same_reports``
     makes against the corpus)."""
-    a, b = first.report, other.report
-    if (
-        a.get("year") is None
-        or not first.cells
-        or (a.get("year"), a.get("template")) != (b.get("year"), b.get("template"))
-    ):
+    if first.report.get("year") is None or not first.cells or file_key(first) != file_key(other):
         return False
-    return (
-        first.organ_key == other.organ_key
-        and first.values == other.values
-        and _text_agrees(a.get("fingerprint"), b.get("fingerprint"))
-        and _cells(first.cells) == _cells(other.cells)
-    )
+    return _text_agrees(first.report.get("fingerprint"), other.report.get("fingerprint")) and _cells(
+        first.cells
+    ) == _cells(other.cells)
 
 
 def _cells(detail: bytes | None) -> dict[str, tuple]:

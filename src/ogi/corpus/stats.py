@@ -98,7 +98,7 @@ def totals(
     out: dict[tuple, dict] = {}
     for key in names:
         value, templates = _value_of(key, harmonised)
-        found = None if harmonised else summaries.totals(conn, key, by, f)
+        found = None if harmonised else summaries.totals(conn, key, templates, by, f)
         if found is None:
             stmt = (
                 sa.select(

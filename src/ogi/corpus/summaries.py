@@ -24,9 +24,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from ..figures import LEFT_OUT, MEASURES, Measure
-from ..forms import TEMPLATES, keys
 from ..model import now
 from ..normalise import to_simplified
+from .database import write_lock
 from .query import CURRENT, Filters
 from .schema import (
     SUMMARY_DIMS,
@@ -127,6 +127,16 @@ def rebuild(conn: sa.Connection) -> bool:
     return True
 
 
+def bring_up_to_date(engine: sa.Engine) -> bool:
+    """``rebuild`` in a transaction of its own under the corpus write lock (the end of a full cross-year pass,
+    ``Corpus.summarise``); SQLite, which never uses the aggregates, is not even locked."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.begin() as conn:
+        write_lock(conn)
+        return rebuild(conn)
+
+
 def conditions(conn: sa.Connection, by: Sequence[str], f: Filters, table: sa.Table) -> list | None:
     """``f`` as WHERE terms over an aggregates table, or None when the aggregates cannot answer it (grouped or
     filtered by anything but the four dimensions, superseded versions asked for, or out of date)."""
@@ -155,12 +165,12 @@ def conditions(conn: sa.Connection, by: Sequence[str], f: Filters, table: sa.Tab
     return conds
 
 
-def totals(conn: sa.Connection, key: str, by: Sequence[str], f: Filters) -> list | None:
-    """Rows of (*by, reports, numbers, total) for one cell key, or None when the aggregates cannot answer."""
+def totals(conn: sa.Connection, key: str, templates: list[str], by: Sequence[str], f: Filters) -> list | None:
+    """Rows of (*by, reports, numbers, total) for one cell key (of the formats ``templates``), or None when the
+    aggregates cannot answer."""
     if (conds := conditions(conn, by, f, summaries)) is None:
         return None
     groups = [summaries.c[b].label(b) for b in by]
-    templates = [t for t in TEMPLATES if key in keys(t)]
     stmt = (
         sa.select(
             *groups,
