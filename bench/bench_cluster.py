@@ -1,10 +1,15 @@
 """The Dask run (issue #12) against one process on the same files; the cross-year pass, the stats and the load.
 
     python bench/bench_cluster.py --n 2000 [--workers 2] [--db URL] [--ingest] [--crossyear] [--stats] [--cost]
-                                  [--kinds text,html,docx,pdf]
+                                  [--kinds text,html,docx,pdf] [--inputs DIR] [--sample N]
+    python bench/bench_cluster.py --n 100000 --kinds text,html,docx,pdf --inputs /big/in --sample 5000 --ingest \
+                                  --crossyear --db postgresql://…      the national-scale run (about two hours on 2 cores)
 
-Generates N reports (text, or the kinds given in turn) (N/5 organs × 5 consecutive years, the generator of ogi.render), then measures, in one run:
-  - single process: ``ogi.pipeline.parse`` on every file, reports/s (the baseline)
+Generates N reports (text, or the kinds given in turn) (N/5 organs × 5 consecutive years, the generator of ogi.render;
+in parallel, not timed; into ``--inputs`` to keep them for another run, where they are made only once), then measures,
+in one run:
+  - single process: ``ogi.pipeline.parse`` on every file (or on ``--sample`` of them, drawn at random), reports/s
+    (the baseline)
   - ``--ingest``: single-process ``ogi ingest -j 1`` of the same files into a fresh SQLite corpus, reports/s
   - LocalCluster (``--workers`` processes, one thread each): ``ogi ingest --cluster`` into a Parquet dataset,
     reports/s from submission to the last manifest entry (scheduler start-up and worker imports excluded), the
@@ -22,9 +27,11 @@ Needs the extra ``ogi[cluster]``.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,16 +45,18 @@ from ogi.pipeline import batch_mode, parse
 from ogi.read import read_file
 from ogi.render import LAYOUTS, RENDERERS, RenderOptions, make_record, render_text
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_ingest import kind_cycle  # noqa: E402
+
 PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
 DEPTS = ("教育局", "财政局", "交通运输局", "卫生健康委员会", "人力资源和社会保障局")
 
 
-def generate(folder: Path, n: int, seed: int = 1, kinds: tuple[str, ...] = ("text",)) -> None:
-    """N reports, the i-th in ``kinds[i % len(kinds)]`` (text, html, docx, pdf: ogi.render's renderers)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
+def _generate_range(folder: Path, start: int, stop: int, seed: int, kinds: tuple[str, ...]) -> None:
+    rng = random.Random(seed * 1_000_003 + start)  # each range its own stream: the same files whatever the pool
     years = (2019, 2020, 2021, 2022, 2023)
-    for i in range(n):
+    for i in range(start, stop):
         year, o = years[i % 5], i // 5
         organ = f"{PROVINCES[o % 5]}示例{o // 5 % 20}市第{o % 100}县{DEPTS[o // 100 % len(DEPTS)]}{o // 500 or ''}"
         record = make_record(rng, "2019" if year <= 2020 else "2021", year, organ, blanks=0.05)
@@ -58,6 +67,27 @@ def generate(folder: Path, n: int, seed: int = 1, kinds: tuple[str, ...] = ("tex
         else:
             data = RENDERERS[kind].write(record, RenderOptions(seed=i))
             (folder / f"{i:06d}.{kind}").write_bytes(data)
+
+
+def generate(folder: Path, n: int, seed: int = 1, kinds: tuple[str, ...] = ("text",)) -> None:
+    """N reports, the i-th in ``kinds[i % len(kinds)]`` (text, html, docx, pdf: ogi.render's renderers), made by
+    one process a core in ranges of 1,000; a folder that already holds N files is taken as it is."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if sum(1 for _ in folder.iterdir()) == n:
+        return
+    step = 1000
+    with ProcessPoolExecutor(os.cpu_count()) as pool:
+        for done, _ in enumerate(
+            pool.map(
+                _generate_range,
+                *zip(*((folder, a, min(a + step, n), seed, kinds) for a in range(0, n, step))),
+            ),
+            1,
+        ):
+            if done % 10 == 0:
+                print(f"  … {done * step} generated", flush=True)
 
 
 def peak_rss_mb() -> float:
@@ -79,6 +109,18 @@ def warm_up(paths: list[str]) -> None:
 
 def size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def _every_minute():
+    """A progress callback of ``to_dataset`` printing a line a minute: a long run shows it is alive."""
+    last = [time.monotonic()]
+
+    def report(done: int, total: int) -> None:
+        if time.monotonic() - last[0] > 60 or done == total:
+            last[0] = time.monotonic()
+            print(f"  … {done}/{total} parsed on the cluster", flush=True)
+
+    return report
 
 
 def timed(function, *args, **kwargs):
@@ -125,43 +167,73 @@ def main() -> None:
     parser.add_argument("--cost", action="store_true", help="the Dask path's per-file cost in one process")
     parser.add_argument("--no-load", action="store_true", help="skip the load into a corpus")
     parser.add_argument(
-        "--kinds", default="text", help="comma-separated kinds the files cycle through: text,html,docx,pdf"
+        "--kinds",
+        default="text",
+        help="comma-separated kinds the files cycle through: text,html,docx,pdf; with weights: text:12,html:10,docx:2,pdf:1",
+    )
+    parser.add_argument("--inputs", help="folder of the generated files, kept (made once, reused by the next run)")
+    parser.add_argument(
+        "--sample", type=int, help="the single-process baselines on this many of the files, drawn at random"
     )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-cluster-"))
     try:
-        inputs = work / "in"
-        kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-        generate(inputs, args.n, kinds=kinds)
+        inputs = Path(args.inputs) if args.inputs else work / "in"
+        kinds = kind_cycle(args.kinds)
+        _, gen_s = timed(generate, inputs, args.n, kinds=kinds)
         files = sorted(str(p) for p in inputs.iterdir())
         print(
-            f"{args.n} generated reports ({'/'.join(kinds)}; {args.n // 5} organs × 5 years), {size_mb(inputs):.1f} MB"
+            f"{args.n} generated reports ({', '.join(f'{k} {kinds.count(k)}/{len(kinds)}' for k in dict.fromkeys(kinds))}; {args.n // 5} organs × 5 years), {size_mb(inputs):.1f} MB"
+            f" (made in {gen_s:.0f} s, not counted)",
+            flush=True,
         )
         if args.cost:
             per_file_cost(files[: min(len(files), 500)], work / "cost")
 
+        # The baselines over a random sample when asked: the same mix of kinds, in a fraction of the time.
+        baseline = sorted(random.Random(0).sample(files, args.sample)) if args.sample else files
         start, cpu = time.perf_counter(), time.process_time()
         batch_mode()
-        for path in files:
+        by_kind: dict[str, list[float]] = {}
+        for path in baseline:
+            one = time.process_time()
             parse(read_file(path), path)
-        single = args.n / (time.perf_counter() - start)
-        single_cpu = args.n / (time.process_time() - cpu)  # reports a CPU second
-        print(f"single process parse: {single:.0f} reports/s ({1000 / single_cpu:.2f} CPU ms a report)")
+            by_kind.setdefault(Path(path).suffix, []).append(time.process_time() - one)
+        single = len(baseline) / (time.perf_counter() - start)
+        single_cpu = len(baseline) / (time.process_time() - cpu)  # reports a CPU second
+        print(
+            f"single process parse of {len(baseline)} files: {single:.1f} reports/s ({1000 / single_cpu:.2f} CPU ms a "
+            "report)",
+            flush=True,
+        )
+        print(
+            "  CPU ms a report by kind: "
+            + ", ".join(f"{k} {sum(v) * 1000 / len(v):.2f} ({len(v)} files)" for k, v in sorted(by_kind.items())),
+            flush=True,
+        )
         ingest_rate = None
         if args.ingest:
             from ogi.corpus.ingest import ingest
 
+            listed = work / "sample.txt"
+            listed.write_text("\n".join(baseline), encoding="utf-8")
             with Corpus(work / "single.db") as corpus:
-                done, seconds = timed(ingest, corpus, [str(inputs)], workers=1, keep_source=False, progress=False)
+                done, seconds = timed(ingest, corpus, [f"@{listed}"], workers=1, keep_source=False, progress=False)
             ingest_rate = done.added / seconds
-            print(f"single process ogi ingest -j 1 into SQLite: {done.added} reports, {ingest_rate:.0f} reports/s")
+            print(
+                f"single process ogi ingest -j 1 into SQLite of the same {len(baseline)} files: {done.added} reports, "
+                f"{ingest_rate:.1f} reports/s",
+                flush=True,
+            )
 
         dest = work / "ds"
         with cluster.local_cluster(args.workers) as lc, Client(lc) as client:  # as ogi ingest --cluster local
             _, warm_s = timed(client.run, warm_up, files[:5])  # a report of each year: its divisions loaded
             before = client.run(cpu_seconds)
-            summary, elapsed = timed(cluster.to_dataset, [str(inputs)], dest, client, batch_size=args.batch)
+            summary, elapsed = timed(
+                cluster.to_dataset, [str(inputs)], dest, client, batch_size=args.batch, progress=_every_minute()
+            )
             after = client.run(cpu_seconds)
             peaks = client.run(peak_rss_mb)
             rerun, rerun_s = timed(cluster.to_dataset, [str(inputs)], dest, client, batch_size=args.batch)

@@ -7,13 +7,14 @@
                                                           are dropped first: use a database of its own)
     python bench/bench_ingest.py --n 100000 --mode records  store generated records directly (no parsing):
                                                           what the store alone sustains, and a big corpus
+    python bench/bench_ingest.py --n 2000 --kinds text:12,html:10,docx:2,pdf:1   the same over a mix of kinds
     python bench/bench_ingest.py --db big.db --queries    only time the stats queries on an existing corpus
     python bench/bench_ingest.py --mode records --n 100000 --db postgresql://…   the store alone, into PostgreSQL
     python bench/bench_ingest.py --mode records --n 1000000 --distinct 5000 --no-refresh --db postgresql://…
                                                           a million reports (copies of 5,000 generated ones under
                                                           200,000 organs), then the stats queries timed
 
-Reports come from the lead's generator (ogi.render): N/5 organs in 100 counties, years 2019–2023, every text
+Reports come from ogi.render's generator: N/5 organs in 100 counties, years 2019–2023, every text
 layout. Generation is not timed. Figures go in the closing note, not in asserts.
 """
 
@@ -30,7 +31,7 @@ import time
 from pathlib import Path
 
 from ogi.corpus import Corpus
-from ogi.render import LAYOUTS, make_record, render_text
+from ogi.render import LAYOUTS, RENDERERS, RenderOptions, make_record, render_text
 
 PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
 DEPTS = (
@@ -99,10 +100,34 @@ def db_size(db: str | Path) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
 
 
-def generate_files(folder: Path, n: int) -> None:
+def generate_files(folder: Path, n: int, kinds: tuple[str, ...] = ("text",)) -> None:
+    """The i-th report as ``kinds[i % len(kinds)]``: text in every layout, or HTML, DOCX, PDF (ogi.render)."""
     folder.mkdir(parents=True, exist_ok=True)
     for i, r in records(n):
-        (folder / f"{i:06d}.txt").write_text(render_text(r, LAYOUTS[i % len(LAYOUTS)], seed=i), encoding="utf-8")
+        kind = kinds[i % len(kinds)]
+        if kind == "text":
+            (folder / f"{i:06d}.txt").write_text(render_text(r, LAYOUTS[i % len(LAYOUTS)], seed=i), encoding="utf-8")
+        else:
+            (folder / f"{i:06d}.{kind}").write_bytes(RENDERERS[kind].write(r, RenderOptions(seed=i)))
+
+
+def kind_cycle(spec: str) -> tuple[str, ...]:
+    """ "text,html,docx,pdf" (one each in turn) or with weights, "text:12,html:10,docx:2,pdf:1": the kinds in the
+    order the files take them, interleaved (smooth weighted round robin) so that an organ's years differ in kind."""
+    weights = {}
+    for part in spec.split(","):
+        name, _, weight = part.strip().partition(":")
+        if name:
+            weights[name] = int(weight or 1)
+    current = dict.fromkeys(weights, 0)
+    out = []
+    for _ in range(sum(weights.values())):
+        for name, weight in weights.items():
+            current[name] += weight
+        chosen = max(current, key=current.__getitem__)
+        current[chosen] -= sum(weights.values())
+        out.append(chosen)
+    return tuple(out)
 
 
 def clone(prep, i: int):
@@ -190,6 +215,11 @@ def main() -> None:
     )
     ap.add_argument("--no-refresh", action="store_true", help="records mode: leave the cross-year pass out")
     ap.add_argument("--pg", help="also ingest into this PostgreSQL database (all its tables are dropped first)")
+    ap.add_argument(
+        "--kinds",
+        default="text",
+        help="files mode: the kinds the files cycle through, text,html,docx,pdf; with weights text:12,html:10,docx:2,pdf:1",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     db = args.db or work / "bench.db"
@@ -212,8 +242,10 @@ def ingest_once(args, work: Path, db: str | Path) -> None:
     sampler = Sampler()
     if args.mode == "files":
         start = time.perf_counter()
-        generate_files(work / "in", args.n)
-        print(f"generated {args.n} text reports in {time.perf_counter() - start:.0f} s (not counted)")
+        kinds = kind_cycle(args.kinds)
+        generate_files(work / "in", args.n, kinds)
+        mix = ", ".join(f"{k} {kinds.count(k)}/{len(kinds)}" for k in dict.fromkeys(kinds))
+        print(f"generated {args.n} reports ({mix}) in {time.perf_counter() - start:.0f} s (not counted)")
         sampler.start()
         before = cpu_seconds()
         parse_rate = parse_only(work / "in", args.workers)

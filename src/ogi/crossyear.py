@@ -21,6 +21,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from itertools import chain, repeat
 
 from .forms import T3_COLUMNS, label_of
 from .model import Finding, Record, State
@@ -318,9 +319,9 @@ class PeerIndex:
         """Reports of other organs whose sampled narrative shingles contain (nearly) all of the smaller one's."""
         if rid not in self.hashes:
             return []
-        counts: Counter[int] = Counter()
-        for h in self.hashes[rid]:
-            counts.update(self.posting.get(h, ()))
+        mine = self.hashes[rid]
+        # One count over all postings at once (C-level), not one Counter.update a hash: most of a refresh's time.
+        counts = Counter(chain.from_iterable(map(self.posting.get, mine, repeat((), len(mine)))))
         out = []
         for other, shared in counts.items():
             if other == rid or (self.organ[other] is not None and self.organ[other] == self.organ[rid]):

@@ -42,13 +42,15 @@ def _light_records(conn: sa.Connection, ids: list[int]) -> dict[int, Record]:
         out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
     # Values only, from their columns: the rules read nothing else (a cell counts only when it holds a number,
     # and a value is stored only for those), and unpacking every cell of a report cost half a refresh.
+    number = State.number
     for row in conn.execute(
         sa.select(cells.c.report_id, *(cells.c[k] for k in _NEEDED_VALUES)).where(cells.c.report_id.in_(ids))
     ):
-        kept = out[row[0]].cells
-        for key, value in zip(_NEEDED_VALUES, row[1:]):
-            if value is not None:
-                kept[key] = Cell(key=key, value=stored_number(value), state=State.number)
+        out[row[0]].cells = {
+            key: Cell(key, stored_number(value), number)
+            for key, value in zip(_NEEDED_VALUES, row[1:])
+            if value is not None
+        }
     for s in conn.execute(
         sa.select(sections.c.report_id, sections.c.number, sections.c.text).where(
             sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE)
