@@ -53,7 +53,13 @@ PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
 DEPTS = ("教育局", "财政局", "交通运输局", "卫生健康委员会", "人力资源和社会保障局")
 
 
+def _file_name(i: int, kind: str) -> str:
+    return f"{i:06d}.{'txt' if kind == 'text' else kind}"
+
+
 def _generate_range(folder: Path, start: int, stop: int, seed: int, kinds: tuple[str, ...]) -> None:
+    if (folder / _file_name(stop - 1, kinds[(stop - 1) % len(kinds)])).exists():
+        return  # made by an earlier, interrupted run (a range's files are written in order)
     rng = random.Random(seed * 1_000_003 + start)  # each range its own stream: the same files whatever the pool
     years = (2019, 2020, 2021, 2022, 2023)
     for i in range(start, stop):
@@ -63,15 +69,14 @@ def _generate_range(folder: Path, start: int, stop: int, seed: int, kinds: tuple
         kind = kinds[i % len(kinds)]
         if kind == "text":
             text = render_text(record, LAYOUTS[i % len(LAYOUTS)], seed=i)
-            (folder / f"{i:06d}.txt").write_text(text, encoding="utf-8")
+            (folder / _file_name(i, kind)).write_text(text, encoding="utf-8")
         else:
-            data = RENDERERS[kind].write(record, RenderOptions(seed=i))
-            (folder / f"{i:06d}.{kind}").write_bytes(data)
+            (folder / _file_name(i, kind)).write_bytes(RENDERERS[kind].write(record, RenderOptions(seed=i)))
 
 
 def generate(folder: Path, n: int, seed: int = 1, kinds: tuple[str, ...] = ("text",)) -> None:
     """N reports, the i-th in ``kinds[i % len(kinds)]`` (text, html, docx, pdf: ogi.render's renderers), made by
-    one process a core in ranges of 1,000; a folder that already holds N files is taken as it is."""
+    one process a core in ranges of 1,000; the ranges an interrupted run finished are kept."""
     from concurrent.futures import ProcessPoolExecutor
 
     folder.mkdir(parents=True, exist_ok=True)

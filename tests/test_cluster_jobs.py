@@ -267,6 +267,39 @@ def test_a_blank_operand_leaves_the_report_out_of_a_rate(tmp_path):
     assert row["handled"] == sum(r["new"] + r["carried_in"] for r in parsed[1:])
 
 
+def test_a_copy_at_another_path_counts_once(tmp_path):
+    """The same bytes under two names, parsed in different batches (so in different files of a partition): the
+    totals, rates and findings count the report once, from the generated values, as the corpus does."""
+    rng = random.Random(9)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    records = [make_record(rng, "2021", 2023, organ) for organ, _ in ORGANS[:2]]  # one province, one year
+    for i, record in enumerate(records):
+        (folder / f"r{i}.txt").write_bytes(RENDERERS["text"].write(record, RenderOptions(layout="pipe", seed=i)))
+    (folder / "r9-copy.txt").write_bytes((folder / "r0.txt").read_bytes())
+    dest = tmp_path / "ds"
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as lc,
+        Client(lc) as client,
+    ):
+        assert cluster.to_dataset([str(folder)], dest, client, batch_size=1).reports == 3
+        assert len(list((dest / "cells").rglob("*.parquet"))) == 3  # the copy's cells in a file of their own
+        (total,) = cluster.totals(dest, "t3.new.total", (), client=client)
+        (rates,) = cluster.rates(dest, (), client=client)
+        findings = cluster.findings_by_rule(dest, (), client=client)
+    assert total["reports"] == 2
+    assert total["t3.new.total"] == sum(r.value("t3.new.total") for r in records)
+    assert rates["reports"] == 2
+    assert rates["handled"] == sum(figures_row(r)["new"] + figures_row(r)["carried_in"] for r in records)
+    with Corpus(tmp_path / "c.db") as c:
+        c.add_many([prepare(parse(p.read_bytes(), str(p)), p.read_bytes()) for p in sorted(folder.iterdir())])
+        c.refresh()
+        assert c.count() == 2
+        assert [total] == c.totals("t3.new.total", by=())
+        assert [rates] == c.rates(by=())
+        assert findings == c.findings_by_rule(by=())
+
+
 def test_findings_by_rule_match_the_corpus(made, corpus):
     _, dest, client, *_ = made
     dask = cluster.findings_by_rule(dest, (), client=client)

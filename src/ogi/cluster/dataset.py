@@ -471,7 +471,8 @@ def table_files(
     return out
 
 
-def _files_dataset(files: list[Path] | list[str], folder: str | os.PathLike, schema: pa.Schema) -> pads.Dataset:
+def files_dataset(files: list[Path] | list[str], folder: str | os.PathLike, schema: pa.Schema) -> pads.Dataset:
+    """Some files of one table as one pyarrow dataset, its partition columns read from the folder names."""
     partitioning = HIVE if "year" in schema.names else None
     return pads.dataset(
         [str(f) for f in files],
@@ -493,7 +494,7 @@ def read_files(
     if not files:
         empty = schema.empty_table()
         return empty.select(columns) if columns else empty
-    return _files_dataset(files, folder, schema).to_table(columns=columns, filter=filter)
+    return files_dataset(files, folder, schema).to_table(columns=columns, filter=filter)
 
 
 def scan_files(
@@ -501,7 +502,7 @@ def scan_files(
 ) -> Iterator[list[dict]]:
     """The rows of some files a slice at a time: a year of a province's record JSON is never in memory whole."""
     if files:
-        for batch in _files_dataset(files, folder, schema).to_batches(columns=columns, batch_size=rows):
+        for batch in files_dataset(files, folder, schema).to_batches(columns=columns, batch_size=rows):
             yield batch.to_pylist()
 
 

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from distributed import Client
@@ -32,6 +33,7 @@ from .dataset import (
     DONE,
     SCHEMAS,
     UNKNOWN_PROVINCE,
+    files_dataset,
     partition_of,
     read_files,
     require_columns,
@@ -72,16 +74,28 @@ def _sort_key(group: tuple) -> tuple:
 
 def _rows(files: list[str], folder: str, schema: pa.Schema, columns: list[str], left_out: set[str], where=None):
     """The rows of one partition's files, each report once: a report whose bytes an earlier file has (a copy
-    at another path) and the superseded versions in ``left_out`` are left out."""
-    seen = set(left_out)
-    out = []
-    for f in files:
-        table = read_files([f], folder, schema, columns, where)
-        if seen and table.num_rows:
-            table = table.filter(pc.invert(pc.is_in(table.column("sha256"), pa.array(list(seen), pa.string()))))
-        out.append(table)
-        seen.update(table.column("sha256").to_pylist())
-    return pa.concat_tables(out) if out else schema.empty_table().select(columns)
+    at another path) and the superseded versions in ``left_out`` are left out. The files are read in one scan
+    (pyarrow's threads), each row tagged with its file's place in ``files``, and the copies dropped after: read a
+    file at a time, a query over the 5,000 small files of 100,000 reports took three times as long."""
+    empty = schema.empty_table().select(columns)
+    if not files:
+        return empty
+    place = {str(f): i for i, f in enumerate(files)}
+    batches, places = [], []
+    for tagged in files_dataset(files, folder, schema).scanner(columns=columns, filter=where).scan_batches():
+        if tagged.record_batch.num_rows:
+            batches.append(tagged.record_batch)
+            places.append(np.full(tagged.record_batch.num_rows, place[tagged.fragment.path], dtype=np.int32))
+    if not batches:
+        return empty
+    table = pa.Table.from_batches(batches).append_column("_file", pa.array(np.concatenate(places)))
+    if left_out:
+        table = table.filter(pc.invert(pc.is_in(table.column("sha256"), pa.array(list(left_out), pa.string()))))
+    files_of = table.group_by("sha256").aggregate([("_file", "min"), ("_file", "max")])
+    if pc.any(pc.not_equal(files_of.column("_file_min"), files_of.column("_file_max"))).as_py():
+        table = table.join(files_of.select(["sha256", "_file_min"]), "sha256")  # only the first file's rows
+        table = table.filter(pc.equal(table.column("_file"), table.column("_file_min")))
+    return table.select(columns)
 
 
 def part_totals(files: list[str], folder: str, variables: dict[str, list[str]], left_out: set[str]) -> dict:
