@@ -4,6 +4,7 @@
                                   [--kinds text,html,docx,pdf] [--inputs DIR] [--sample N]
     python bench/bench_cluster.py --n 100000 --kinds text,html,docx,pdf --inputs /big/in --sample 5000 --ingest \
                                   --crossyear --db postgresql://…      the national-scale run (about two hours on 2 cores)
+    python bench/bench_cluster.py --stats-of DATASET       only the stats over an existing dataset
 
 Generates N reports (text, or the kinds given in turn) (N/5 organs × 5 consecutive years, the generator of ogi.render;
 in parallel, not timed; into ``--inputs`` to keep them for another run, where they are made only once), then measures,
@@ -128,6 +129,20 @@ def _every_minute():
     return report
 
 
+def time_stats(dest: Path, client: Client) -> None:
+    """The stats over a dataset, on the cluster and in this process: four questions, one pruned to a year."""
+    for where, on in (("cluster", client), ("this process", None)):
+        jobs = (
+            ("totals t3.new.total by year,province", cluster.totals, ("t3.new.total", ("year", "province"))),
+            ("rates by year", cluster.rates, (("year",),)),
+            ("findings by rule", cluster.findings_by_rule, ((),)),
+            ("rates of 2021 by province (pruned)", cluster.rates, (("province",),), {"years": [2021]}),
+        )
+        for label, function, positional, *extra in jobs:
+            rows, seconds = timed(function, dest, *positional, client=on, **(extra[0] if extra else {}))
+            print(f"stats on {where}: {label}: {len(rows)} rows in {seconds:.2f} s", flush=True)
+
+
 def timed(function, *args, **kwargs):
     start = time.perf_counter()
     result = function(*args, **kwargs)
@@ -180,7 +195,12 @@ def main() -> None:
     parser.add_argument(
         "--sample", type=int, help="the single-process baselines on this many of the files, drawn at random"
     )
+    parser.add_argument("--stats-of", metavar="DATASET", help="only time the stats over this existing dataset")
     args = parser.parse_args()
+    if args.stats_of:
+        with cluster.local_cluster(args.workers) as lc, Client(lc) as client:
+            time_stats(Path(args.stats_of), client)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-cluster-"))
     try:
@@ -272,20 +292,7 @@ def main() -> None:
                     "  peak memory per worker (parse and pass): " + ", ".join(f"{mb:.0f} MB" for mb in peaks.values())
                 )
             if args.stats:
-                for where, on in (("cluster", client), ("this process", None)):
-                    jobs = (
-                        (
-                            "totals t3.new.total by year,province",
-                            cluster.totals,
-                            ("t3.new.total", ("year", "province")),
-                        ),
-                        ("rates by year", cluster.rates, (("year",),)),
-                        ("findings by rule", cluster.findings_by_rule, ((),)),
-                        ("rates of 2021 by province (pruned)", cluster.rates, (("province",),), {"years": [2021]}),
-                    )
-                    for label, function, positional, *extra in jobs:
-                        rows, seconds = timed(function, dest, *positional, client=on, **(extra[0] if extra else {}))
-                        print(f"stats on {where}: {label}: {len(rows)} rows in {seconds:.2f} s")
+                time_stats(dest, client)
 
         if not args.no_load:
             db = args.db or str(work / "corpus.db")
