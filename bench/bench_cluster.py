@@ -3,7 +3,7 @@
     python bench/bench_cluster.py --n 2000 [--workers 2] [--db URL] [--ingest] [--crossyear] [--stats] [--cost]
                                   [--kinds text,html,docx,pdf] [--inputs DIR] [--sample N]
     python bench/bench_cluster.py --n 100000 --kinds text,html,docx,pdf --inputs /big/in --sample 5000 --ingest \
-                                  --crossyear --db postgresql://…      the national-scale run (about two hours on 2 cores)
+                                  --crossyear --db postgresql://…      the national-scale run (about 75 min on 2 cores, half of it making the files)
     python bench/bench_cluster.py --stats-of DATASET       only the stats over an existing dataset
 
 Generates N reports (text, or the kinds given in turn) (N/5 organs × 5 consecutive years, the generator of ogi.render;
@@ -44,22 +44,18 @@ from ogi.cluster import dataset
 from ogi.corpus import Corpus
 from ogi.pipeline import batch_mode, parse
 from ogi.read import read_file
-from ogi.render import LAYOUTS, RENDERERS, RenderOptions, make_record, render_text
+from ogi.render import make_record
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_ingest import kind_cycle  # noqa: E402
+from bench_ingest import KINDS_HELP, describe_mix, file_name, kind_cycle, write_report  # noqa: E402
 
 PROVINCES = ("浙江省", "江苏省", "甘肃省", "广东省", "四川省")
 DEPTS = ("教育局", "财政局", "交通运输局", "卫生健康委员会", "人力资源和社会保障局")
 
 
-def _file_name(i: int, kind: str) -> str:
-    return f"{i:06d}.{'txt' if kind == 'text' else kind}"
-
-
 def _generate_range(folder: Path, start: int, stop: int, seed: int, kinds: tuple[str, ...]) -> None:
-    if (folder / _file_name(stop - 1, kinds[(stop - 1) % len(kinds)])).exists():
+    if (folder / file_name(stop - 1, kinds[(stop - 1) % len(kinds)])).exists():
         return  # made by an earlier, interrupted run (a range's files are written in order)
     rng = random.Random(seed * 1_000_003 + start)  # each range its own stream: the same files whatever the pool
     years = (2019, 2020, 2021, 2022, 2023)
@@ -67,12 +63,7 @@ def _generate_range(folder: Path, start: int, stop: int, seed: int, kinds: tuple
         year, o = years[i % 5], i // 5
         organ = f"{PROVINCES[o % 5]}示例{o // 5 % 20}市第{o % 100}县{DEPTS[o // 100 % len(DEPTS)]}{o // 500 or ''}"
         record = make_record(rng, "2019" if year <= 2020 else "2021", year, organ, blanks=0.05)
-        kind = kinds[i % len(kinds)]
-        if kind == "text":
-            text = render_text(record, LAYOUTS[i % len(LAYOUTS)], seed=i)
-            (folder / _file_name(i, kind)).write_text(text, encoding="utf-8")
-        else:
-            (folder / _file_name(i, kind)).write_bytes(RENDERERS[kind].write(record, RenderOptions(seed=i)))
+        write_report(folder, i, record, kinds[i % len(kinds)])
 
 
 def generate(folder: Path, n: int, seed: int = 1, kinds: tuple[str, ...] = ("text",)) -> None:
@@ -81,8 +72,6 @@ def generate(folder: Path, n: int, seed: int = 1, kinds: tuple[str, ...] = ("tex
     from concurrent.futures import ProcessPoolExecutor
 
     folder.mkdir(parents=True, exist_ok=True)
-    if sum(1 for _ in folder.iterdir()) == n:
-        return
     step = 1000
     with ProcessPoolExecutor(os.cpu_count()) as pool:
         for done, _ in enumerate(
@@ -189,7 +178,7 @@ def main() -> None:
     parser.add_argument(
         "--kinds",
         default="text",
-        help="comma-separated kinds the files cycle through: text,html,docx,pdf; with weights: text:12,html:10,docx:2,pdf:1",
+        help=KINDS_HELP,
     )
     parser.add_argument("--inputs", help="folder of the generated files, kept (made once, reused by the next run)")
     parser.add_argument(
@@ -209,7 +198,7 @@ def main() -> None:
         _, gen_s = timed(generate, inputs, args.n, kinds=kinds)
         files = sorted(str(p) for p in inputs.iterdir())
         print(
-            f"{args.n} generated reports ({', '.join(f'{k} {kinds.count(k)}/{len(kinds)}' for k in dict.fromkeys(kinds))}; {args.n // 5} organs × 5 years), {size_mb(inputs):.1f} MB"
+            f"{args.n} generated reports ({describe_mix(kinds)}; {args.n // 5} organs × 5 years), {size_mb(inputs):.1f} MB"
             f" (made in {gen_s:.0f} s, not counted)",
             flush=True,
         )

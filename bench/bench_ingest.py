@@ -100,15 +100,27 @@ def db_size(db: str | Path) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
 
 
+def file_name(i: int, kind: str) -> str:
+    return f"{i:06d}.{'txt' if kind == 'text' else kind}"
+
+
+def write_report(folder: Path, i: int, record, kind: str) -> None:
+    """The i-th generated report as a file of ``kind``: text in the i-th layout, or HTML, DOCX, PDF (ogi.render)."""
+    if kind == "text":
+        text = render_text(record, LAYOUTS[i % len(LAYOUTS)], seed=i)
+        (folder / file_name(i, kind)).write_text(text, encoding="utf-8")
+    else:
+        (folder / file_name(i, kind)).write_bytes(RENDERERS[kind].write(record, RenderOptions(seed=i)))
+
+
 def generate_files(folder: Path, n: int, kinds: tuple[str, ...] = ("text",)) -> None:
-    """The i-th report as ``kinds[i % len(kinds)]``: text in every layout, or HTML, DOCX, PDF (ogi.render)."""
+    """The i-th report as ``kinds[i % len(kinds)]``."""
     folder.mkdir(parents=True, exist_ok=True)
     for i, r in records(n):
-        kind = kinds[i % len(kinds)]
-        if kind == "text":
-            (folder / f"{i:06d}.txt").write_text(render_text(r, LAYOUTS[i % len(LAYOUTS)], seed=i), encoding="utf-8")
-        else:
-            (folder / f"{i:06d}.{kind}").write_bytes(RENDERERS[kind].write(r, RenderOptions(seed=i)))
+        write_report(folder, i, r, kinds[i % len(kinds)])
+
+
+KINDS_HELP = "the kinds the files cycle through, text,html,docx,pdf; with weights text:12,html:10,docx:2,pdf:1"
 
 
 def kind_cycle(spec: str) -> tuple[str, ...]:
@@ -119,15 +131,21 @@ def kind_cycle(spec: str) -> tuple[str, ...]:
         name, _, weight = part.strip().partition(":")
         if name:
             weights[name] = int(weight or 1)
+    whole = sum(weights.values())
     current = dict.fromkeys(weights, 0)
     out = []
-    for _ in range(sum(weights.values())):
+    for _ in range(whole):
         for name, weight in weights.items():
             current[name] += weight
         chosen = max(current, key=current.__getitem__)
-        current[chosen] -= sum(weights.values())
+        current[chosen] -= whole
         out.append(chosen)
     return tuple(out)
+
+
+def describe_mix(kinds: tuple[str, ...]) -> str:
+    """ "text 12/25, html 10/25, …": the share of each kind, for the report of a run."""
+    return ", ".join(f"{k} {kinds.count(k)}/{len(kinds)}" for k in dict.fromkeys(kinds))
 
 
 def clone(prep, i: int):
@@ -218,7 +236,7 @@ def main() -> None:
     ap.add_argument(
         "--kinds",
         default="text",
-        help="files mode: the kinds the files cycle through, text,html,docx,pdf; with weights text:12,html:10,docx:2,pdf:1",
+        help="files mode: " + KINDS_HELP,
     )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
@@ -244,8 +262,9 @@ def ingest_once(args, work: Path, db: str | Path) -> None:
         start = time.perf_counter()
         kinds = kind_cycle(args.kinds)
         generate_files(work / "in", args.n, kinds)
-        mix = ", ".join(f"{k} {kinds.count(k)}/{len(kinds)}" for k in dict.fromkeys(kinds))
-        print(f"generated {args.n} reports ({mix}) in {time.perf_counter() - start:.0f} s (not counted)")
+        print(
+            f"generated {args.n} reports ({describe_mix(kinds)}) in {time.perf_counter() - start:.0f} s (not counted)"
+        )
         sampler.start()
         before = cpu_seconds()
         parse_rate = parse_only(work / "in", args.workers)
