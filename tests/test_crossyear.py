@@ -102,7 +102,7 @@ def test_in_force_tolerates_a_near_value():
     # 99 + 5 − 2 = 102 against 100: within 2% ("≈")
     before, after = pair(**{"t2.normative.in_force": 100})
     before.cells["t2.normative.in_force"].value = 99
-    assert crossyear.check_in_force(after, before) == []
+    assert crossyear.check_in_force(crossyear.Light.of(after), crossyear.Light.of(before)) == []
 
 
 def test_items():

@@ -20,6 +20,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, repeat
 
@@ -60,13 +61,51 @@ NEEDED_KEYS = tuple(
 )
 
 
-def _num(record: Record, key: str) -> int | Decimal | None:
-    cell = record.cells.get(key)
-    return cell.value if cell is not None and cell.state is State.number else None
+@dataclass(slots=True)
+class Light:
+    """What the cross-year rules read of a report: its year and format, the numbers of the cells they need
+    (only cells that hold a number) and its prose sections by number. The corpus and the Dask pass build these
+    straight from stored columns: a pydantic Record with a Cell a value cost a refresh more than the rules."""
+
+    year: int | None
+    template: str | None
+    numbers: dict[str, int | Decimal]
+    sections: dict[int, str] = field(default_factory=dict)  # NARRATIVE sections only, in the report's order
+    _shingles: dict[int | None, set[str]] = field(default_factory=dict)  # per section (None: the narrative)
+
+    @classmethod
+    def of(cls, record: Record) -> Light:
+        number = State.number
+        return cls(
+            record.meta.year,
+            record.meta.template,
+            {k: c.value for k in NEEDED_KEYS if (c := record.cells.get(k)) is not None and c.state is number},
+            {s.number: s.text for s in _last_of_each(record.sections)},
+        )
+
+    def text(self, part: int | None) -> str | None:
+        """A prose section's text, or (None) the whole narrative."""
+        return "\n".join(self.sections.values()) if part is None else self.sections.get(part)
+
+    def shingles(self, part: int | None) -> set[str]:
+        """``_shingles`` of ``text(part)``, kept: a report is compared as this year's and as next year's previous."""
+        found = self._shingles.get(part)
+        if found is None:
+            found = self._shingles[part] = _shingles(self.text(part) or "")
+        return found
 
 
-def _consecutive(record: Record, previous: Record | None) -> bool:
-    y, p = record.meta.year, previous.meta.year if previous else None
+def _last_of_each(sections: Iterable) -> list:
+    """The prose sections, one a number (the last of a number wins, as the corpus stores them), in order."""
+    return list({s.number: s for s in sections if s.number in NARRATIVE}.values())
+
+
+def _num(record: Light, key: str) -> int | Decimal | None:
+    return record.numbers.get(key)
+
+
+def _consecutive(record: Light, previous: Light | None) -> bool:
+    y, p = record.year, previous.year if previous else None
     return y is not None and p is not None and y == p + 1
 
 
@@ -74,7 +113,7 @@ def _near(expected, found) -> bool:
     return abs(expected - found) <= NEAR * max(abs(expected), abs(found))
 
 
-def check_carry(record: Record, previous: Record) -> list[Finding]:
+def check_carry(record: Light, previous: Light) -> list[Finding]:
     out = []
     for c in T3_COLUMNS:
         now, before = _num(record, f"t3.carried_in.{c.key}"), _num(previous, f"t3.carried_out.{c.key}")
@@ -84,7 +123,7 @@ def check_carry(record: Record, previous: Record) -> list[Finding]:
             finding(
                 "XYEAR-CARRY",
                 [f"t3.carried_in.{c.key}"],
-                f"表三“{c.label}”列：本年“上年结转”为 {now}，{previous.meta.year}年报告“结转下年度继续办理”为 {before}",
+                f"表三“{c.label}”列：本年“上年结转”为 {now}，{previous.year}年报告“结转下年度继续办理”为 {before}",
                 expected=before,
                 found=now,
                 message_en=f"carried_in.{c.key} = {now}, last year's carried_out = {before}",
@@ -93,8 +132,8 @@ def check_carry(record: Record, previous: Record) -> list[Finding]:
     return out
 
 
-def check_in_force(record: Record, previous: Record) -> list[Finding]:
-    if record.meta.template != "2021" or previous.meta.template != "2021":
+def check_in_force(record: Light, previous: Light) -> list[Finding]:
+    if record.template != "2021" or previous.template != "2021":
         return []
     out = []
     for row, label in (("rules", "规章"), ("normative", "行政规范性文件")):
@@ -119,8 +158,8 @@ def check_in_force(record: Record, previous: Record) -> list[Finding]:
     return out
 
 
-def check_items(record: Record, previous: Record) -> list[Finding]:
-    if record.meta.template != "2019" or previous.meta.template != "2019":
+def check_items(record: Light, previous: Light) -> list[Finding]:
+    if record.template != "2019" or previous.template != "2019":
         return []
     out = []
     for row in ITEM_ROWS:
@@ -159,12 +198,14 @@ def _shingles(text: str) -> set[str]:
     return {text[i : i + SHINGLE] for i in range(max(0, len(text) - SHINGLE + 1))}
 
 
+def _share(mine: set[str], earlier: set[str]) -> float | None:
+    """``overlap`` of two shingle sets."""
+    return len(mine & earlier) / len(mine) if len(mine) >= 20 else None
+
+
 def overlap(text: str, earlier: str) -> float | None:
     """Share of ``text``'s shingles that also occur in ``earlier``; None when ``text`` is too short to judge."""
-    mine = _shingles(text)
-    if len(mine) < 20:
-        return None
-    return len(mine & _shingles(earlier)) / len(mine)
+    return _share(_shingles(text), _shingles(earlier))
 
 
 _SENTENCE = re.compile(r"(?<=[。！？；;!?\n])")
@@ -211,23 +252,18 @@ def narrative(record: Record) -> str:
     return "\n".join(s.text for s in record.sections if s.number in NARRATIVE)
 
 
-def check_copy(record: Record, previous: Record) -> list[Finding]:
+def check_copy(record: Light, previous: Light) -> list[Finding]:
     """Section 五 repeating last year's, or else the whole narrative (the first that is over its limit)."""
-    s5, p5 = record.section(5), previous.section(5)
     comparisons = (
-        (
-            "section.5",
-            "第五部分“存在的主要问题及改进情况”",
-            "section 5",
-            COPY_SECTION5,
-            lambda: overlap(s5.text, p5.text) if s5 and p5 else None,
-        ),
-        ("narrative", "报告正文", "narrative", COPY_NARRATIVE, lambda: overlap(narrative(record), narrative(previous))),
+        ("section.5", "第五部分“存在的主要问题及改进情况”", "section 5", COPY_SECTION5, 5),
+        ("narrative", "报告正文", "narrative", COPY_NARRATIVE, None),
     )
-    for key, what, what_en, limit, share_of in comparisons:
-        share = share_of()
+    for key, what, what_en, limit, part in comparisons:
+        if part is not None and (record.text(part) is None or previous.text(part) is None):
+            continue
+        share = _share(record.shingles(part), previous.shingles(part))
         if share is not None and share > limit:
-            message = f"{what}与{previous.meta.year}年报告重复约 {share:.0%}"
+            message = f"{what}与{previous.year}年报告重复约 {share:.0%}"
             return [
                 finding(
                     "XYEAR-COPY",
@@ -241,10 +277,10 @@ def check_copy(record: Record, previous: Record) -> list[Finding]:
     return []
 
 
-def check_outlier(record: Record, previous: Record | None = None) -> list[Finding]:
+def check_outlier(record: Light, previous: Light | None = None) -> list[Finding]:
     out = []
     fees = _num(record, "t2.fees.amount")
-    if record.meta.template == "2021" and fees is not None and fees > FEES_MAX:
+    if record.template == "2021" and fees is not None and fees > FEES_MAX:
         out.append(
             finding(
                 "OUTLIER",
@@ -263,7 +299,7 @@ def check_outlier(record: Record, previous: Record | None = None) -> list[Findin
             continue
         hi, lo = max(a, b), min(a, b)
         if hi >= JUMP_MIN and hi >= JUMP * max(lo, 1):
-            message = f"{label_of(key)}：{previous.meta.year}年 {a}，本年 {b}，变化超过一个数量级"
+            message = f"{label_of(key)}：{previous.year}年 {a}，本年 {b}，变化超过一个数量级"
             out.append(
                 finding(
                     "OUTLIER", [key], message, expected=a, found=b, message_en=f"{key}: {a} last year, {b} this year"
@@ -272,8 +308,13 @@ def check_outlier(record: Record, previous: Record | None = None) -> list[Findin
     return out
 
 
-def cross_year(record: Record, previous: Record | None) -> list[Finding]:
-    """Every cross-year rule for one report against the same organ's previous year (audit.py calls this)."""
+def cross_year(record: Record | Light, previous: Record | Light | None) -> list[Finding]:
+    """Every cross-year rule for one report against the same organ's previous year (audit.py calls this with
+    whole records; the corpus and the Dask pass with the ``Light`` ones they keep)."""
+    if isinstance(record, Record):
+        record = Light.of(record)
+    if isinstance(previous, Record):
+        previous = Light.of(previous)
     if previous is None or not _consecutive(record, previous):
         return check_outlier(record)
     return (

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from distributed import Client
 
-from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, fingerprint, peer_finding
+from ..crossyear import NARRATIVE, NEEDED_KEYS, Light, PeerIndex, fingerprint, peer_finding
 from ..crossyear import cross_year as rules_of
 from ..model import Finding, OgiError, Record
 from ..pipeline import PARSER_VERSION
@@ -136,7 +136,7 @@ def read_pass_table(
 # --- on the workers ---------------------------------------------------------------------------------------
 
 
-def light_record(text: str, year: int | None) -> tuple[Record, bytes | None]:
+def light_record(text: str, year: int | None) -> tuple[Light, bytes | None]:
     """What the rules read of a stored record (meta, the needed cells, the prose sections), as ``refresh`` reads
     it from the corpus — decoded by the same model, so a value is the same int or Decimal as in the record — and
     the fingerprint of its narrative, as the corpus stores it."""
@@ -149,10 +149,8 @@ def light_record(text: str, year: int | None) -> tuple[Record, bytes | None]:
         "sections": prose,
     }
     record = Record.model_validate_json(msgspec.json.encode(light))
-    blob = fingerprint(record)
-    # The corpus stores one section a number (the last of a number wins): the rules read those.
-    record.sections = list({s.number: s for s in record.sections}.values())
-    return record, blob
+    # The fingerprint of every prose section, as the corpus stores it; the rules read one section a number.
+    return Light.of(record), fingerprint(record)
 
 
 def _rank(row: dict) -> tuple:
@@ -189,12 +187,12 @@ def organ_years(dest: str, files: list[str], pass_id: str, part: str) -> dict:
     for path in files:
         by_year[partition_of(Path(path))[0]].append(path)
     counts = {"reports": 0, "findings": 0, "superseded": 0}
-    previous: dict[str, tuple[str, Record]] = {}  # organ → its current report of the year before
+    previous: dict[str, tuple[str, Light]] = {}  # organ → its current report of the year before
     previous_year: int | None = None
     years = sorted(by_year, key=lambda y: (y is None, y or 0))
     for year in years:
         rows: dict[str, dict] = {}  # one file copied twice: one report
-        light: dict[str, tuple[Record, bytes | None]] = {}
+        light: dict[str, tuple[Light, bytes | None]] = {}
         for chunk in scan_files(by_year[year], folder, SCHEMAS["reports"], _READ):
             for r in chunk:
                 if r["sha256"] not in rows:

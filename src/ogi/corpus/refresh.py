@@ -13,8 +13,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from ..crossyear import NARRATIVE, NEEDED_KEYS, PeerIndex, cross_year, peer_finding
-from ..model import Cell, Meta, Record, Section, State
+from ..crossyear import NARRATIVE, NEEDED_KEYS, Light, PeerIndex, cross_year, peer_finding
 from . import summaries
 from .database import write_lock
 from .rows import encode_finding, insert_findings, recount, reviews, stored_number
@@ -33,30 +32,26 @@ def _year_index(conn: sa.Connection, year: int) -> PeerIndex:
     )
 
 
-def _light_records(conn: sa.Connection, ids: list[int]) -> dict[int, Record]:
-    """Just what the rules read: meta, the needed cells' values and the prose sections, for many reports at once."""
-    out = {}
-    for r in conn.execute(
-        sa.select(reports.c.id, reports.c.year, reports.c.template, reports.c.organ_name).where(reports.c.id.in_(ids))
-    ):
-        out[r.id] = Record(meta=Meta(year=r.year, template=r.template, organ=r.organ_name))
+def _light_records(conn: sa.Connection, ids: list[int]) -> dict[int, Light]:
+    """Just what the rules read: year, format, the needed cells' values and the prose sections, for many reports."""
+    out = {
+        r.id: Light(r.year, r.template, {})
+        for r in conn.execute(sa.select(reports.c.id, reports.c.year, reports.c.template).where(reports.c.id.in_(ids)))
+    }
     # Values only, from their columns: the rules read nothing else (a cell counts only when it holds a number,
     # and a value is stored only for those), and unpacking every cell of a report cost half a refresh.
-    number = State.number
     for row in conn.execute(
         sa.select(cells.c.report_id, *(cells.c[k] for k in _NEEDED_VALUES)).where(cells.c.report_id.in_(ids))
     ):
-        out[row[0]].cells = {
-            key: Cell(key, stored_number(value), number)
-            for key, value in zip(_NEEDED_VALUES, row[1:])
-            if value is not None
+        out[row[0]].numbers = {
+            key: stored_number(value) for key, value in zip(_NEEDED_VALUES, row[1:]) if value is not None
         }
     for s in conn.execute(
-        sa.select(sections.c.report_id, sections.c.number, sections.c.text).where(
-            sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE)
-        )
+        sa.select(sections.c.report_id, sections.c.number, sections.c.text)
+        .where(sections.c.report_id.in_(ids), sections.c.number.in_(NARRATIVE))
+        .order_by(sections.c.report_id, sections.c.number)
     ):
-        out[s.report_id].sections.append(Section(number=s.number, text=s.text))
+        out[s.report_id].sections[s.number] = s.text
     return out
 
 
