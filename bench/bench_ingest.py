@@ -9,6 +9,8 @@
                                                           what the store alone sustains, and a big corpus
     python bench/bench_ingest.py --n 2000 --kinds text:12,html:10,docx:2,pdf:1   the same over a mix of kinds
     python bench/bench_ingest.py --db big.db --queries    only time the stats queries on an existing corpus
+    python bench/bench_ingest.py --n 2000 --steps         CPU of each step of an ingest in one process, against the
+                                                          parse: what ingest adds, and what a ratio to parse-only allows
     python bench/bench_ingest.py --mode records --n 100000 --db postgresql://…   the store alone, into PostgreSQL
     python bench/bench_ingest.py --mode records --n 1000000 --distinct 5000 --no-refresh --db postgresql://…
                                                           a million reports (copies of 5,000 generated ones under
@@ -181,6 +183,71 @@ def parse_only(folder: Path, workers: int) -> float:
     return done / (time.perf_counter() - start)
 
 
+def step_costs(folder: Path) -> None:
+    """CPU per report of each step an ingest adds to a parse, measured one step at a time in this process over
+    the same files (no workers, no contention): the floor of what an ingest costs beside the parse, and how it
+    compares with what a ratio to the parse-only rate leaves (two workers on two cores share the same CPU)."""
+    import hashlib
+    import pickle
+    import zlib
+
+    from ogi.corpus.ingest import expand
+    from ogi.corpus.rows import cell_tuple, cell_values, pack_cells, prepare
+    from ogi.crossyear import fingerprint
+    from ogi.figures import figures_row
+    from ogi.pipeline import batch_mode, parse
+    from ogi.read import read_file
+
+    items = list(expand([str(folder)]))
+    data = [read_file(item) for item in items]
+    batch_mode()
+    n = len(items)
+    costs: dict[str, float] = {}
+
+    def timed(name: str, step, *columns):
+        start = time.process_time()
+        out = list(map(step, *columns))
+        costs[name] = (time.process_time() - start) * 1000 / n
+        return out
+
+    records = timed("parse (read, normalise, locate, extract, audit)", parse, data, items)
+    shas = timed("  sha256 of the file", lambda d: hashlib.sha256(d).hexdigest(), data)
+    for record, sha in zip(records, shas):
+        record.meta.sha256 = sha
+    timed("  derived figures (figures_row)", figures_row, records)
+    timed("  narrative fingerprint", fingerprint, records)
+    timed(
+        "  cells packed, value columns",
+        lambda r: (pack_cells([cell_tuple(c) for c in r.cells.values()]), cell_values(r.cells)),
+        records,
+    )
+    timed("  source compressed (zlib 6)", lambda d: zlib.compress(d, 6), data)
+    prepared = timed("prepare, all of it (in the workers)", prepare, records, data)
+    answers = timed(
+        "to the main process (pickle, unpickle)",
+        lambda p, i: pickle.loads(pickle.dumps(("parsed", i, p.sha256, p), 5)),
+        prepared,
+        items,
+    )
+    with tempfile.TemporaryDirectory(prefix="ogi-steps-") as tmp, Corpus(Path(tmp) / "steps.db") as corpus:
+        start = time.process_time()
+        for at in range(0, n, 256):
+            corpus.add_many([answer[3] for answer in answers[at : at + 256]], resumable=True)
+        costs["store into SQLite (add_many, batches of 256)"] = (time.process_time() - start) * 1000 / n
+        start = time.process_time()
+        corpus.refresh()
+        costs["cross-year pass (refresh)"] = (time.process_time() - start) * 1000 / n
+    parse_ms = costs[next(iter(costs))]
+    added = sum(ms for name, ms in costs.items() if not name.startswith(("parse", "  ")))
+    for name, ms in costs.items():
+        print(f"  {name:<52} {ms:6.3f} ms  {ms / parse_ms:5.2f}× parse")
+    print(
+        f"ingest adds {added:.2f} ms to a parse of {parse_ms:.2f} ms a report (sha256 and prepare's parts above are in it)"
+    )
+    for ratio in (0.8, 0.5):
+        print(f"  a ratio of {ratio} to parse-only leaves {parse_ms * (1 / ratio - 1):.2f} ms a report for all of it")
+
+
 def drop_all(url: str) -> None:
     import sqlalchemy as sa
 
@@ -227,6 +294,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--db", help="SQLite path or database URL (records mode, --queries)")
     ap.add_argument("--queries", action="store_true", help="only time the stats queries on --db")
+    ap.add_argument(
+        "--steps", action="store_true", help="files mode: the CPU of each step of an ingest, in this process"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the generated files and database")
     ap.add_argument(
         "--distinct", type=int, help="records mode: generate this many reports, store the rest as copies of them"
@@ -241,6 +311,13 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-"))
     db = args.db or work / "bench.db"
+    if args.steps:
+        kinds = kind_cycle(args.kinds)
+        generate_files(work / "in", args.n, kinds)
+        print(f"{args.n} generated reports ({describe_mix(kinds)}), each step over all of them:")
+        step_costs(work / "in")
+        shutil.rmtree(work, ignore_errors=True)
+        return
     if not args.queries:
         ingest_once(args, work, db)
     with Corpus(db) as corpus:
