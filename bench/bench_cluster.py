@@ -5,6 +5,9 @@
     python bench/bench_cluster.py --n 100000 --kinds text,html,docx,pdf --inputs /big/in --sample 5000 --ingest \
                                   --crossyear --db postgresql://…      the national-scale run (about 75 min on 2 cores, half of it making the files)
     python bench/bench_cluster.py --stats-of DATASET       only the stats over an existing dataset
+    python bench/bench_cluster.py --n 5000 --batch 20 --keep DS   make a dataset of many small files, kept in DS
+    python bench/bench_cluster.py --compact-of DATASET     the stats before and after ``ogi compact`` of an existing
+                                                           dataset (compacted in place), and the compaction itself
 
 Generates N reports (text, or the kinds given in turn) (N/5 organs × 5 consecutive years, the generator of ogi.render;
 in parallel, not timed; into ``--inputs`` to keep them for another run, where they are made only once), then measures,
@@ -132,6 +135,37 @@ def time_stats(dest: Path, client: Client) -> None:
             print(f"stats on {where}: {label}: {len(rows)} rows in {seconds:.2f} s", flush=True)
 
 
+def count_files(dest: Path) -> dict[str, int]:
+    """Parquet files a table of the dataset, those of unfinished batches included (what a reader lists)."""
+    return {p.name: len(list(p.rglob("*.parquet"))) for p in sorted(dest.iterdir()) if p.is_dir() and p.name != "_done"}
+
+
+def time_compaction(dest: Path, client: Client) -> None:
+    """The stats before and after the dataset is compacted (in place), in this process (where a file's opening
+    cost is not hidden behind the workers), and the compaction on the cluster; the answers must be the same."""
+    cluster.cross_year(dest, client)  # the stats run it first otherwise: timed apart from both
+    questions = (
+        ("totals t3.new.total by year,province", cluster.totals, ("t3.new.total", ("year", "province")), {}),
+        ("rates by year", cluster.rates, (("year",),), {}),
+        ("findings by rule", cluster.findings_by_rule, ((),), {}),
+        ("rates of 2021 by province (pruned)", cluster.rates, (("province",),), {"years": [2021]}),
+    )
+    answers: dict[str, list] = {}
+    for when in ("before", "after"):
+        if when == "after":
+            result, seconds = timed(cluster.compact, dest, client)
+            print(f"compaction on the cluster: {result} — {seconds:.2f} s", flush=True)
+        files = count_files(dest)
+        print(f"{when}: {sum(files.values())} files ({', '.join(f'{k} {v}' for k, v in files.items())})")
+        for where, on in (("this process", None), ("cluster", client)):
+            for label, function, positional, extra in questions:
+                rows, seconds = timed(function, dest, *positional, client=on, **extra)
+                print(f"  {when}, stats on {where}: {label}: {len(rows)} rows in {seconds:.2f} s", flush=True)
+                if answers.setdefault(label, rows) != rows:
+                    raise SystemExit(f"{label}: the answers differ after compaction")
+    print("the answers are the same before and after")
+
+
 def timed(function, *args, **kwargs):
     start = time.perf_counter()
     result = function(*args, **kwargs)
@@ -185,10 +219,17 @@ def main() -> None:
         "--sample", type=int, help="the single-process baselines on this many of the files, drawn at random"
     )
     parser.add_argument("--stats-of", metavar="DATASET", help="only time the stats over this existing dataset")
+    parser.add_argument(
+        "--compact-of", metavar="DATASET", help="only time the stats before and after compacting this dataset"
+    )
+    parser.add_argument("--keep", metavar="DIR", help="keep the dataset made here (a new folder)")
     args = parser.parse_args()
-    if args.stats_of:
+    if args.stats_of or args.compact_of:
         with cluster.local_cluster(args.workers) as lc, Client(lc) as client:
-            time_stats(Path(args.stats_of), client)
+            if args.stats_of:
+                time_stats(Path(args.stats_of), client)
+            else:
+                time_compaction(Path(args.compact_of), client)
         return
 
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-cluster-"))
@@ -293,6 +334,8 @@ def main() -> None:
                 f"{load_s:.1f} s, {loaded.added / load_s:.0f} reports/s"
             )
             print(f"second load: {twice} in {twice_s:.1f} s")
+        if args.keep:
+            shutil.move(dest, args.keep)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,5 +1,6 @@
 """``ogi ingest --cluster`` (parse on Dask into a Parquet dataset), ``ogi load`` (that dataset into a corpus),
-``ogi crossyear`` (the cross-year rules over the dataset on Dask) and ``ogi stats --dataset`` (its figures).
+``ogi crossyear`` (the cross-year rules over the dataset on Dask), ``ogi compact`` (its small files merged) and
+``ogi stats --dataset`` (its figures).
 
 Dask is the optional extra ``ogi[cluster]``: ``ogi.cluster`` is imported only inside these commands, so the
 other commands start without it.
@@ -139,6 +140,32 @@ def crossyear_command(
     dask_run = _cluster_module()
     with exit_on_error(), connected(cluster, workers) as client:
         result = dask_run.cross_year(dataset, client, force=force)
+    console.print(str(result))
+
+
+@app.command("compact")
+def compact_command(
+    dataset: str = typer.Argument(..., help="ogi ingest --cluster 写出的 Parquet 数据集目录"),
+    cluster: str | None = _CLUSTER,
+    workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="--cluster local 时的工作进程数"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
+) -> None:
+    """把数据集中每个表、每个分区的众多小文件合并为一个（或几个不超过约 128 MB 的）文件，统计与入库时少开文件。
+    合并过程中随时中断都不会丢失或重复数据，再次运行即可完成；已合并且未新增批次的数据集不会重复合并。
+    请勿在 ogi ingest --cluster 向同一数据集写入时运行。"""
+    dask_run = _cluster_module()
+    bar, progress = _progress(quiet, "合并小文件")
+    with exit_on_error(), connected(cluster, workers) as client:
+        try:
+            if bar:
+                bar.start()
+            result = dask_run.compact(dataset, client, progress=progress)
+        except KeyboardInterrupt:
+            errors.print("已中断：数据集仍完整可用（每份报告仍只计一次），再次运行同一命令即可完成合并。")
+            raise typer.Exit(130) from None
+        finally:
+            if bar:
+                bar.stop()
     console.print(str(result))
 
 

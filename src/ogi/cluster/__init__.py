@@ -7,11 +7,14 @@
 ``crossyear_job``  ``cross_year``: the cross-year rules of ``ogi.crossyear`` as a Dask job over the dataset, for
                    corpora that do not fit a database on one box; their findings a table of the dataset
 ``stats``          ``totals``, ``rates``, ``findings_by_rule``: the corpus figures as Dask jobs over the dataset
+``compact``        ``compact``: a dataset's small files merged, one file a table and partition (what the stats
+                   and the load open), without a moment where a row is lost or counted twice
 
 Dask, distributed and fsspec are the optional extra ``ogi[cluster]``: this package is imported only by the
 commands that use it, so the embedded default never needs them.
 """
 
+from .compact import Compacted, compact
 from .crossyear_job import CrossYear, cross_year, finished_pass
 from .dataset import (
     BATCH_SIZE,
@@ -42,10 +45,12 @@ __all__ = [
     "SCHEMAS",
     "TABLES",
     "UNKNOWN_PROVINCE",
+    "Compacted",
     "CrossYear",
     "Loaded",
     "Summary",
     "batch_id",
+    "compact",
     "cross_year",
     "expand",
     "findings_by_rule",

@@ -18,8 +18,9 @@ Written into the dataset, partitioned by year and province like the findings:
     fingerprints/  sha256, organ_key, the narrative's fingerprint (``crossyear.fingerprint``)
     versions/      reports that are not their organ-year's current one: sha256, current_sha256 (the stats leave
                    them out, as the corpus's figures count current reports only)
-    _crossyear.json  the finished pass: its id and the dataset it was run on (the finished batches, ogi's
-                   version). A re-run over the same dataset does nothing; after new batches the pass is run
+    _crossyear.json  the finished pass: its id and the dataset it was run on (the parse batches, merged by
+                   ``compact`` or not, and ogi's version). A re-run over the same dataset does nothing; after new
+                   batches the pass is run
                    again whole (a new report changes its neighbours' findings); a pass killed midway leaves no
                    manifest, and its files are removed when the next one starts.
 
@@ -52,7 +53,7 @@ from .dataset import (
     DONE,
     SCHEMAS,
     finding_row,
-    finished,
+    parse_batches,
     partition_of,
     read_files,
     require_columns,
@@ -108,8 +109,9 @@ class CrossYear:
 
 
 def signature(dest: Path) -> str:
-    """The dataset a pass ran on: its finished batches and the rules' version."""
-    text = "\n".join([PARSER_VERSION, *sorted(finished(dest))])
+    """The dataset a pass ran on: its parse batches (merged or not: ``compact`` moves rows between files, never
+    changes them, so the pass stays valid) and the rules' version."""
+    text = "\n".join([PARSER_VERSION, *parse_batches(dest)])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -8,7 +8,9 @@ each batch written as Parquet files under ``dest``:
     cells/year=…/province=…/     the long form: sha256, key, value, state, unit, raw, origin
     findings/…, problems/…       审核发现 and 读取问题: sha256, rule, severity, kind, keys, expected, found, message
     failures/                    files that could not be read: source, sha256, error, reason (in Chinese)
-    _done/<batch>.json           the manifest: the sources (and their sha256) of each finished batch
+    _done/<batch>.json           the manifest: the sources (and their sha256) of each finished batch; a merged
+                                 batch's entry (``compact``: a partition's small files as one) also names the
+                                 batches it absorbed, whose files and entries count no longer
 
 Resumable without losses or duplicates: a batch's Parquet files are named after the batch and count only once its
 manifest entry is written (atomically, after them); files of a batch without one — a run killed while writing —
@@ -46,6 +48,11 @@ TABLES = ("reports", "cells", "findings", "problems", "failures")
 PARTITIONS = ["year", "province"]
 UNKNOWN_PROVINCE = "未知"
 DONE = "_done"
+# A merged batch (``compact``): its id starts with this letter, which a parse batch's (hex) id never does; its
+# manifest entry names its sources and the batches it absorbed.
+MERGED = "m"
+SOURCES = "sources"
+ABSORBED = "absorbed"
 # zstd: half the size of Parquet's default snappy on these tables (the record JSON most), for ~0.15 ms more CPU a
 # report (bench/bench_cluster.py --cost): a national dataset lives on shared storage, where bytes cost more.
 COMPRESSION = "zstd"
@@ -295,15 +302,50 @@ def batch_id(sources: list[str]) -> str:
     return hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
 
 
-def finished(dest: Path) -> dict[str, list[list]]:
-    """The manifest: batch id → its [source, sha256 or None] pairs."""
-    done: dict[str, list[list]] = {}
-    for path in sorted((dest / DONE).glob("*.json")):
+def manifests(dest: Path) -> dict[str, list | dict]:
+    """Every manifest entry as written: batch id → its [source, sha256 or None] pairs (a parse batch), or the
+    entry of a merged batch (``compact``): {"sources": its pairs, "absorbed": the batches it replaced}."""
+    found: dict[str, list | dict] = {}
+    for path in sorted((Path(dest) / DONE).glob("*.json")):
         try:
-            done[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            found[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # a manifest entry cut short cannot be: it is renamed into place whole; ignore it anyway
-    return done
+    return found
+
+
+def absorbed_by_merges(entries: dict[str, list | dict]) -> set[str]:
+    """The batches some merged batch replaced: their files and entries count no longer, whether or not the
+    compaction that merged them got as far as deleting them."""
+    return {b for entry in entries.values() if isinstance(entry, dict) for b in entry[ABSORBED]}
+
+
+def finished(dest: Path) -> dict[str, list[list]]:
+    """The batches whose files count: batch id → its [source, sha256 or None] pairs. A batch a merged batch
+    absorbed is left out (its rows are in the merged files), the merged batch counted with all their sources."""
+    entries = manifests(dest)
+    absorbed = absorbed_by_merges(entries)
+    return {
+        batch: entry[SOURCES] if isinstance(entry, dict) else entry
+        for batch, entry in entries.items()
+        if batch not in absorbed
+    }
+
+
+def parse_batches(dest: Path) -> list[str]:
+    """The parse batches the dataset holds, merged or not: the same before and after ``compact`` (the cross-year
+    pass is valid for the dataset's reports, not for the files that hold them)."""
+    entries = manifests(dest)
+    absorbed = absorbed_by_merges(entries)
+    out: set[str] = set()
+    for batch, entry in entries.items():
+        if batch in absorbed:
+            continue
+        if isinstance(entry, dict):
+            out.update(b for b in entry[ABSORBED] if not b.startswith(MERGED))
+        else:
+            out.add(batch)
+    return sorted(out)
 
 
 def _remove_unfinished(dest: Path, done: dict) -> None:
@@ -354,12 +396,27 @@ def _finish_batch(dest: Path, batch: str, sources: list[str], pairs: list[list])
     os.replace(temporary, entry)  # after the Parquet files: the batch counts only once all of it is there
 
 
-def run_all(client: Client | None, function: Callable, jobs: list[tuple], name: str) -> list:
+def run_all(
+    client: Client | None,
+    function: Callable,
+    jobs: list[tuple],
+    name: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> list:
     """``function`` over every job, results in the jobs' order: tasks on the cluster of ``client`` (named after
-    ``name`` on its dashboard), or one after another in this process when there is none."""
+    ``name`` on its dashboard), or one after another in this process when there is none; ``progress`` told
+    (done, total) as each finishes."""
     if client is None:
-        return [function(*job) for job in jobs]
+        results = []
+        for job in jobs:
+            results.append(function(*job))
+            if progress:
+                progress(len(results), len(jobs))
+        return results
     futures = [client.submit(function, *job, key=f"{name}-{i}", pure=False) for i, job in enumerate(jobs)]
+    if progress:
+        for done, _ in enumerate(as_completed(futures), 1):
+            progress(done, len(jobs))
     return client.gather(futures)
 
 
