@@ -4,12 +4,16 @@ filters — on SQLite and, with OGI_PG_URL, on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ogi.corpus import Corpus, database_url
+from ogi.corpus.rows import compress_source
 from ogi.model import Cell, InvalidInput, NotFound, Origin, State, StoreError, Where
 from tests.builders import generated, record
 
@@ -230,3 +234,38 @@ def test_migrations_match_the_tables(db_url):
     with Corpus(db_url) as c, c.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+# --- the kept source: compressed when that pays ---------------------------------------------------------------
+
+
+@given(st.binary(max_size=70_000), st.sampled_from([b"", b"%PDF-1.7\n", b"PK\x03\x04", b"\xff\xd8\xff"]))
+@settings(max_examples=60, deadline=None)
+def test_a_kept_source_reads_back_byte_for_byte(body: bytes, head: bytes):
+    data = head + body
+    assert zlib.decompress(compress_source(data)) == data
+
+
+def test_an_already_compressed_file_is_stored_and_text_is_deflated():
+    import random
+
+    noise = random.Random(7).randbytes(200_000)  # what a PDF's Flate streams look like to deflate
+    pdf = b"%PDF-1.7\n" + noise
+    stored = compress_source(pdf)
+    # The zlib header says which level wrote it: 78 01 is level 0 (stored as it is), 78 9C the default 6.
+    assert stored[:2] == b"\x78\x01" and len(stored) >= len(pdf)
+    assert zlib.decompress(stored) == pdf
+    # The same container with plain insides (an uncompressed PDF) is worth deflating, and is.
+    plain = b"%PDF-1.4\n" + "第一条 本年度新收政府信息公开申请 128 件。\n".encode() * 5000
+    assert compress_source(plain)[:2] == b"\x78\x9c" and len(compress_source(plain)) < len(plain) // 10
+    text = "二、主动公开政府信息情况\n".encode() * 3000
+    assert len(compress_source(text)) < len(text) // 10
+
+
+def test_a_stored_pdf_source_comes_back_whole(tmp_path):
+    import random
+
+    pdf = b"%PDF-1.7\n" + random.Random(3).randbytes(100_000)
+    with Corpus(tmp_path / "c.db") as corpus:
+        added = corpus.add(generated(n_organs=1, years=(2022,), seed=5)[0], pdf)
+        assert corpus.source(added.id) == pdf
