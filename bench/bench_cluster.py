@@ -2,8 +2,9 @@
 
     python bench/bench_cluster.py --n 2000 [--workers 2] [--db URL] [--ingest] [--crossyear] [--stats] [--cost]
                                   [--kinds text,html,docx,pdf] [--inputs DIR] [--sample N]
-    python bench/bench_cluster.py --n 100000 --kinds text,html,docx,pdf --inputs /big/in --sample 5000 --ingest \
-                                  --crossyear --db postgresql://…      the national-scale run (about 75 min on 2 cores, half of it making the files)
+    python bench/bench_cluster.py --n 100000 --kinds text:12,html:10,docx:2,pdf:1 --inputs /big/in --sample 20000
+                                  --ingest --crossyear --db postgresql://…   the national-scale run (about 75 min
+                                  on 2 cores, half of it making the files)
     python bench/bench_cluster.py --stats-of DATASET       only the stats over an existing dataset
     python bench/bench_cluster.py --n 5000 --batch 20 --keep DS   make a dataset of many small files, kept in DS
     python bench/bench_cluster.py --compact-of DATASET     the stats before and after ``ogi compact`` of an existing
