@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import random
 import signal
@@ -85,6 +87,39 @@ def test_cluster_run_end_to_end(tmp_path, threads):
     rerun = cluster.to_dataset([str(tmp_path / "in")], dest, threads, batch_size=5)
     assert (rerun.reports, rerun.failed, rerun.skipped) == (0, 0, 25)
     assert cluster.read_table(dest, "reports").num_rows == 24
+
+
+def test_load_decodes_in_worker_processes_and_names_a_record_it_cannot_read(tmp_path, threads, monkeypatch):
+    """``ogi load`` decodes the records in worker processes (here from the first report on); a record another
+    program spoiled is an error naming its report, and the others are stored."""
+    import pyarrow.parquet as pq
+
+    loading = importlib.import_module("ogi.cluster.load")  # the module: ``ogi.cluster.load`` is also its function
+    from ogi.cluster.dataset import table_files
+
+    made = write_reports(tmp_path / "in", 12)
+    dest = tmp_path / "ds"
+    cluster.to_dataset([str(tmp_path / "in")], dest, threads, batch_size=4)
+    first = table_files(dest, "reports")[0]
+    table = pq.read_table(first)
+    spoiled = table.column("sha256")[0].as_py()
+    records = table.column("record").to_pylist()
+    records[0] = json.dumps({"meta": {"sha256": spoiled}, "cells": 5})
+    pq.write_table(table.set_column(table.schema.get_field_index("record"), "record", [records]), first)
+
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 0)
+    with Corpus(tmp_path / "corpus.db") as corpus:
+        loaded = cluster.load(dest, corpus, workers=2)
+        assert (loaded.added, loaded.failures) == (11, 0)
+        (error,) = loaded.errors
+        assert error.startswith(spoiled) and "记录无法解码" in error
+        by_name = {r["source"].rsplit("/", 1)[-1]: r["sha256"] for r in cluster.read_table(dest, "reports").to_pylist()}
+        for name, sha in by_name.items():
+            if sha == spoiled:
+                assert corpus.report_id_of(sha) is None
+                continue
+            record = corpus.get(corpus.report_id_of(sha))
+            assert {k: c.value for k, c in record.cells.items() if c.state == State.number} == made[name], name
 
 
 def test_batch_without_manifest_is_parsed_again(tmp_path, threads):

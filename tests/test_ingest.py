@@ -156,7 +156,7 @@ def test_resume_after_a_killed_run(tmp_path):
     write_reports(tmp_path / "in", records)
     db = tmp_path / "c.db"
     code = (
-        "import sys; from ogi.corpus import Corpus; from ogi.corpus import ingest as m; m._Batch.SIZE = 16; "
+        "import sys; from ogi.corpus import Corpus; from ogi.corpus import ingest as m; m.BatchWriter.SIZE = 16; "
         "m.ingest(Corpus(sys.argv[1]), [sys.argv[2]], workers=2, progress=False)"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))

@@ -103,7 +103,7 @@ def test_sigterm_stores_what_was_parsed_and_marks_the_run(tmp_path):
     write_reports(tmp_path / "in", records)
     db = tmp_path / "c.db"
     code = (
-        "import sys; from ogi.cli import app; from ogi.corpus import ingest as m; m._Batch.SIZE = 8; "
+        "import sys; from ogi.cli import app; from ogi.corpus import ingest as m; m.BatchWriter.SIZE = 8; "
         "app(['ingest', sys.argv[2], '--db', sys.argv[1], '-j', '2', '-q'])"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
@@ -133,7 +133,7 @@ def _two_at_once(tmp_path, db: str) -> None:
     records = _records(n_organs=8, years=(2019, 2020, 2021, 2022), seed=9)
     write_reports(tmp_path / "in", records)
     code = (
-        "import sys; from ogi.corpus import Corpus; from ogi.corpus import ingest as m; m._Batch.SIZE = 4; "
+        "import sys; from ogi.corpus import Corpus; from ogi.corpus import ingest as m; m.BatchWriter.SIZE = 4; "
         "s = m.ingest(Corpus(sys.argv[1]), [sys.argv[2]], workers=1, progress=False); "
         "sys.exit(1 if s.failed else 0)"
     )

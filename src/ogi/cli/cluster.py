@@ -99,6 +99,9 @@ def _parse_on(dask_run, client, paths: list[str], dataset: str, quiet: bool):
 def load_command(
     dataset: str = typer.Argument(..., help="ogi ingest --cluster 写出的 Parquet 数据集目录"),
     db: str | None = typer.Option(None, "--db", envvar="OGI_DB", help="语料库：SQLite 文件路径或数据库 URL"),
+    workers: int | None = typer.Option(
+        None, "--workers", "-j", min=1, help="解码记录的并行进程数（默认 CPU 核数，最多 8；1 表示在本进程）"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度条"),
 ) -> None:
     """把集群解析得到的数据集批量入库，然后对整个语料库运行一次跨年度审核；重复运行不会重复入库。"""
@@ -110,7 +113,7 @@ def load_command(
         try:
             if bar:
                 bar.start()
-            loaded = dask_run.load(dataset, corpus, progress=progress)
+            loaded = dask_run.load(dataset, corpus, progress=progress, workers=workers)
         except OgiError as exc:
             errors.print(f"[red]错误[/red] {exc.source}: {exc.problem}")
             raise typer.Exit(EXIT_UNREADABLE) from None

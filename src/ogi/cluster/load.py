@@ -3,13 +3,19 @@ cross-year rules once over the whole corpus."""
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import OgiError, Record
-from .dataset import DONE, read_table
+from ..corpus.ingest import BatchWriter
+from ..corpus.rows import Prepared, prepare_json
+from ..model import OgiError
+from ..pipeline import batch_mode
+from ..pool import TICK, Failed, Pool
+from .dataset import DONE, SCHEMAS, read_table, scan_files, table_files
 
 
 @dataclass
@@ -23,43 +29,63 @@ class Loaded:
         return f"入库 {self.added} 份报告，已在库中 {self.unchanged} 份，记录失败 {self.failures} 份"
 
 
+# Below this many reports to decode a load decodes them in this process: starting workers costs about a second.
+PARALLEL_FROM = 2000
+
+
 def load(
-    dest: str | os.PathLike, corpus, *, chunk: int = 500, progress: Callable[[int, int], None] | None = None
+    dest: str | os.PathLike,
+    corpus,
+    *,
+    chunk: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> Loaded:
     """A dataset into ``corpus`` (an ``ogi.corpus.Corpus``): its bulk store path in chunks, failures recorded,
-    then the cross-year rules once. Loading twice adds nothing: reports are stored by sha256."""
-    from ..corpus.rows import prepare  # with the corpus the caller opened
+    then the cross-year rules once. Loading twice adds nothing: reports are stored by sha256. The records are
+    decoded in ``workers`` processes (default: a core each, at most 8) while this one stores them."""
     from ..pipeline import PARSER_VERSION  # the failures' parser version, as ``ogi ingest`` records it
 
     dest = Path(dest)
     if not (dest / DONE).is_dir():
         raise OgiError(str(dest), "不是 ogi ingest --cluster 写出的数据集（缺少 _done 清单）")
     known = corpus.known(failures=False)  # sha256 → parser version of the stored reports
-    table = read_table(dest, "reports", ["sha256", "parser_version", "record"])
+    ids = read_table(dest, "reports", ["sha256", "parser_version"])
     result = Loaded()
-    total = table.num_rows
-    done = 0
-    for batch in table.to_batches(max_chunksize=chunk):
-        preps = []
-        columns = (batch.column(name).to_pylist() for name in ("sha256", "parser_version", "record"))
-        for sha, version, text in zip(*columns):
-            if known.get(sha) == version:  # stored by this parser: nothing to decode (another version: re-stored)
-                result.unchanged += 1
-                continue
+    total = ids.num_rows
+    wanted: set[str] = set()  # not stored by this parser (another version: stored again); a copy counts once
+    for sha, version in zip(ids.column("sha256").to_pylist(), ids.column("parser_version").to_pylist()):
+        if known.get(sha) == version:
+            result.unchanged += 1
+        else:
             known[sha] = version
-            record = Record.model_validate_json(text)
-            preps.append(prepare(record))
-        # Resumable: a chunk a server crash lost is loaded by the next run like any chunk not stored yet.
-        for outcome in corpus.add_many(preps, resumable=True) if preps else []:
-            if isinstance(outcome, OgiError):
-                result.errors.append(str(outcome))
-            elif outcome.status in ("added", "reparsed"):
-                result.added += 1
-            else:
-                result.unchanged += 1
-        done += batch.num_rows
-        if progress:
-            progress(done, total)
+            wanted.add(sha)
+    workers = min(workers or os.cpu_count() or 1, 8)
+    pool = Pool(prepare_json, workers, init=batch_mode) if workers > 1 and len(wanted) >= PARALLEL_FROM else None
+    try:
+        texts = _records(dest, wanted, chunk)
+        answers = (
+            ((text, r) for text, r in pool.run(texts) if text is not TICK)
+            if pool
+            else ((text, prepare_json(text)) for text in texts)
+        )
+        writer = BatchWriter(functools.partial(_store, corpus, result), size=chunk)
+        skipped = result.unchanged
+        try:
+            for done, (text, answer) in enumerate(answers, 1):
+                if isinstance(answer, Prepared):
+                    writer.add(answer)
+                else:
+                    result.errors.append(f"{_sha_in(text)}: {answer.reason if isinstance(answer, Failed) else answer}")
+                if progress and done % 100 == 0:
+                    progress(skipped + done, total)
+        finally:
+            writer.close()  # what was decoded is stored, on Ctrl-C too
+    finally:
+        if pool:
+            pool.close()
+    if progress:
+        progress(total, total)
     for row in read_table(dest, "failures").to_pylist():
         if row["sha256"] in known:
             continue
@@ -67,3 +93,32 @@ def load(
         result.failures += 1
     corpus.refresh()
     return result
+
+
+def _records(dest: Path, wanted: set[str], rows: int) -> Iterator[str]:
+    """The record JSON of each report of ``wanted``, the first copy of it in the readers' order, a slice of the
+    files at a time: a national dataset's records are never in memory whole."""
+    files = table_files(dest, "reports")
+    for chunk in scan_files(files, dest / "reports", SCHEMAS["reports"], ["sha256", "record"], rows):
+        for row in chunk:
+            if row["sha256"] in wanted:
+                wanted.discard(row["sha256"])
+                yield row["record"]
+
+
+def _sha_in(text: str) -> str:
+    """The report a record's JSON is of, to name it when it cannot be decoded (a rare path: a regular expression)."""
+    found = re.search(r'"sha256"\s*:\s*"([0-9a-f]{64})"', text)
+    return found.group(1) if found else "（未知报告）"
+
+
+def _store(corpus, result: Loaded, preps: list[Prepared]) -> None:
+    """One chunk in one transaction, in the writer thread while the workers decode the next. Resumable: a chunk
+    a server crash lost is loaded by the next run like any chunk not stored yet."""
+    for outcome in corpus.add_many(preps, resumable=True) if preps else []:
+        if isinstance(outcome, OgiError):
+            result.errors.append(str(outcome))
+        elif outcome.status in ("added", "reparsed"):
+            result.added += 1
+        else:
+            result.unchanged += 1

@@ -37,7 +37,7 @@ Accounts of the web app: ``accounts`` (``accounts.py``)
 Errors: ``NotFound`` for an id that is not there, ``InvalidInput`` for a value that is not acceptable,
 ``StoreError`` when the database itself fails.
 
-A report is always written whole inside one transaction (ingest puts several reports in each, ``ingest._Batch``):
+A report is always written whole inside one transaction (ingest puts several reports in each, ``ingest.BatchWriter``):
 it is either entirely in the corpus or not at all, so a killed ingest resumes without losses or duplicates.
 Writers that read before they write take the corpus write lock (``database.write_lock``), so two ingests at
 once neither store a report twice nor fail on each other's organs.

@@ -5,7 +5,7 @@ version) or recorded as failed costs a read and a hash, nothing more, so a re-ru
 at the speed of the disk. The other files go to workers (``ogi.pool``: child processes, each file under a
 time and memory budget); a worker killed or stopped on a file records that file as failed and the batch
 goes on. One thread of the main process is the only writer: it commits the parsed reports in batches
-(``_Batch.SIZE`` reports or ``_Batch.SECONDS``, also while a slow file keeps every worker busy) while the
+(``BatchWriter.SIZE`` reports or ``BatchWriter.SECONDS``, also while a slow file keeps every worker busy) while the
 main thread keeps reading the workers' answers; each report whole or not at all, so a run killed at any
 moment leaves whole reports only, and the next run skips what is there (content addressed by sha256;
 re-parsed when ``pipeline.PARSER_VERSION`` changed). SIGTERM is handled as
@@ -23,7 +23,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,7 +190,7 @@ def ingest(
     summary = Summary(run_id=corpus.start_run(paths, PARSER_VERSION), total=len(items))
     start = time.perf_counter()
     status = "interrupted"
-    batch = _Batch(corpus, summary)
+    writer = BatchWriter(functools.partial(_store, corpus, summary))
     task = functools.partial(work, keep_source=keep_source)
     with _sigterm_as_interrupt(), _progress(progress, console) as bar:
         bar_task = bar.add_task("入库", total=len(items))
@@ -199,13 +199,17 @@ def ingest(
                 with Pool(task, workers, limits=limits, init=batch_mode) as pool:
                     for item, result in pool.run(_unstored(items, stored, failed, summary)):
                         if item is TICK:
-                            batch.flush_if_due()
+                            writer.flush_if_due()
                             bar.update(bar_task, completed=summary.done)
                             continue
-                        batch.take(item, result)
+                        writer.add(
+                            ("failed", item, None, result.error, result.reason)
+                            if isinstance(result, Failed)
+                            else result
+                        )
                         bar.update(bar_task, completed=summary.done)
             finally:
-                batch.close()  # on Ctrl-C and SIGTERM too: what was parsed is kept
+                writer.close()  # on Ctrl-C and SIGTERM too: what was parsed is kept
             bar.update(bar_task, completed=summary.done, description="核对跨年度")
             corpus.refresh()
             status = "done"
@@ -215,32 +219,29 @@ def ingest(
     return summary
 
 
-class _Batch:
-    """Answers wait here until SIZE parsed reports (or SECONDS) are ready; then a writer thread stores them in
-    one transaction while this thread goes on draining the workers' pipes. Without it a worker blocked on a
-    full pipe for as long as a commit took, and parsing and storing took turns instead of overlapping (main
-    process idle a third of the run). At most QUEUED batches wait for the writer, so memory stays flat; the
-    writer is the only thread that writes to the corpus."""
+class BatchWriter:
+    """Items wait here until ``size`` of them (or SECONDS) are ready; then a writer thread stores them
+    (``store(items)``, one transaction) while this thread goes on draining the workers' pipes. Without it a
+    worker blocked on a full pipe for as long as a commit took, and parsing and storing took turns instead of
+    overlapping (main process idle a third of the run). At most QUEUED batches wait for the writer, so memory
+    stays flat; the writer is the only thread that writes to the corpus. ``ogi ingest`` and ``ogi load``."""
 
     SIZE = 256
     SECONDS = 2.0
     QUEUED = 2
 
-    def __init__(self, corpus: Corpus, summary: Summary):
-        self.corpus, self.summary = corpus, summary
-        self.items: list[tuple] = []
+    def __init__(self, store: Callable[[list], None], size: int | None = None):
+        self.store, self.size = store, size or self.SIZE
+        self.items: list = []
         self.since = time.monotonic()
-        self.queue: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=self.QUEUED)
+        self.queue: queue.Queue[list | None] = queue.Queue(maxsize=self.QUEUED)
         self.error: BaseException | None = None
-        self.writer = threading.Thread(target=self._write_all, name="ogi-ingest-writer", daemon=True)
+        self.writer = threading.Thread(target=self._write_all, name="ogi-writer", daemon=True)
         self.writer.start()
 
-    def take(self, item: str, result: tuple | Failed) -> None:
-        if isinstance(result, Failed):
-            self.items.append(("failed", item, None, result.error, result.reason))
-        else:
-            self.items.append(result)
-        if len(self.items) >= self.SIZE:
+    def add(self, item) -> None:
+        self.items.append(item)
+        if len(self.items) >= self.size:
             self.flush()
         self.flush_if_due()
 
@@ -271,33 +272,36 @@ class _Batch:
         while (batch := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self._store(batch)
+                    self.store(batch)
                 except BaseException as exc:  # the database went away: the main thread raises it
                     self.error = exc
 
-    def _store(self, batch: list[tuple]) -> None:
-        parsed = [answer for answer in batch if answer[0] == "parsed"]
-        for answer in batch:
-            if answer[0] == "failed":
-                self._fail(*answer[1:])
-        if parsed:
-            results = self.corpus.add_many([answer[3] for answer in parsed], run_id=self.summary.run_id, resumable=True)
-            for (_, item, sha, _), added in zip(parsed, results):
-                if isinstance(added, OgiError):
-                    self._fail(item, sha, added.__class__.__name__, added.problem)
-                elif added.status == "added":
-                    self.summary.added += 1
-                elif added.status == "reparsed":
-                    self.summary.reparsed += 1
-                else:
-                    self.summary.skipped += 1
-        self.corpus.beat(self.summary.run_id, self.summary.counts)
 
-    def _fail(self, item: str, sha: str | None, error: str, reason: str) -> None:
-        self.corpus.record_failure(item, sha, error, reason, PARSER_VERSION, self.summary.run_id)
-        self.summary.failed += 1
-        if len(self.summary.failures) < 50:
-            self.summary.failures.append((item, reason))
+def _store(corpus: Corpus, summary: Summary, batch: list[tuple]) -> None:
+    """A batch of the workers' answers: the parsed reports in one transaction, the failures recorded."""
+    parsed = [answer for answer in batch if answer[0] == "parsed"]
+    for answer in batch:
+        if answer[0] == "failed":
+            _fail(corpus, summary, *answer[1:])
+    if parsed:
+        results = corpus.add_many([answer[3] for answer in parsed], run_id=summary.run_id, resumable=True)
+        for (_, item, sha, _), added in zip(parsed, results):
+            if isinstance(added, OgiError):
+                _fail(corpus, summary, item, sha, added.__class__.__name__, added.problem)
+            elif added.status == "added":
+                summary.added += 1
+            elif added.status == "reparsed":
+                summary.reparsed += 1
+            else:
+                summary.skipped += 1
+    corpus.beat(summary.run_id, summary.counts)
+
+
+def _fail(corpus: Corpus, summary: Summary, item: str, sha: str | None, error: str, reason: str) -> None:
+    corpus.record_failure(item, sha, error, reason, PARSER_VERSION, summary.run_id)
+    summary.failed += 1
+    if len(summary.failures) < 50:
+        summary.failures.append((item, reason))
 
 
 def _progress(show: bool, console):
