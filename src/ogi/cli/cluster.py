@@ -9,7 +9,7 @@ other commands start without it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,21 +21,33 @@ from .app import EXIT_OK, EXIT_UNREADABLE, app, console, errors, exit_on_error
 _MISSING = "需要安装可选组件：pip install 'ogi[cluster]'（Dask、distributed、fsspec）"
 
 
-def _progress(quiet: bool, label: str):
-    """A Rich progress bar fed by (done, total), or nothing when quiet or not on a terminal."""
-    if quiet or not sys.stderr.isatty():
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # only with a terminal
+@contextmanager
+def _progress(quiet: bool, label: str, interrupted: str | None = None) -> Iterator[Callable | None]:
+    """A Rich progress bar while the block runs, fed by the (done, total) callback it yields (None when quiet or
+    not on a terminal). Ctrl-C in the block: ``interrupted`` is said, and the command exits with 130."""
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # with a terminal
 
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-    )
-    task = bar.add_task(label, total=None)
-    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=errors,
+        )
+        task = bar.add_task(label, total=None)
+        bar.start()
+    try:
+        yield (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None
+    except KeyboardInterrupt:
+        if interrupted is None:
+            raise
+        errors.print(interrupted)
+        raise typer.Exit(130) from None
+    finally:
+        if bar:
+            bar.stop()
 
 
 def _cluster_module():
@@ -82,17 +94,8 @@ def ingest_on_cluster(paths: list[str], cluster: str, dataset: str, *, workers: 
 
 
 def _parse_on(dask_run, client, paths: list[str], dataset: str, quiet: bool):
-    bar, progress = _progress(quiet, "集群解析")
-    try:
-        if bar:
-            bar.start()
+    with _progress(quiet, "集群解析", "已中断：已完成的批次均完整保存，再次运行同一命令即可继续。") as progress:
         return dask_run.to_dataset(paths, dataset, client, progress=progress)
-    except KeyboardInterrupt:
-        errors.print("已中断：已完成的批次均完整保存，再次运行同一命令即可继续。")
-        raise typer.Exit(130) from None
-    finally:
-        if bar:
-            bar.stop()
 
 
 @app.command("load")
@@ -108,18 +111,13 @@ def load_command(
     dask_run = _cluster_module()  # pyarrow dataset reading with the cluster module's table layout
     from ..corpus import Corpus  # SQLAlchemy: only when this command runs
 
-    bar, progress = _progress(quiet, "入库")
     with exit_on_error(), Corpus(db) as corpus:
         try:
-            if bar:
-                bar.start()
-            loaded = dask_run.load(dataset, corpus, progress=progress, workers=workers)
+            with _progress(quiet, "入库", "已中断：已入库的报告均完整保存，再次运行同一命令即可继续。") as progress:
+                loaded = dask_run.load(dataset, corpus, progress=progress, workers=workers)
         except OgiError as exc:
             errors.print(f"[red]错误[/red] {exc.source}: {exc.problem}")
             raise typer.Exit(EXIT_UNREADABLE) from None
-        finally:
-            if bar:
-                bar.stop()
     console.print(str(loaded))
     for error in loaded.errors[:50]:
         errors.print(f"[red]未能入库[/red] {error}")
@@ -157,18 +155,13 @@ def compact_command(
     合并过程中随时中断都不会丢失或重复数据，再次运行即可完成；已合并且未新增批次的数据集不会重复合并。
     请勿在 ogi ingest --cluster 向同一数据集写入时运行。"""
     dask_run = _cluster_module()
-    bar, progress = _progress(quiet, "合并小文件")
-    with exit_on_error(), connected(cluster, workers) as client:
-        try:
-            if bar:
-                bar.start()
-            result = dask_run.compact(dataset, client, progress=progress)
-        except KeyboardInterrupt:
-            errors.print("已中断：数据集仍完整可用（每份报告仍只计一次），再次运行同一命令即可完成合并。")
-            raise typer.Exit(130) from None
-        finally:
-            if bar:
-                bar.stop()
+    interrupted = "已中断：数据集仍完整可用（每份报告仍只计一次），再次运行同一命令即可完成合并。"
+    with (
+        exit_on_error(),
+        connected(cluster, workers) as client,
+        _progress(quiet, "合并小文件", interrupted) as progress,
+    ):
+        result = dask_run.compact(dataset, client, progress=progress)
     console.print(str(result))
 
 
