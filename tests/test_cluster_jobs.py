@@ -318,7 +318,7 @@ def test_the_commands_over_a_dataset(made, corpus):
 
     from ogi.cli import app
 
-    _, dest, *_ = made
+    generated, dest, *_ = made
     runner = CliRunner()
     result = runner.invoke(app, ["crossyear", str(dest)])
     assert result.exit_code == 0, result.output
@@ -338,3 +338,11 @@ def test_the_commands_over_a_dataset(made, corpus):
     assert result.exit_code == 2 and "不支持organ" in "".join(result.output.split())
     result = runner.invoke(app, ["crossyear", str(dest.parent / "nothing")])
     assert result.exit_code == 2 and "不是ogiingest--cluster写出的数据集" in "".join(result.output.split())
+    # ogi load: the reports, then the cross-year pass as a step of its own, as the corpus's own refresh finds it.
+    db = dest.parent / "loaded.db"
+    result = runner.invoke(app, ["load", str(dest), "--db", str(db), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"入库{len(generated.records)}份报告" in "".join(result.output.split())
+    with Corpus(db) as loaded:
+        assert loaded.findings_by_rule() == corpus.findings_by_rule()
+        assert loaded.refresh() == 0  # nothing left stale: the pass ran

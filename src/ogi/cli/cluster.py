@@ -39,15 +39,35 @@ def _progress(quiet: bool, label: str, interrupted: str | None = None) -> Iterat
         task = bar.add_task(label, total=None)
         bar.start()
     try:
-        yield (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None
-    except KeyboardInterrupt:
-        if interrupted is None:
-            raise
-        errors.print(interrupted)
-        raise typer.Exit(130) from None
+        with _on_interrupt(interrupted):
+            yield (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None
     finally:
         if bar:
             bar.stop()
+
+
+@contextmanager
+def _status(quiet: bool, what: str, interrupted: str) -> Iterator[None]:
+    """A spinner saying what a step without a count is doing (nothing when quiet or not on a terminal); Ctrl-C
+    in the block: ``interrupted`` is said, and the command exits with 130."""
+    with _on_interrupt(interrupted):
+        if quiet or not sys.stderr.isatty():
+            yield
+            return
+        with errors.status(what):
+            yield
+
+
+@contextmanager
+def _on_interrupt(said: str | None) -> Iterator[None]:
+    """Ctrl-C in the block: ``said`` is printed and the command exits with 130 (re-raised when None)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if said is None:
+            raise
+        errors.print(said)
+        raise typer.Exit(130) from None
 
 
 def _cluster_module():
@@ -113,8 +133,12 @@ def load_command(
 
     with exit_on_error(), Corpus(db) as corpus:
         try:
-            with _progress(quiet, "入库", "已中断：已入库的报告均完整保存，再次运行同一命令即可继续。") as progress:
-                loaded = dask_run.load(dataset, corpus, progress=progress, workers=workers)
+            interrupted = "已中断：已入库的报告均完整保存，再次运行同一命令即可继续。"
+            with _progress(quiet, "入库", interrupted) as progress:
+                loaded = dask_run.load(dataset, corpus, progress=progress, workers=workers, refresh=False)
+            checking = "已中断：报告均已入库；未核对完的跨年度审核将由下次 ogi load 或 ogi ingest 完成。"
+            with _status(quiet, "核对跨年度（上年数据衔接、同年报告雷同）……", checking):
+                corpus.refresh()  # a pass cut short leaves its reports marked stale: the next one does them
         except OgiError as exc:
             errors.print(f"[red]错误[/red] {exc.source}: {exc.problem}")
             raise typer.Exit(EXIT_UNREADABLE) from None

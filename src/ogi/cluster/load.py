@@ -40,10 +40,12 @@ def load(
     chunk: int = 500,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    refresh: bool = True,
 ) -> Loaded:
     """A dataset into ``corpus`` (an ``ogi.corpus.Corpus``): its bulk store path in chunks, failures recorded,
-    then the cross-year rules once. Loading twice adds nothing: reports are stored by sha256. The records are
-    decoded in ``workers`` processes (default: a core each, at most 8) while this one stores them."""
+    then the cross-year rules once (``refresh``; the caller may run ``corpus.refresh()`` itself, to show it as a
+    step of its own). Loading twice adds nothing: reports are stored by sha256. The records are decoded in
+    ``workers`` processes (default: a core each, at most 8) while this one stores them."""
     from ..pipeline import PARSER_VERSION  # the failures' parser version, as ``ogi ingest`` records it
 
     dest = Path(dest)
@@ -91,7 +93,8 @@ def load(
             continue
         corpus.record_failure(row["source"], row["sha256"], row["error"], row["reason"], PARSER_VERSION)
         result.failures += 1
-    corpus.refresh()
+    if refresh:
+        corpus.refresh()
     return result
 
 
