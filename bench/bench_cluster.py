@@ -122,17 +122,20 @@ def _every_minute():
     return report
 
 
+# The stats' questions the benches time: (label, function, its arguments after the dataset, its keywords).
+QUESTIONS = (
+    ("totals t3.new.total by year,province", cluster.totals, ("t3.new.total", ("year", "province")), {}),
+    ("rates by year", cluster.rates, (("year",),), {}),
+    ("findings by rule", cluster.findings_by_rule, ((),), {}),
+    ("rates of 2021 by province (pruned)", cluster.rates, (("province",),), {"years": [2021]}),
+)
+
+
 def time_stats(dest: Path, client: Client) -> None:
     """The stats over a dataset, on the cluster and in this process: four questions, one pruned to a year."""
     for where, on in (("cluster", client), ("this process", None)):
-        jobs = (
-            ("totals t3.new.total by year,province", cluster.totals, ("t3.new.total", ("year", "province"))),
-            ("rates by year", cluster.rates, (("year",),)),
-            ("findings by rule", cluster.findings_by_rule, ((),)),
-            ("rates of 2021 by province (pruned)", cluster.rates, (("province",),), {"years": [2021]}),
-        )
-        for label, function, positional, *extra in jobs:
-            rows, seconds = timed(function, dest, *positional, client=on, **(extra[0] if extra else {}))
+        for label, function, positional, keywords in QUESTIONS:
+            rows, seconds = timed(function, dest, *positional, client=on, **keywords)
             print(f"stats on {where}: {label}: {len(rows)} rows in {seconds:.2f} s", flush=True)
 
 
@@ -145,12 +148,6 @@ def time_compaction(dest: Path, client: Client) -> None:
     """The stats before and after the dataset is compacted (in place), in this process (where a file's opening
     cost is not hidden behind the workers), and the compaction on the cluster; the answers must be the same."""
     cluster.cross_year(dest, client)  # the stats run it first otherwise: timed apart from both
-    questions = (
-        ("totals t3.new.total by year,province", cluster.totals, ("t3.new.total", ("year", "province")), {}),
-        ("rates by year", cluster.rates, (("year",),), {}),
-        ("findings by rule", cluster.findings_by_rule, ((),), {}),
-        ("rates of 2021 by province (pruned)", cluster.rates, (("province",),), {"years": [2021]}),
-    )
     answers: dict[str, list] = {}
     for when in ("before", "after"):
         if when == "after":
@@ -159,8 +156,8 @@ def time_compaction(dest: Path, client: Client) -> None:
         files = count_files(dest)
         print(f"{when}: {sum(files.values())} files ({', '.join(f'{k} {v}' for k, v in files.items())})")
         for where, on in (("this process", None), ("cluster", client)):
-            for label, function, positional, extra in questions:
-                rows, seconds = timed(function, dest, *positional, client=on, **extra)
+            for label, function, positional, keywords in QUESTIONS:
+                rows, seconds = timed(function, dest, *positional, client=on, **keywords)
                 print(f"  {when}, stats on {where}: {label}: {len(rows)} rows in {seconds:.2f} s", flush=True)
                 if answers.setdefault(label, rows) != rows:
                     raise SystemExit(f"{label}: the answers differ after compaction")

@@ -46,6 +46,11 @@ class Failed:
     reason: str
 
 
+def workers_for(asked: int | None) -> int:
+    """The workers a run starts: as many as asked, else one a core, at most 8."""
+    return asked or min(os.cpu_count() or 1, 8)
+
+
 TICK = object()  # yielded when nothing finished for a while: the caller may commit what it holds
 _READY = "ogi.pool.ready"  # a worker's first message: its clock starts now, not while it imports
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..corpus.ingest import BatchWriter
-from ..corpus.rows import Prepared, prepare_json
+from ..corpus.rows import Prepared, prepare_stored
 from ..model import OgiError
 from ..pipeline import batch_mode
-from ..pool import TICK, Failed, Pool
+from ..pool import TICK, Failed, Pool, workers_for
 from .dataset import DONE, SCHEMAS, read_table, scan_files, table_files
 
 
@@ -62,23 +61,23 @@ def load(
         else:
             known[sha] = version
             wanted.add(sha)
-    workers = min(workers or os.cpu_count() or 1, 8)
-    pool = Pool(prepare_json, workers, init=batch_mode) if workers > 1 and len(wanted) >= PARALLEL_FROM else None
+    workers = workers_for(workers)
+    pool = Pool(prepare_stored, workers, init=batch_mode) if workers > 1 and len(wanted) >= PARALLEL_FROM else None
     try:
-        texts = _records(dest, wanted, chunk)
+        stored = _records(dest, wanted, chunk)
         answers = (
-            ((text, r) for text, r in pool.run(texts) if text is not TICK)
+            ((row, r) for row, r in pool.run(stored) if row is not TICK)
             if pool
-            else ((text, prepare_json(text)) for text in texts)
+            else ((row, prepare_stored(row)) for row in stored)
         )
         writer = BatchWriter(functools.partial(_store, corpus, result), size=chunk)
         skipped = result.unchanged
         try:
-            for done, (text, answer) in enumerate(answers, 1):
+            for done, (row, answer) in enumerate(answers, 1):
                 if isinstance(answer, Prepared):
                     writer.add(answer)
-                else:
-                    result.errors.append(f"{_sha_in(text)}: {answer.reason if isinstance(answer, Failed) else answer}")
+                else:  # why the record cannot be read, or (a worker stopped on it) why the worker was
+                    result.errors.append(f"{row[0]}: {answer.reason}" if isinstance(answer, Failed) else answer)
                 if progress and done % 100 == 0:
                     progress(skipped + done, total)
         finally:
@@ -98,21 +97,15 @@ def load(
     return result
 
 
-def _records(dest: Path, wanted: set[str], rows: int) -> Iterator[str]:
-    """The record JSON of each report of ``wanted``, the first copy of it in the readers' order, a slice of the
-    files at a time: a national dataset's records are never in memory whole."""
+def _records(dest: Path, wanted: set[str], rows: int) -> Iterator[tuple[str, str]]:
+    """(sha256, record JSON) of each report of ``wanted``, the first copy of it in the readers' order, a slice of
+    the files at a time: a national dataset's records are never in memory whole."""
     files = table_files(dest, "reports")
     for chunk in scan_files(files, dest / "reports", SCHEMAS["reports"], ["sha256", "record"], rows):
         for row in chunk:
             if row["sha256"] in wanted:
                 wanted.discard(row["sha256"])
-                yield row["record"]
-
-
-def _sha_in(text: str) -> str:
-    """The report a record's JSON is of, to name it when it cannot be decoded (a rare path: a regular expression)."""
-    found = re.search(r'"sha256"\s*:\s*"([0-9a-f]{64})"', text)
-    return found.group(1) if found else "（未知报告）"
+                yield row["sha256"], row["record"]
 
 
 def _store(corpus, result: Loaded, preps: list[Prepared]) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..model import OgiError, ReadError
 from ..pipeline import PARSER_VERSION, batch_mode, parse
-from ..pool import TICK, Failed, Limits, Pool
+from ..pool import TICK, Failed, Limits, Pool, workers_for
 from ..read import read_file
 from . import Corpus
 from .rows import prepare
@@ -182,7 +182,7 @@ def ingest(
     """Add every input to the corpus; returns counts. KeyboardInterrupt (or SIGTERM) marks the run interrupted."""
     paths = [str(p) for p in paths]
     items = [str(Path(i).absolute()) if not i.startswith(URL_PREFIXES) else i for i in expand(paths)]
-    workers = workers or min(os.cpu_count() or 1, 8)
+    workers = workers_for(workers)
     workers = min(workers, max(1, len(items) // 4))
     stored, failed = corpus.known_by_kind()
     stored = {s: v for s, v in stored.items() if v == PARSER_VERSION}

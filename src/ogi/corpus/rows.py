@@ -226,13 +226,15 @@ def prepare(record: Record, source: bytes | None = None) -> Prepared:
     )
 
 
-def prepare_json(text: str | bytes) -> Prepared | str:
-    """A record's JSON (a dataset's ``record`` column) → ``prepare``'s rows, or, in Chinese, why it cannot be
-    read. ``ogi load`` runs it in worker processes: decoding and preparing are two thirds of a load's CPU."""
+def prepare_stored(row: tuple[str, str | bytes]) -> Prepared | str:
+    """A stored record, (its sha256, its JSON: a dataset's ``record`` column) → ``prepare``'s rows, or, in Chinese
+    and naming it, why it cannot be read. ``ogi load`` runs it in worker processes: decoding and preparing are two
+    thirds of a load's CPU."""
+    sha, text = row
     try:
         return prepare(Record.model_validate_json(text))
     except ValueError as exc:  # pydantic's ValidationError among them: a record another program wrote
-        return f"记录无法解码（{str(exc).splitlines()[0]}）"
+        return f"{sha}: 记录无法解码（{str(exc).splitlines()[0]}）"
 
 
 # What a reviewer can correct of a report's metadata (``Corpus.set_meta``): field → its name in Chinese, and the
